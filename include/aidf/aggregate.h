@@ -1,0 +1,76 @@
+/*
+ * Aggregate statistics over run summaries (plan tasks 127, 131, 136): totals,
+ * averages, success rate, the most expensive tasks, the most changed files,
+ * per-provider and per-model breakdowns and the average phase distribution.
+ *
+ * Ownership: struct aidf_aggregate owns its arrays and strings;
+ * aidf_aggregate_release() frees them.
+ */
+#ifndef AIDF_AGGREGATE_H
+#define AIDF_AGGREGATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/store.h"
+
+#define AIDF_AGG_TOP_TASKS 5
+#define AIDF_AGG_TOP_FILES 10
+
+/** Totals for one group (a provider, a model, a task). */
+struct aidf_agg_group {
+    char *name;
+    size_t runs, completed, blocked, failed;
+    int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write;
+    double cost;          /* sum over priced runs */
+    size_t unpriced_runs; /* runs without a cost figure */
+    double duration_ms;   /* sum */
+    int64_t iterations;   /* sum */
+};
+
+struct aidf_aggregate {
+    size_t runs, completed, blocked, failed;
+    double success_rate; /* completed / runs, 0..1; 0 when no runs */
+    int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write, reasoning;
+    size_t estimated_token_runs; /* runs whose tokens were estimated */
+    double cost_total;           /* USD, sum over priced runs */
+    size_t priced_runs, unpriced_runs;
+    double avg_cost;       /* cost_total / priced_runs, 0 when none */
+    double avg_iterations; /* over all runs */
+    double avg_duration_ms;
+    double total_duration_ms;
+    int64_t files_changed;     /* sum of files.totalCount */
+    int64_t scope_violations;  /* sum */
+    int64_t validation_runs;   /* sum */
+    int64_t validation_failures;
+    int64_t first_ts_ms, last_ts_ms; /* AIDF_UNSET when no runs */
+
+    /* Average phase distribution: mean ms per run, and share of the summed phase time. */
+    double phase_avg_ms[AIDF_PHASE_COUNT];
+    double phase_pct[AIDF_PHASE_COUNT]; /* 0..100, sums to 100 when any phase time */
+
+    size_t n_top_tasks; /* most expensive tasks by summed cost, at most AIDF_AGG_TOP_TASKS */
+    struct aidf_agg_group top_tasks[AIDF_AGG_TOP_TASKS];
+    size_t n_top_files; /* most often changed files, at most AIDF_AGG_TOP_FILES */
+    struct {
+        char *path;
+        size_t runs;
+    } top_files[AIDF_AGG_TOP_FILES];
+
+    size_t n_providers, n_models; /* sorted by cost desc, then runs desc, then name */
+    struct aidf_agg_group *providers, *models;
+};
+
+/** Compute the aggregate of `n` runs into `out` (overwritten). */
+void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n,
+                            struct aidf_aggregate *out);
+/** Free what the aggregate owns. */
+void aidf_aggregate_release(struct aidf_aggregate *a);
+/**
+ * The aggregate as JSON (new reference); the one shape shared by
+ * `aidf report summary --json` and the server's GET /summary.
+ */
+json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * Project configuration: `.ai/config.yml` (or `.ai/config.yaml`, `.ai/config.json`)
+ * at the project root, read with libyaml's event API.
+ *
+ * Keys: the original's (reference/upstream-aidf.md §1.6, including the `behavior`
+ * and string-`validation` compatibility forms) plus `cost` and `observability`.
+ * Aliases and anchors are refused; nesting is limited; scalars are typed by us
+ * (booleans only `true`/`false`). `${VAR}` in any string value is replaced by the
+ * environment variable (`$$` is a literal `$`). Errors give file, line and column.
+ *
+ * Ownership: struct aidf_config owns every string and list; aidf_config_release()
+ * frees them.
+ */
+#ifndef AIDF_CONFIG_H
+#define AIDF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aidf/cost.h"
+#include "aidf/err.h"
+#include "aidf/report.h"
+
+/* Config files larger than this are refused. */
+#define AIDF_CONFIG_MAX_BYTES (1024u * 1024)
+/* Mappings/sequences nested deeper than this are refused. */
+#define AIDF_CONFIG_MAX_DEPTH 16
+
+/** An ordered list of name → value string pairs (HTTP headers). */
+struct aidf_kvlist {
+    size_t n, cap;
+    struct aidf_kv {
+        char *key, *value;
+    } *items;
+};
+
+void aidf_kvlist_add(struct aidf_kvlist *l, const char *key, const char *value);
+void aidf_kvlist_release(struct aidf_kvlist *l);
+
+enum aidf_scope_mode {
+    AIDF_SCOPE_STRICT = 0,
+    AIDF_SCOPE_ASK = 1,
+    AIDF_SCOPE_PERMISSIVE = 2,
+};
+
+enum aidf_notify_level {
+    AIDF_NOTIFY_ALL = 0,
+    AIDF_NOTIFY_ERRORS = 1,
+    AIDF_NOTIFY_BLOCKED = 2,
+};
+
+struct aidf_config {
+    char *path; /* the file read; NULL when defaults only */
+    double version;
+    char *framework;
+    struct {
+        char *name, *type, *description;
+    } project;
+    struct {
+        char *type;  /* claude-cli | cursor-cli | anthropic-api | openai-api */
+        char *model; /* NULL when not set */
+        char *binary; /* CLI providers: explicit path of the executable; NULL: PATH */
+    } provider;
+    struct {
+        int max_iterations;           /* 1..1000, default 50 */
+        int max_consecutive_failures; /* 1..100, default 3 */
+        double timeout_per_iteration; /* seconds, 0..3600, default 300; 0 = none */
+        bool session_continuation;    /* default true */
+    } execution;
+    struct {
+        enum aidf_scope_mode scope_enforcement; /* default ask */
+        bool auto_commit;                       /* default true */
+        bool auto_push, auto_pr;                /* default false */
+    } permissions;
+    struct {
+        struct aidf_strlist pre_commit, pre_push, pre_pr;
+        double command_timeout; /* seconds per command, default 300 */
+    } validation;
+    struct {
+        char *commit_prefix; /* default "aidf:" */
+        char *branch_prefix; /* default "aidf/" */
+    } git;
+    struct {
+        enum aidf_notify_level level; /* default all */
+        struct {
+            bool enabled;
+        } desktop;
+        struct {
+            bool enabled;
+            char *webhook_url;
+        } slack, discord;
+        struct {
+            bool enabled;
+            char *smtp_host;
+            int smtp_port; /* default 587 */
+            char *smtp_user, *smtp_pass, *from, *to;
+        } email;
+        struct {
+            bool enabled;
+            char *url;
+            struct aidf_kvlist headers;
+        } webhook;
+    } notifications;
+    struct {
+        bool enabled, block_suspicious; /* default true, true */
+        struct aidf_strlist directories, extras;
+    } skills;
+    struct {
+        bool skip_permissions, warn_on_skip; /* default true, true */
+        struct aidf_strlist allowed, blocked; /* security.commands.* */
+        bool strict;
+    } security;
+    struct {
+        struct aidf_rate_table rates; /* built-ins overridden by cost.rates */
+        char *currency;               /* default "USD" */
+    } cost;
+    struct {
+        char *reports_dir; /* observability.reports_dir; NULL: <root>/.ai/reports */
+        struct {
+            bool enabled;
+            char *url;
+            struct aidf_kvlist headers;
+            bool events[4]; /* indexed by enum aidf_status; default completed,blocked,failed */
+            bool include_iterations; /* default false */
+            int timeout_ms;          /* default 10000 */
+            int retry;               /* default 2 */
+            char *secret;            /* whsec_… Standard Webhooks secret; NULL: unsigned */
+        } webhook;
+        struct {
+            char *url;       /* observability.server.url: report server to push to */
+            char *token_env; /* env var holding the bearer token; default AIDF_SERVER_TOKEN */
+        } server;
+    } observability;
+};
+
+enum aidf_config_flags {
+    /* An unset ${VAR} is an error (the executor). Without it: a warning and "". */
+    AIDF_CONFIG_REQUIRE_ENV = 1 << 0,
+};
+
+/** Fill `c` with the defaults of a project without a config file. */
+void aidf_config_init_defaults(struct aidf_config *c);
+/** Free everything `c` owns. */
+void aidf_config_release(struct aidf_config *c);
+
+/**
+ * Parse config text (`path` is used in messages only). `c` must hold defaults
+ * (aidf_config_init_defaults) and receives the values found. On error returns
+ * AIDF_EINVAL (syntax, type, range, alias/anchor, depth, unset ${VAR} with
+ * AIDF_CONFIG_REQUIRE_ENV) or AIDF_ETOOBIG, with err->msg "<path>:<line>:<col>: ..."
+ * and err->line/col set; `c` then still holds valid (partly filled) values and must
+ * be released. Unknown keys are warned about (aidf_log) and ignored.
+ */
+int aidf_config_parse(const char *text, size_t len, const char *path, unsigned flags,
+                      struct aidf_config *c, struct aidf_error *err);
+
+/**
+ * Load the config of the project at `root` (the directory holding `.ai/`): the first
+ * of .ai/config.yml, .ai/config.yaml, .ai/config.json. No file → defaults and AIDF_OK.
+ * `c` is initialised by this call and must be released even on error.
+ */
+int aidf_config_load(const char *root, unsigned flags, struct aidf_config *c,
+                     struct aidf_error *err);
+
+/** Name of a scope mode: "strict" / "ask" / "permissive". */
+const char *aidf_scope_mode_name(enum aidf_scope_mode m);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * CSV export (plan task 128): RFC 4180 (CRLF records; fields with ',', '"', CR or LF
+ * quoted, '"' doubled), numbers never quoted, empty field for unknown values, and text
+ * cells starting with '=', '+', '-', '@', TAB or CR neutralised against formula
+ * injection by a leading single quote (OWASP).
+ *
+ * Output is appended to a caller-owned struct aidf_buf.
+ */
+#ifndef AIDF_CSV_H
+#define AIDF_CSV_H
+
+#include <stddef.h>
+
+#include "aidf/buf.h"
+#include "aidf/report.h"
+#include "aidf/store.h"
+
+/** Append one text cell (quoted/neutralised as needed), no separator. */
+int aidf_csv_text(struct aidf_buf *out, const char *s);
+
+/** Header of the summary CSV: run_id,timestamp,task,status,iterations,... + CRLF. */
+int aidf_csv_summary_header(struct aidf_buf *out);
+/** One summary row (15 columns, see aidf_csv_summary_header) + CRLF. */
+int aidf_csv_summary_row(struct aidf_buf *out, const struct aidf_run_summary *run);
+
+/** Header of the detailed (per-iteration) CSV + CRLF. */
+int aidf_csv_detailed_header(struct aidf_buf *out);
+/** One row per iteration of `r` (+ CRLF each). A report without iterations adds none. */
+int aidf_csv_detailed_rows(struct aidf_buf *out, const struct aidf_report *r);
+
+#endif

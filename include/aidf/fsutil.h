@@ -1,0 +1,41 @@
+/*
+ * File-system helpers: capped reads, durable atomic writes, mkdir -p.
+ */
+#ifndef AIDF_FSUTIL_H
+#define AIDF_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/err.h"
+
+/**
+ * Read a whole file into a new NUL-terminated heap buffer (caller frees).
+ * Files larger than `max` fail with AIDF_ETOOBIG; missing files with AIDF_ENOTFOUND;
+ * other failures AIDF_EIO. `*out` is written only on success.
+ */
+int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct aidf_error *err);
+
+/**
+ * Write `len` bytes to `path` atomically and durably: a temporary file in the same
+ * directory, fsync, rename over `path`, fsync the directory. With `exclusive` set the
+ * rename does not replace an existing file (AIDF_ECONFLICT instead; uses link+unlink).
+ * AIDF_OK, AIDF_ECONFLICT or AIDF_EIO; the temporary file never survives a failure.
+ */
+int aidf_write_file_atomic(const char *path, const void *data, size_t len, int exclusive,
+                           struct aidf_error *err);
+
+/** mkdir -p with mode 0755. AIDF_OK or AIDF_EIO. */
+int aidf_mkdirs(const char *path, struct aidf_error *err);
+
+/** Join two path parts with one '/'; returns a new heap string. */
+char *aidf_path_join(const char *a, const char *b);
+
+/**
+ * Walk up from `start` (NULL: the cwd) to the first directory containing `.ai/`
+ * (a directory). Returns a new heap string with the absolute project root, or NULL
+ * when none is found. The filesystem root is not tested.
+ */
+char *aidf_find_project_root(const char *start);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * The execution report: one JSON document per `aidf run` (plan task 124 plus the
+ * additions of design.md §4), as a C structure with JSON decoding and encoding.
+ *
+ * Field names in JSON are camelCase exactly as the plan names them (`runId`,
+ * `tokens.totalInput`, `timing.phases.aiExecution`, ...).
+ *
+ * Optional values: strings are NULL when absent; integers are AIDF_UNSET (INT64_MIN);
+ * doubles are NaN (test with aidf_isset()); tri-state booleans are -1 / 0 / 1;
+ * each block has `present` telling whether the block exists at all.
+ *
+ * Ownership: a struct aidf_report owns every string, array and the `extra` tree it
+ * points to; aidf_report_release() frees them. Functions borrow their arguments unless
+ * their name says otherwise.
+ */
+#ifndef AIDF_REPORT_H
+#define AIDF_REPORT_H
+
+#include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/err.h"
+
+#define AIDF_SCHEMA_VERSION 1
+/* Reports larger than this are refused by the decoder (bytes). */
+#define AIDF_REPORT_MAX_BYTES (16u * 1024 * 1024)
+/* Objects/arrays nested deeper than this are refused (unknown fields included). */
+#define AIDF_REPORT_MAX_DEPTH 32
+/* Run ids are canonical UUID strings: 36 characters. */
+#define AIDF_RUN_ID_LEN 36
+
+#define AIDF_UNSET INT64_MIN
+#define aidf_isset(x) (!isnan(x))
+
+enum aidf_status {
+    AIDF_STATUS_UNKNOWN = 0,
+    AIDF_STATUS_COMPLETED = 1,
+    AIDF_STATUS_BLOCKED = 2,
+    AIDF_STATUS_FAILED = 3,
+};
+
+/** "completed" / "blocked" / "failed" ("unknown" for anything else). */
+const char *aidf_status_name(enum aidf_status s);
+/** Parse a status name; AIDF_STATUS_UNKNOWN when it is not one of the three. */
+enum aidf_status aidf_status_parse(const char *s);
+
+/* The well-known phases, in display order. Phase maps stay open (any name). */
+enum aidf_phase {
+    AIDF_PHASE_CONTEXT_LOADING = 0,
+    AIDF_PHASE_AI_EXECUTION,
+    AIDF_PHASE_SCOPE_CHECKING,
+    AIDF_PHASE_VALIDATION,
+    AIDF_PHASE_GIT_OPERATIONS,
+    AIDF_PHASE_OTHER,
+    AIDF_PHASE_COUNT
+};
+
+/** JSON key of a well-known phase: "contextLoading", "aiExecution", ... */
+const char *aidf_phase_key(enum aidf_phase p);
+/** Human label: "Context loading", "AI execution", "Scope checking", "Validation",
+ *  "Git operations", "Other". */
+const char *aidf_phase_label(enum aidf_phase p);
+/** Index of a well-known phase key, or -1. */
+int aidf_phase_from_key(const char *key);
+
+/** A string → number map that keeps insertion order (phase timings, context breakdown). */
+struct aidf_num_map {
+    size_t n, cap;
+    struct aidf_num_entry {
+        char *name;
+        double value;
+    } *items;
+};
+
+/** Add `value` to the entry `name` (created at 0 when missing). */
+void aidf_num_map_add(struct aidf_num_map *m, const char *name, double value);
+/** Set entry `name` to `value`. */
+void aidf_num_map_set(struct aidf_num_map *m, const char *name, double value);
+/** Value of `name`, or NaN when absent. */
+double aidf_num_map_get(const struct aidf_num_map *m, const char *name);
+void aidf_num_map_release(struct aidf_num_map *m);
+
+/** A growable list of owned strings. */
+struct aidf_strlist {
+    size_t n, cap;
+    char **items;
+};
+
+/** Append a copy of `s`. */
+void aidf_strlist_add(struct aidf_strlist *l, const char *s);
+/** True when the list holds a string equal to `s`. */
+bool aidf_strlist_has(const struct aidf_strlist *l, const char *s);
+void aidf_strlist_release(struct aidf_strlist *l);
+
+/** Cost rates in USD per million tokens; cache rates are NaN when unknown. */
+struct aidf_rates {
+    double input_per_1m;
+    double output_per_1m;
+    double cache_read_per_1m;
+    double cache_write_per_1m;
+};
+
+struct aidf_iter_tokens {
+    int64_t iteration;
+    int64_t input, output;                      /* input excludes cache tokens */
+    int64_t cache_read, cache_write, reasoning; /* AIDF_UNSET when not reported */
+    int estimated;                              /* -1 unset, 0, 1 */
+};
+
+struct aidf_iter_cost {
+    int64_t iteration;
+    double cost;
+};
+
+struct aidf_iter_timing {
+    int64_t iteration;
+    double duration_ms;
+    struct aidf_num_map phases;
+    int64_t files_changed; /* addition: files touched in this iteration */
+};
+
+struct aidf_validation_run {
+    int64_t iteration;
+    char *phase;   /* e.g. "pre_commit" */
+    char *command;
+    int passed;    /* -1 unset, 0, 1 */
+    double duration_ms;
+    int64_t exit_code;
+};
+
+struct aidf_report {
+    int64_t schema_version;
+    char *run_id;    /* required: canonical UUID */
+    char *timestamp; /* required: ISO 8601 */
+    char *task_path, *task_goal, *task_type, *role_name, *cwd, *aidf_version;
+    struct {
+        char *type, *model;
+    } provider;
+
+    enum aidf_status status; /* required */
+    int64_t iterations, max_iterations, consecutive_failures;
+    struct {
+        char *message; /* NULL: no error block */
+        char *category, *code;
+    } error;
+    char *blocked_reason;
+
+    struct {
+        bool present;
+        int64_t context_tokens, total_input, total_output, total_tokens;
+        int64_t cache_read, cache_write, reasoning;
+        int estimated;
+        size_t n_per_iteration;
+        struct aidf_iter_tokens *per_iteration;
+        struct aidf_num_map breakdown; /* ContextBreakdown: part → tokens */
+        bool has_breakdown;
+    } tokens;
+
+    struct {
+        bool present;
+        double estimated_total; /* the figure summaries use; NaN when unpriced */
+        char *currency;         /* "USD" */
+        bool has_rates;
+        struct aidf_rates rates;
+        size_t n_per_iteration;
+        struct aidf_iter_cost *per_iteration;
+        char *source;    /* "provider" | "computed" */
+        double reported; /* what the provider/CLI said, NaN if none */
+        double computed; /* from our rate table, NaN if none */
+        int unpriced;    /* -1 unset, 0, 1 */
+    } cost;
+
+    struct {
+        bool present;
+        char *started_at, *completed_at;
+        double total_duration_ms;
+        struct aidf_num_map phases; /* phase name → cumulative ms */
+        size_t n_per_iteration;
+        struct aidf_iter_timing *per_iteration;
+    } timing;
+
+    struct {
+        bool present;
+        struct aidf_strlist modified, created, deleted;
+        int64_t total_count;
+    } files;
+
+    struct {
+        bool present;
+        size_t n_runs;
+        struct aidf_validation_run *runs;
+        int64_t total_runs, failures;
+    } validation;
+
+    struct {
+        bool present;
+        char *mode;
+        int64_t violations;
+        struct aidf_strlist blocked_files;
+    } scope;
+
+    struct {
+        bool present;
+        char *os, *arch, *hostname, *aidf_version;
+        int ci; /* -1 unset, 0, 1 */
+        char *ci_provider, *ci_build_id, *ci_branch, *ci_commit, *ci_build_url;
+    } environment;
+
+    /*
+     * Unknown fields met while decoding, at any depth, as a JSON tree that mirrors the
+     * report's shape (e.g. {"x":1,"tokens":{"perIteration":[{},{"y":2}]}}). Encoding
+     * merges it back so unknown fields survive a round trip. Owned; may be NULL.
+     */
+    json_t *extra;
+};
+
+/** Initialise every field to "absent". Allocates nothing. */
+void aidf_report_init(struct aidf_report *r);
+/** Free everything the report owns and re-initialise it. */
+void aidf_report_release(struct aidf_report *r);
+
+/** True when `s` is a canonical UUID string (8-4-4-4-12 hex digits). */
+bool aidf_run_id_valid(const char *s);
+
+/**
+ * Decode and validate a report from a parsed JSON value. `out` must be initialised;
+ * on failure it is left released. Required: runId (UUID), timestamp (ISO 8601),
+ * status. Every present field is type-checked. Errors are AIDF_EINVAL with a message
+ * naming the field path, e.g. "tokens.perIteration[2].input: expected a non-negative
+ * integer, got string".
+ */
+int aidf_report_from_json(const json_t *root, struct aidf_report *out, struct aidf_error *err);
+
+/**
+ * Parse bytes (not necessarily NUL-terminated) and decode as aidf_report_from_json().
+ * Refuses input over AIDF_REPORT_MAX_BYTES (AIDF_ETOOBIG), malformed JSON, duplicate
+ * keys, invalid UTF-8 and "\u0000" (AIDF_EINVAL, with err->line/col for syntax errors),
+ * and nesting deeper than AIDF_REPORT_MAX_DEPTH.
+ */
+int aidf_report_parse(const char *data, size_t len, struct aidf_report *out,
+                      struct aidf_error *err);
+
+/** Encode the report (including `extra`) as a new JSON object reference. */
+json_t *aidf_report_to_json(const struct aidf_report *r);
+
+/**
+ * Encode as text: pretty (2-space indent, trailing newline) or compact.
+ * Returns a heap string (caller frees) and its length in `*len` when not NULL.
+ */
+char *aidf_report_dumps(const struct aidf_report *r, bool pretty, size_t *len);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * The report store: a reports directory (`.ai/reports/`) laid out as
+ * `YYYY-MM-DD/run-<first 8 chars of runId>.json` (UTC date of the report's timestamp),
+ * plus a compact summary index kept beside the reports in `<dir>/.index`.
+ *
+ * The index holds one struct aidf_run_summary per report, so list, summary and the
+ * summary CSV never re-parse report files. It is a cache: on open and on refresh the
+ * store checks each date directory (mtime, and a rescan of directories changed
+ * recently) and parses only files that are new or changed; files removed behind our
+ * back disappear. Corrupt or foreign files are skipped with a warning.
+ *
+ * Ownership: the store owns every summary and every string inside one; pointers stay
+ * valid until the next call that changes the store (write, refresh, clean) or
+ * aidf_store_free(). Not thread-safe: callers that share a store across threads lock.
+ */
+#ifndef AIDF_STORE_H
+#define AIDF_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/err.h"
+#include "aidf/report.h"
+
+/** What the index keeps of one report. Strings are never NULL ("" when absent). */
+struct aidf_run_summary {
+    char run_id[AIDF_RUN_ID_LEN + 1];
+    int64_t ts_ms;         /* the report's timestamp, epoch ms */
+    const char *timestamp; /* as written in the report */
+    const char *task_path;
+    const char *provider; /* provider.type */
+    const char *model;    /* provider.model */
+    const char *error_category;
+    const char *file;          /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
+    const char *changed_files; /* files.modified then files.created, '\n'-separated */
+    enum aidf_status status;
+    int64_t iterations, max_iterations;
+    int64_t tokens_in, tokens_out, tokens_total; /* 0 when unknown */
+    int64_t cache_read, cache_write, reasoning;  /* 0 when unknown */
+    bool has_tokens, tokens_estimated;
+    double cost;        /* cost.estimatedTotal; NaN when unpriced or unknown */
+    bool cost_unpriced; /* cost.unpriced was true, or no cost figure */
+    double duration_ms; /* timing.totalDurationMs, 0 when unknown */
+    int64_t files_modified, files_created, files_deleted, files_total;
+    int64_t scope_violations, validation_runs, validation_failures;
+    double phases[AIDF_PHASE_COUNT]; /* cumulative ms of the well-known phases */
+};
+
+/** Fill `out` from a decoded report; strings point into `r` (borrowed). */
+void aidf_run_summary_from_report(const struct aidf_report *r, struct aidf_run_summary *out);
+
+/** Filters shared by `aidf report`, and the server. */
+struct aidf_filter {
+    int64_t since_ms;        /* INT64_MIN: no lower bound */
+    int64_t until_ms;        /* INT64_MAX: no upper bound (inclusive) */
+    enum aidf_status status; /* AIDF_STATUS_UNKNOWN: any */
+    const char *task_glob;   /* fnmatch() against taskPath and its basename; NULL: any */
+    const char *provider;    /* exact provider type; NULL: any */
+    const char *model;       /* exact model, or a glob; NULL: any */
+};
+
+/** Initialise a filter that matches everything. */
+void aidf_filter_init(struct aidf_filter *f);
+/** True when `s` passes every set filter. */
+bool aidf_filter_match(const struct aidf_filter *f, const struct aidf_run_summary *s);
+
+struct aidf_store;
+
+enum aidf_store_flags {
+    AIDF_STORE_CREATE = 1 << 0,   /* create the directory when missing */
+    AIDF_STORE_READONLY = 1 << 1, /* never write the index or reports */
+};
+
+/**
+ * Open the store at `dir`, load the index and bring it up to date with the
+ * directory. A missing directory is AIDF_ENOTFOUND unless AIDF_STORE_CREATE.
+ * `*out` is written only on success; free with aidf_store_free().
+ */
+int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
+                    struct aidf_error *err);
+/** Free the store. NULL is a no-op. */
+void aidf_store_free(struct aidf_store *s);
+/** The directory the store was opened on (borrowed). */
+const char *aidf_store_dir(const struct aidf_store *s);
+
+/**
+ * Bring the index up to date with the directory (new, changed and removed files) and
+ * persist it when it changed. Cheap when nothing changed. AIDF_OK or AIDF_EIO.
+ */
+int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err);
+
+/**
+ * Write a report durably (temp file, fsync, rename, fsync dir) to its date directory
+ * and add it to the index. A short-id collision with another run never overwrites:
+ * the full id is used in the file name instead. Writing a run id that is already
+ * stored replaces it when the content is identical (AIDF_OK) and fails with
+ * AIDF_ECONFLICT when it differs, unless `replace` is true. `*path_out` (optional)
+ * receives the absolute file path (caller frees). `*existed` (optional) is set when the
+ * same run with identical content was already stored.
+ */
+int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool replace,
+                     char **path_out, bool *existed, struct aidf_error *err);
+
+/**
+ * Find runs whose id starts with `prefix` (case-insensitive). `*out` is a new array
+ * of borrowed pointers (caller frees the array only), newest first.
+ */
+size_t aidf_store_find(struct aidf_store *s, const char *prefix,
+                       const struct aidf_run_summary ***out);
+
+/**
+ * Read the full report for a full run id or a unique prefix into `out` (initialised).
+ * AIDF_ENOTFOUND when nothing matches; AIDF_EAMBIGUOUS when several do (the message
+ * lists up to 10 candidate ids); AIDF_EINVAL when the prefix has characters that are
+ * not hex digits or '-'; the file's own decode error otherwise. `*summary_out`
+ * (optional) receives the borrowed index entry.
+ */
+int aidf_store_read(struct aidf_store *s, const char *id_or_prefix, struct aidf_report *out,
+                    const struct aidf_run_summary **summary_out, struct aidf_error *err);
+
+/** Number of indexed runs. */
+size_t aidf_store_count(const struct aidf_store *s);
+
+/**
+ * Runs that pass `f` (NULL: all), newest first (ties broken by run id). `*out` is a new
+ * array of borrowed pointers (caller frees the array only); returns the count.
+ */
+size_t aidf_store_list(struct aidf_store *s, const struct aidf_filter *f,
+                       const struct aidf_run_summary ***out);
+
+/** The absolute path of a run's file (new heap string). */
+char *aidf_store_path_of(const struct aidf_store *s, const struct aidf_run_summary *run);
+
+/**
+ * Delete reports whose timestamp is strictly before `before_ms`. With `dry_run` only
+ * count them. `*paths` (optional) receives the relative paths (new list; release with
+ * aidf_strlist_release). Empty date directories are removed. Returns AIDF_OK or
+ * AIDF_EIO (files deleted before the failure stay deleted and are listed).
+ */
+int aidf_store_clean(struct aidf_store *s, int64_t before_ms, bool dry_run,
+                     struct aidf_strlist *paths, struct aidf_error *err);
+
+#endif

@@ -1,0 +1,214 @@
+#include "aidf/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aidf/xalloc.h"
+
+int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct aidf_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return aidf_fail(err, e == ENOENT ? AIDF_ENOTFOUND : AIDF_EIO, "cannot open '%s': %s",
+                         path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return aidf_fail(err, AIDF_EIO, "cannot read '%s': not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return aidf_fail(err, AIDF_ETOOBIG, "'%s' is larger than %zu bytes", path, max);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *p = aidf_xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > max) {
+                free(p);
+                close(fd);
+                return aidf_fail(err, AIDF_ETOOBIG, "'%s' is larger than %zu bytes", path, max);
+            }
+            cap = cap * 2 > max + 1 ? max + 2 : cap * 2;
+            p = aidf_xrealloc(p, cap);
+        }
+        ssize_t r = read(fd, p + n, cap - 1 - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(p);
+            close(fd);
+            return aidf_fail(err, AIDF_EIO, "cannot read '%s': %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (n > max) {
+        free(p);
+        return aidf_fail(err, AIDF_ETOOBIG, "'%s' is larger than %zu bytes", path, max);
+    }
+    p[n] = '\0';
+    *out = p;
+    if (len)
+        *len = n;
+    return AIDF_OK;
+}
+
+static int fsync_dir_of(const char *path)
+{
+    char *dir = aidf_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else {
+        free(dir);
+        dir = aidf_xstrdup(".");
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int aidf_write_file_atomic(const char *path, const void *data, size_t len, int exclusive,
+                           struct aidf_error *err)
+{
+    size_t plen = strlen(path);
+    char *tmp = aidf_xmalloc(plen + 16);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+    /* The temp name must not look like a report: it ends in .XXXXXX, not .json. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return aidf_fail(err, AIDF_EIO, "cannot create a temporary file for '%s': %s", path,
+                         strerror(e));
+    }
+    int rc = AIDF_OK;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (rc == AIDF_OK && fchmod(fd, 0644) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot chmod '%s': %s", tmp, strerror(errno));
+    if (rc == AIDF_OK && fsync(fd) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot fsync '%s': %s", tmp, strerror(errno));
+    if (close(fd) != 0 && rc == AIDF_OK)
+        rc = aidf_fail(err, AIDF_EIO, "cannot close '%s': %s", tmp, strerror(errno));
+    if (rc == AIDF_OK) {
+        if (exclusive) {
+            if (link(tmp, path) != 0) {
+                int e = errno;
+                rc = e == EEXIST ? aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", path)
+                                 : aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", path,
+                                             strerror(e));
+            }
+            unlink(tmp);
+        } else if (rename(tmp, path) != 0) {
+            rc = aidf_fail(err, AIDF_EIO, "cannot rename onto '%s': %s", path, strerror(errno));
+        }
+    }
+    if (rc != AIDF_OK)
+        unlink(tmp);
+    else if (fsync_dir_of(path) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot fsync the directory of '%s': %s", path,
+                       strerror(errno));
+    free(tmp);
+    return rc;
+}
+
+int aidf_mkdirs(const char *path, struct aidf_error *err)
+{
+    char *p = aidf_xstrdup(path);
+    int rc = AIDF_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                rc = aidf_fail(err, AIDF_EIO, "cannot create directory '%s': %s", p,
+                               strerror(errno));
+                break;
+            }
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    if (rc == AIDF_OK) {
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = aidf_fail(err, AIDF_EIO, "'%s' is not a directory", path);
+    }
+    free(p);
+    return rc;
+}
+
+char *aidf_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '/')
+        la--;
+    while (lb > 0 && b[0] == '/') {
+        b++;
+        lb--;
+    }
+    char *p = aidf_xmalloc(la + lb + 2);
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + 1, b, lb);
+    p[la + 1 + lb] = '\0';
+    return p;
+}
+
+char *aidf_find_project_root(const char *start)
+{
+    char *dir = start ? realpath(start, NULL) : getcwd(NULL, 0);
+    if (!dir)
+        return NULL;
+    for (;;) {
+        if (strcmp(dir, "/") == 0)
+            break;
+        char *ai = aidf_path_join(dir, ".ai");
+        struct stat st;
+        int found = stat(ai, &st) == 0 && S_ISDIR(st.st_mode);
+        free(ai);
+        if (found)
+            return dir;
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            break;
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    free(dir);
+    return NULL;
+}
