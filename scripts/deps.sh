@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages aidf needs to build and test, when any is missing.
+# Usage: scripts/deps.sh [--dev]   (--dev adds clang, sanitizer runtime and clang-format)
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config git ca-certificates
+      libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
+      libcmocka-dev jq python3 python3-jsonschema curl)
+if [ "${1:-}" = "--dev" ]; then
+    pkgs+=(clang libclang-rt-14-dev clang-format)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
