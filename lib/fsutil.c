@@ -16,8 +16,8 @@ int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return aidf_fail(err, e == ENOENT ? AIDF_ENOTFOUND : AIDF_EIO, "cannot open '%s': %s",
-                         path, strerror(e));
+        return aidf_fail(err, e == ENOENT ? AIDF_ENOTFOUND : AIDF_EIO, "cannot open '%s': %s", path,
+                         strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -125,9 +125,9 @@ int aidf_write_file_atomic(const char *path, const void *data, size_t len, int e
         if (exclusive) {
             if (link(tmp, path) != 0) {
                 int e = errno;
-                rc = e == EEXIST ? aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", path)
-                                 : aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", path,
-                                             strerror(e));
+                rc = e == EEXIST
+                         ? aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", path)
+                         : aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", path, strerror(e));
             }
             unlink(tmp);
         } else if (rename(tmp, path) != 0) {
@@ -181,9 +181,11 @@ char *aidf_path_join(const char *a, const char *b)
     }
     char *p = aidf_xmalloc(la + lb + 2);
     memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb);
-    p[la + 1 + lb] = '\0';
+    size_t off = la;
+    if (la == 0 || a[la - 1] != '/')
+        p[off++] = '/';
+    memcpy(p + off, b, lb);
+    p[off + lb] = '\0';
     return p;
 }
 

@@ -67,9 +67,8 @@ void aidf_iso_format(int64_t epoch_ms, char out[AIDF_ISO_LEN])
         return;
     }
     char tmp[80];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-             (int)(rem % 1000));
+    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600000),
+             (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
     memcpy(out, tmp, AIDF_ISO_LEN - 1);
     out[AIDF_ISO_LEN - 1] = '\0';
 }
@@ -175,7 +174,7 @@ int aidf_parse_when(const char *s, int64_t now_ms, bool end_of_day, int64_t *epo
         unsigned long long v = strtoull(s, &end, 10);
         if (errno || end != s + n - 1 || v > 100000)
             return AIDF_EINVAL;
-        int64_t unit_ms = unit == 'h' ? 3600000LL
+        int64_t unit_ms = unit == 'h'   ? 3600000LL
                           : unit == 'd' ? 86400000LL
                           : unit == 'w' ? 7 * 86400000LL
                                         : 30 * 86400000LL;
