@@ -32,7 +32,8 @@ const char *aidf_strerror(int code)
     }
 }
 
-static void vfill(struct aidf_error *err, int code, int line, int col, const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vfill(struct aidf_error *err, int code, int line,
+                                                        int col, const char *fmt, va_list ap)
 {
     if (!err)
         return;

@@ -30,7 +30,7 @@ struct aidf_rate_table {
         char *key;
         struct aidf_rates rates;
         bool builtin;
-    } *items;
+    } * items;
 };
 
 /** Initialise an empty table (no built-ins). */
