@@ -111,10 +111,16 @@ static bool detect_vendor(const struct lookup *l, struct aidf_ci_env *out)
     }
     if (is_true(var(l, "TF_BUILD"))) {
         const char *id = var(l, "BUILD_BUILDID");
-        const char *branch = var(l, "BUILD_SOURCEBRANCHNAME");
+        /* BUILD_SOURCEBRANCHNAME keeps only the last path segment ("x" of "feature/x"),
+         * so the full ref minus refs/heads/ is preferred. */
         const char *full = var(l, "BUILD_SOURCEBRANCH");
-        if (!branch && full)
-            branch = strncmp(full, "refs/heads/", 11) == 0 ? full + 11 : full;
+        const char *branch = NULL;
+        if (full && strncmp(full, "refs/heads/", 11) == 0)
+            branch = full + 11;
+        if (!branch)
+            branch = var(l, "BUILD_SOURCEBRANCHNAME");
+        if (!branch)
+            branch = full;
         fill(out, "azure-pipelines", id, branch, var(l, "BUILD_SOURCEVERSION"));
         out->build_url = JOIN(var(l, "SYSTEM_COLLECTIONURI"), var(l, "SYSTEM_TEAMPROJECT"),
                               "/_build/results?buildId=", id);

@@ -217,6 +217,15 @@ static void test_azure(void **state)
         "TF_BUILD", "true", "BUILD_BUILDID", "5", "BUILD_SOURCEBRANCH", "refs/heads/feature/y",
         NULL};
     expect_env(ref, "azure-pipelines", "5", "feature/y", NULL, NULL);
+    /* Both set for a nested branch: the full name wins over the last segment. */
+    const char *const nested[] = {"TF_BUILD",
+                                  "true",
+                                  "BUILD_SOURCEBRANCHNAME",
+                                  "x",
+                                  "BUILD_SOURCEBRANCH",
+                                  "refs/heads/feature/x",
+                                  NULL};
+    expect_env(nested, "azure-pipelines", NULL, "feature/x", NULL, NULL);
     const char *const pr[] = {"TF_BUILD", "TRUE", "BUILD_SOURCEBRANCH", "refs/pull/3/merge", NULL};
     expect_env(pr, "azure-pipelines", NULL, "refs/pull/3/merge", NULL, NULL);
 }
