@@ -1,0 +1,16 @@
+/*
+ * Internal to the config module (lib/config*.c): names shared by the files.
+ */
+#ifndef AIDF_CONFIG_INT_H
+#define AIDF_CONFIG_INT_H
+
+#include "aidf/config.h"
+
+/* Names of enum aidf_scope_mode, indexed by value, NULL-terminated. */
+extern const char *const aidf_config_scope_names[];
+/* Names of enum aidf_notify_level, indexed by value, NULL-terminated. */
+extern const char *const aidf_config_level_names[];
+/* Names of the provider types, NULL-terminated. */
+extern const char *const aidf_config_provider_types[];
+
+#endif
