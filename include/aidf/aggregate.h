@@ -40,9 +40,9 @@ struct aidf_aggregate {
     double avg_iterations; /* over all runs */
     double avg_duration_ms;
     double total_duration_ms;
-    int64_t files_changed;     /* sum of files.totalCount */
-    int64_t scope_violations;  /* sum */
-    int64_t validation_runs;   /* sum */
+    int64_t files_changed;    /* sum of files.totalCount */
+    int64_t scope_violations; /* sum */
+    int64_t validation_runs;  /* sum */
     int64_t validation_failures;
     int64_t first_ts_ms, last_ts_ms; /* AIDF_UNSET when no runs */
 

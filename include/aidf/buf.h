@@ -20,7 +20,10 @@ struct aidf_buf {
 };
 
 #define AIDF_BUF_NOLIMIT ((size_t)-1 / 2)
-#define AIDF_BUF_INIT(maxlen) {aidf_buf_empty, 0, 0, (maxlen)}
+#define AIDF_BUF_INIT(maxlen)          \
+    {                                  \
+        aidf_buf_empty, 0, 0, (maxlen) \
+    }
 
 /* Shared empty string; never written to (cap == 0 marks it). */
 extern char aidf_buf_empty[1];

@@ -25,10 +25,10 @@ int aidf_log_parse_level(const char *s);
 /** Format and emit one line. Use the aidf_log() macro, which checks the level first. */
 void aidf_log_emit(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define aidf_log(level, ...)                                                                       \
-    do {                                                                                           \
-        if ((level) <= aidf_log_level)                                                             \
-            aidf_log_emit((level), __VA_ARGS__);                                                   \
+#define aidf_log(level, ...)                     \
+    do {                                         \
+        if ((level) <= aidf_log_level)           \
+            aidf_log_emit((level), __VA_ARGS__); \
     } while (0)
 
 #define aidf_warn(...)  aidf_log(AIDF_LOG_WARN, __VA_ARGS__)

@@ -32,7 +32,7 @@
 /* Run ids are canonical UUID strings: 36 characters. */
 #define AIDF_RUN_ID_LEN 36
 
-#define AIDF_UNSET INT64_MIN
+#define AIDF_UNSET    INT64_MIN
 #define aidf_isset(x) (!isnan(x))
 
 enum aidf_status {
@@ -72,7 +72,7 @@ struct aidf_num_map {
     struct aidf_num_entry {
         char *name;
         double value;
-    } *items;
+    } * items;
 };
 
 /** Add `value` to the entry `name` (created at 0 when missing). */
@@ -124,9 +124,9 @@ struct aidf_iter_timing {
 
 struct aidf_validation_run {
     int64_t iteration;
-    char *phase;   /* e.g. "pre_commit" */
+    char *phase; /* e.g. "pre_commit" */
     char *command;
-    int passed;    /* -1 unset, 0, 1 */
+    int passed; /* -1 unset, 0, 1 */
     double duration_ms;
     int64_t exit_code;
 };

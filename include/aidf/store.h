@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aidf/buf.h"
 #include "aidf/err.h"
 #include "aidf/report.h"
 
@@ -32,7 +33,7 @@ struct aidf_run_summary {
     const char *provider; /* provider.type */
     const char *model;    /* provider.model */
     const char *error_category;
-    const char *file;          /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
+    const char *file; /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
     const char *changed_files; /* files.modified then files.created, '\n'-separated */
     enum aidf_status status;
     int64_t iterations, max_iterations;
@@ -47,8 +48,18 @@ struct aidf_run_summary {
     double phases[AIDF_PHASE_COUNT]; /* cumulative ms of the well-known phases */
 };
 
-/** Fill `out` from a decoded report; strings point into `r` (borrowed). */
+/**
+ * Fill `out` from a decoded report; strings point into `r` (borrowed), except
+ * `changed_files`, which is built in a per-thread scratch buffer that stays valid until
+ * the next call in the same thread. `file` is "".
+ */
 void aidf_run_summary_from_report(const struct aidf_report *r, struct aidf_run_summary *out);
+/**
+ * As aidf_run_summary_from_report(), with `changed_files` built in the caller's
+ * `scratch` buffer (reset first), valid until `scratch` changes.
+ */
+void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
+                                      struct aidf_buf *scratch);
 
 /** Filters shared by `aidf report`, and the server. */
 struct aidf_filter {
@@ -89,6 +100,14 @@ const char *aidf_store_dir(const struct aidf_store *s);
  * persist it when it changed. Cheap when nothing changed. AIDF_OK or AIDF_EIO.
  */
 int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err);
+
+/**
+ * Persist the index now if it changed since it was last written (writes persist it at
+ * most once a second; refresh and aidf_store_free() persist pending changes). A store
+ * that cannot write (AIDF_STORE_READONLY, no permission) keeps its index in memory and
+ * returns AIDF_OK.
+ */
+int aidf_store_sync(struct aidf_store *s, struct aidf_error *err);
 
 /**
  * Write a report durably (temp file, fsync, rename, fsync dir) to its date directory

@@ -1,0 +1,398 @@
+/*
+ * Aggregate statistics over run summaries. Sums are taken in the order of the input
+ * (the store's newest-first order), so results are deterministic.
+ */
+#include "aidf/aggregate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/strmap.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+
+#define PTR_CACHE 256
+
+/* Groups keyed by name, in first-seen order. */
+struct groups {
+    struct aidf_strmap map;
+    struct aidf_agg_group *items;
+    size_t n, cap;
+    /*
+     * Names usually come from the store's deduplicated strings, so the same pointer
+     * recurs: a small direct-mapped pointer cache skips hashing the text.
+     */
+    struct {
+        const char *ptr;
+        size_t idx;
+    } cache[PTR_CACHE];
+};
+
+static struct aidf_agg_group *group_of(struct groups *g, const char *name)
+{
+    size_t slot = ((uintptr_t)name >> 3) % PTR_CACHE;
+    if (g->cache[slot].ptr == name)
+        return &g->items[g->cache[slot].idx];
+    bool added;
+    size_t *v = aidf_strmap_put(&g->map, name, strlen(name), &added);
+    if (added) {
+        g->items = aidf_xgrow(g->items, &g->cap, g->n + 1, sizeof(*g->items));
+        memset(&g->items[g->n], 0, sizeof(g->items[g->n]));
+        /* Borrowed while computing; owned copies are made for what is kept. */
+        g->items[g->n].name = (char *)(uintptr_t)name;
+        *v = g->n++;
+    }
+    g->cache[slot].ptr = name;
+    g->cache[slot].idx = *v;
+    return &g->items[*v];
+}
+
+static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r)
+{
+    g->runs++;
+    g->completed += r->status == AIDF_STATUS_COMPLETED;
+    g->blocked += r->status == AIDF_STATUS_BLOCKED;
+    g->failed += r->status == AIDF_STATUS_FAILED;
+    g->tokens_in += r->tokens_in;
+    g->tokens_out += r->tokens_out;
+    g->tokens_total += r->tokens_total;
+    g->cache_read += r->cache_read;
+    g->cache_write += r->cache_write;
+    if (r->cost_unpriced || isnan(r->cost))
+        g->unpriced_runs++;
+    else
+        g->cost += r->cost;
+    g->duration_ms += r->duration_ms;
+    g->iterations += r->iterations;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct aidf_agg_group *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    if (x->runs != y->runs)
+        return x->runs > y->runs ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Sort, keep at most `max` groups (all when 0) with owned names. */
+static struct aidf_agg_group *finish_groups(struct groups *g, size_t max, size_t *n_out)
+{
+    if (g->n > 1)
+        qsort(g->items, g->n, sizeof(*g->items), cmp_group);
+    size_t n = max && g->n > max ? max : g->n;
+    for (size_t i = 0; i < n; i++)
+        g->items[i].name = aidf_xstrdup(g->items[i].name);
+    *n_out = n;
+    aidf_strmap_release(&g->map);
+    return g->items;
+}
+
+struct file_count {
+    const char *path;
+    size_t len, runs;
+};
+
+static int cmp_file(const void *a, const void *b)
+{
+    const struct file_count *x = a, *y = b;
+    if (x->runs != y->runs)
+        return x->runs > y->runs ? -1 : 1;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->path, y->path, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/*
+ * Count the runs that changed each file; a file listed twice in one run counts once.
+ * Runs often share the same change list (the store dedupes strings), so count the
+ * distinct lists first and split each only once.
+ */
+static void top_files(const struct aidf_run_summary *const *runs, size_t n,
+                      struct aidf_aggregate *out)
+{
+    struct aidf_strmap lists, map, seen;
+    aidf_strmap_init(&lists);
+    aidf_strmap_init(&map);
+    aidf_strmap_init(&seen);
+    struct file_count *fc = NULL, *lc = NULL;
+    size_t nf = 0, cap = 0, nl = 0, lcap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = runs[i]->changed_files;
+        if (!p || !*p)
+            continue;
+        size_t len = strlen(p);
+        bool added;
+        size_t *v = aidf_strmap_put(&lists, p, len, &added);
+        if (added) {
+            lc = aidf_xgrow(lc, &lcap, nl + 1, sizeof(*lc));
+            lc[nl] = (struct file_count){p, len, 0};
+            *v = nl++;
+        }
+        lc[*v].runs++;
+    }
+    for (size_t l = 0; l < nl; l++) {
+        const char *p = lc[l].path, *end = p + lc[l].len;
+        aidf_strmap_reset(&seen);
+        while (p < end) {
+            const char *nlp = memchr(p, '\n', (size_t)(end - p));
+            size_t len = nlp ? (size_t)(nlp - p) : (size_t)(end - p);
+            bool fresh = false;
+            if (len > 0)
+                aidf_strmap_put(&seen, p, len, &fresh);
+            if (fresh) {
+                bool added;
+                size_t *v = aidf_strmap_put(&map, p, len, &added);
+                if (added) {
+                    fc = aidf_xgrow(fc, &cap, nf + 1, sizeof(*fc));
+                    fc[nf] = (struct file_count){p, len, 0};
+                    *v = nf++;
+                }
+                fc[*v].runs += lc[l].runs;
+            }
+            p += len + 1;
+        }
+    }
+    if (nf > 1)
+        qsort(fc, nf, sizeof(*fc), cmp_file);
+    out->n_top_files = nf < AIDF_AGG_TOP_FILES ? nf : AIDF_AGG_TOP_FILES;
+    for (size_t i = 0; i < out->n_top_files; i++) {
+        out->top_files[i].path = aidf_xstrndup(fc[i].path, fc[i].len);
+        out->top_files[i].runs = fc[i].runs;
+    }
+    free(fc);
+    free(lc);
+    aidf_strmap_release(&lists);
+    aidf_strmap_release(&map);
+    aidf_strmap_release(&seen);
+}
+
+void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n,
+                            struct aidf_aggregate *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->first_ts_ms = AIDF_UNSET;
+    out->last_ts_ms = AIDF_UNSET;
+    struct groups tasks = {0}, providers = {0}, models = {0};
+    aidf_strmap_init(&tasks.map);
+    aidf_strmap_init(&providers.map);
+    aidf_strmap_init(&models.map);
+    double phase_sum[AIDF_PHASE_COUNT] = {0};
+    int64_t iterations = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct aidf_run_summary *r = runs[i];
+        out->runs++;
+        out->completed += r->status == AIDF_STATUS_COMPLETED;
+        out->blocked += r->status == AIDF_STATUS_BLOCKED;
+        out->failed += r->status == AIDF_STATUS_FAILED;
+        out->tokens_in += r->tokens_in;
+        out->tokens_out += r->tokens_out;
+        out->tokens_total += r->tokens_total;
+        out->cache_read += r->cache_read;
+        out->cache_write += r->cache_write;
+        out->reasoning += r->reasoning;
+        out->estimated_token_runs += r->has_tokens && r->tokens_estimated;
+        if (r->cost_unpriced || isnan(r->cost)) {
+            out->unpriced_runs++;
+        } else {
+            out->priced_runs++;
+            out->cost_total += r->cost;
+        }
+        iterations += r->iterations;
+        out->total_duration_ms += r->duration_ms;
+        out->files_changed += r->files_total;
+        out->scope_violations += r->scope_violations;
+        out->validation_runs += r->validation_runs;
+        out->validation_failures += r->validation_failures;
+        if (out->first_ts_ms == AIDF_UNSET || r->ts_ms < out->first_ts_ms)
+            out->first_ts_ms = r->ts_ms;
+        if (out->last_ts_ms == AIDF_UNSET || r->ts_ms > out->last_ts_ms)
+            out->last_ts_ms = r->ts_ms;
+        for (int k = 0; k < AIDF_PHASE_COUNT; k++)
+            phase_sum[k] += r->phases[k];
+        group_add(group_of(&tasks, r->task_path ? r->task_path : ""), r);
+        group_add(group_of(&providers, r->provider ? r->provider : ""), r);
+        group_add(group_of(&models, r->model ? r->model : ""), r);
+    }
+
+    if (out->runs) {
+        out->success_rate = (double)out->completed / (double)out->runs;
+        out->avg_iterations = (double)iterations / (double)out->runs;
+        out->avg_duration_ms = out->total_duration_ms / (double)out->runs;
+    }
+    if (out->priced_runs)
+        out->avg_cost = out->cost_total / (double)out->priced_runs;
+    double phase_total = 0;
+    for (int k = 0; k < AIDF_PHASE_COUNT; k++)
+        phase_total += phase_sum[k];
+    for (int k = 0; k < AIDF_PHASE_COUNT; k++) {
+        out->phase_avg_ms[k] = out->runs ? phase_sum[k] / (double)out->runs : 0;
+        out->phase_pct[k] = phase_total > 0 ? phase_sum[k] * 100.0 / phase_total : 0;
+    }
+
+    size_t nt = 0;
+    struct aidf_agg_group *t = finish_groups(&tasks, AIDF_AGG_TOP_TASKS, &nt);
+    if (nt > 0)
+        memcpy(out->top_tasks, t, nt * sizeof(*t));
+    out->n_top_tasks = nt;
+    free(t);
+    out->providers = finish_groups(&providers, 0, &out->n_providers);
+    out->models = finish_groups(&models, 0, &out->n_models);
+    top_files(runs, n, out);
+}
+
+void aidf_aggregate_release(struct aidf_aggregate *a)
+{
+    for (size_t i = 0; i < a->n_top_tasks; i++)
+        free(a->top_tasks[i].name);
+    for (size_t i = 0; i < a->n_top_files; i++)
+        free(a->top_files[i].path);
+    for (size_t i = 0; i < a->n_providers; i++)
+        free(a->providers[i].name);
+    for (size_t i = 0; i < a->n_models; i++)
+        free(a->models[i].name);
+    free(a->providers);
+    free(a->models);
+    memset(a, 0, sizeof(*a));
+    a->first_ts_ms = AIDF_UNSET;
+    a->last_ts_ms = AIDF_UNSET;
+}
+
+static double round_to(double x, double scale)
+{
+    if (!isfinite(x))
+        return 0;
+    double r = round(x * scale) / scale;
+    return r == 0 ? 0 : r; /* no "-0.0" */
+}
+
+static json_t *cost_json(double x)
+{
+    return json_real(round_to(x, 1e6));
+}
+
+static json_t *ms_json(double x)
+{
+    return json_real(round_to(x, 10));
+}
+
+static json_t *rate_json(double x)
+{
+    return json_real(round_to(x, 1e4));
+}
+
+static json_t *ts_json(int64_t ms)
+{
+    if (ms == AIDF_UNSET)
+        return json_null();
+    char iso[AIDF_ISO_LEN];
+    aidf_iso_format(ms, iso);
+    return json_string(iso);
+}
+
+static json_t *group_json(const struct aidf_agg_group *g, const char *key)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, key, json_string(g->name));
+    json_object_set_new(o, "runs", json_integer((json_int_t)g->runs));
+    json_object_set_new(o, "completed", json_integer((json_int_t)g->completed));
+    json_object_set_new(o, "successRate",
+                        rate_json(g->runs ? (double)g->completed / (double)g->runs : 0));
+    json_object_set_new(o, "tokens", json_integer(g->tokens_total));
+    json_object_set_new(o, "cost", cost_json(g->cost));
+    json_object_set_new(o, "unpricedRuns", json_integer((json_int_t)g->unpriced_runs));
+    json_object_set_new(o, "avgDurationMs",
+                        ms_json(g->runs ? g->duration_ms / (double)g->runs : 0));
+    return o;
+}
+
+json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "runs", json_integer((json_int_t)a->runs));
+    json_object_set_new(o, "completed", json_integer((json_int_t)a->completed));
+    json_object_set_new(o, "blocked", json_integer((json_int_t)a->blocked));
+    json_object_set_new(o, "failed", json_integer((json_int_t)a->failed));
+    json_object_set_new(o, "successRate", rate_json(a->success_rate));
+
+    json_t *tok = json_object();
+    json_object_set_new(tok, "input", json_integer(a->tokens_in));
+    json_object_set_new(tok, "output", json_integer(a->tokens_out));
+    json_object_set_new(tok, "total", json_integer(a->tokens_total));
+    json_object_set_new(tok, "cacheRead", json_integer(a->cache_read));
+    json_object_set_new(tok, "cacheWrite", json_integer(a->cache_write));
+    json_object_set_new(tok, "reasoning", json_integer(a->reasoning));
+    json_object_set_new(tok, "estimatedRuns", json_integer((json_int_t)a->estimated_token_runs));
+    json_object_set_new(o, "tokens", tok);
+
+    json_t *cost = json_object();
+    json_object_set_new(cost, "total", cost_json(a->cost_total));
+    json_object_set_new(cost, "currency", json_string("USD"));
+    json_object_set_new(cost, "pricedRuns", json_integer((json_int_t)a->priced_runs));
+    json_object_set_new(cost, "unpricedRuns", json_integer((json_int_t)a->unpriced_runs));
+    json_object_set_new(cost, "average", cost_json(a->avg_cost));
+    json_object_set_new(o, "cost", cost);
+
+    json_t *avg = json_object();
+    json_object_set_new(avg, "iterations", rate_json(a->avg_iterations));
+    json_object_set_new(avg, "durationMs", ms_json(a->avg_duration_ms));
+    json_object_set_new(o, "averages", avg);
+
+    json_t *tot = json_object();
+    json_object_set_new(tot, "durationMs", ms_json(a->total_duration_ms));
+    json_object_set_new(tot, "filesChanged", json_integer(a->files_changed));
+    json_object_set_new(tot, "scopeViolations", json_integer(a->scope_violations));
+    json_object_set_new(tot, "validationRuns", json_integer(a->validation_runs));
+    json_object_set_new(tot, "validationFailures", json_integer(a->validation_failures));
+    json_object_set_new(o, "totals", tot);
+
+    json_t *period = json_object();
+    json_object_set_new(period, "first", ts_json(a->first_ts_ms));
+    json_object_set_new(period, "last", ts_json(a->last_ts_ms));
+    json_object_set_new(o, "period", period);
+
+    json_t *ph = json_object();
+    for (int k = 0; k < AIDF_PHASE_COUNT; k++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "avgMs", ms_json(a->phase_avg_ms[k]));
+        json_object_set_new(p, "percentage", json_real(round_to(a->phase_pct[k], 100)));
+        json_object_set_new(ph, aidf_phase_key((enum aidf_phase)k), p);
+    }
+    json_object_set_new(o, "phases", ph);
+
+    json_t *tt = json_array();
+    for (size_t i = 0; i < a->n_top_tasks; i++) {
+        const struct aidf_agg_group *g = &a->top_tasks[i];
+        json_t *t = json_object();
+        json_object_set_new(t, "task", json_string(g->name));
+        json_object_set_new(t, "runs", json_integer((json_int_t)g->runs));
+        json_object_set_new(t, "cost", cost_json(g->cost));
+        json_object_set_new(t, "tokens", json_integer(g->tokens_total));
+        json_array_append_new(tt, t);
+    }
+    json_object_set_new(o, "topTasks", tt);
+
+    json_t *tf = json_array();
+    for (size_t i = 0; i < a->n_top_files; i++) {
+        json_t *f = json_object();
+        json_object_set_new(f, "path", json_string(a->top_files[i].path));
+        json_object_set_new(f, "runs", json_integer((json_int_t)a->top_files[i].runs));
+        json_array_append_new(tf, f);
+    }
+    json_object_set_new(o, "topFiles", tf);
+
+    json_t *bp = json_array();
+    for (size_t i = 0; i < a->n_providers; i++)
+        json_array_append_new(bp, group_json(&a->providers[i], "provider"));
+    json_object_set_new(o, "byProvider", bp);
+    json_t *bm = json_array();
+    for (size_t i = 0; i < a->n_models; i++)
+        json_array_append_new(bm, group_json(&a->models[i], "model"));
+    json_object_set_new(o, "byModel", bm);
+    return o;
+}

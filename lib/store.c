@@ -1,0 +1,586 @@
+/*
+ * The report store: writes, reads, prefix lookup, listing and cleaning over a
+ * reports directory, with the summary index of store_index.c.
+ */
+#include "aidf/store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aidf/buf.h"
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+#include "store_index.h"
+
+/*
+ * Writes persist the index at most once a second, and spend at most ~5% of the time
+ * doing it (a 100k-run index takes a while to write); later changes wait for the next
+ * write, refresh, sync or free. The index is a cache: losing it loses nothing.
+ */
+#define PERSIST_EVERY_MS 1000
+
+static int persist(struct aidf_store *s, struct aidf_error *err)
+{
+    if (!s->dirty || !s->can_persist)
+        return AIDF_OK;
+    if (access(s->dir, W_OK) != 0) {
+        /* A directory we may read but not write: keep the index in memory. */
+        s->can_persist = false;
+        return AIDF_OK;
+    }
+    struct aidf_error e;
+    int64_t t0 = aidf_wall_ms();
+    int rc = aidf_sidx_save(s, &e);
+    if (rc != AIDF_OK) {
+        if (errno == EACCES || errno == EROFS || errno == EPERM) {
+            s->can_persist = false;
+            return AIDF_OK;
+        }
+        if (err)
+            *err = e;
+        return rc;
+    }
+    s->dirty = false;
+    s->last_persist_ms = aidf_wall_ms();
+    s->last_persist_cost_ms = s->last_persist_ms - t0;
+    return AIDF_OK;
+}
+
+int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
+                    struct aidf_error *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            return aidf_fail(err, AIDF_EIO, "cannot open '%s': %s", dir, strerror(errno));
+        if (!(flags & AIDF_STORE_CREATE) || (flags & AIDF_STORE_READONLY))
+            return aidf_fail(err, AIDF_ENOTFOUND, "no reports directory '%s'", dir);
+        int rc = aidf_mkdirs(dir, err);
+        if (rc)
+            return rc;
+    } else if (!S_ISDIR(st.st_mode)) {
+        return aidf_fail(err, AIDF_EIO, "'%s' is not a directory", dir);
+    }
+
+    struct aidf_store *s = aidf_xcalloc(1, sizeof(*s));
+    s->dir = aidf_xstrdup(dir);
+    s->flags = flags;
+    s->can_persist = !(flags & AIDF_STORE_READONLY) && access(dir, W_OK) == 0;
+    aidf_strmap_init(&s->intern);
+    aidf_sidx_load(s);
+    int rc = aidf_sidx_sync(s, err);
+    if (rc == AIDF_OK)
+        rc = persist(s, err);
+    if (rc != AIDF_OK) {
+        aidf_store_free(s);
+        return rc;
+    }
+    *out = s;
+    return AIDF_OK;
+}
+
+void aidf_store_free(struct aidf_store *s)
+{
+    if (!s)
+        return;
+    struct aidf_error e;
+    if (persist(s, &e) != AIDF_OK)
+        aidf_debug("cannot save the report index: %s", e.msg);
+    aidf_sidx_release(s);
+    free(s->dir);
+    free(s);
+}
+
+const char *aidf_store_dir(const struct aidf_store *s)
+{
+    return s->dir;
+}
+
+int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err)
+{
+    int rc = aidf_sidx_sync(s, err);
+    if (rc == AIDF_OK)
+        rc = persist(s, err);
+    return rc;
+}
+
+int aidf_store_sync(struct aidf_store *s, struct aidf_error *err)
+{
+    return persist(s, err);
+}
+
+size_t aidf_store_count(const struct aidf_store *s)
+{
+    return s->n_live;
+}
+
+char *aidf_store_path_of(const struct aidf_store *s, const struct aidf_run_summary *run)
+{
+    return aidf_path_join(s->dir, run->file);
+}
+
+/* ---- lookup ------------------------------------------------------------------------- */
+
+static int cmp_summary_ptr(const void *a, const void *b)
+{
+    const struct aidf_run_summary *x = *(const struct aidf_run_summary *const *)a;
+    const struct aidf_run_summary *y = *(const struct aidf_run_summary *const *)b;
+    if (x->ts_ms != y->ts_ms)
+        return x->ts_ms > y->ts_ms ? -1 : 1;
+    return strcasecmp(x->run_id, y->run_id);
+}
+
+size_t aidf_store_find(struct aidf_store *s, const char *prefix,
+                       const struct aidf_run_summary ***out)
+{
+    size_t plen = strlen(prefix);
+    size_t i = aidf_sidx_lower_bound(s, prefix), n = 0;
+    const struct aidf_run_summary **v = NULL;
+    size_t cap = 0;
+    for (; i < s->n_live; i++) {
+        const struct aidf_run_summary *m = &s->ents[s->by_id[i]].sum;
+        if (strncasecmp(m->run_id, prefix, plen) != 0)
+            break;
+        v = aidf_xgrow(v, &cap, n + 1, sizeof(*v));
+        v[n++] = m;
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_summary_ptr);
+    if (!v)
+        v = aidf_xmalloc(sizeof(*v));
+    *out = v;
+    return n;
+}
+
+static bool valid_prefix(const char *p)
+{
+    if (!*p || strlen(p) > AIDF_RUN_ID_LEN)
+        return false;
+    for (; *p; p++)
+        if (!isxdigit((unsigned char)*p) && *p != '-')
+            return false;
+    return true;
+}
+
+static int ambiguous(struct aidf_error *err, const char *prefix,
+                     const struct aidf_run_summary *const *v, size_t n)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(sizeof(err->msg) - 1);
+    aidf_buf_addf(&b, "run id '%s' is ambiguous (%zu runs match):", prefix, n);
+    for (size_t i = 0; i < n && i < 10; i++) {
+        const char *task = v[i]->task_path;
+        const char *base = strrchr(task, '/');
+        size_t keep = b.len;
+        int rc = aidf_buf_addf(&b, " %s (%.16s%s%s);", v[i]->run_id, v[i]->timestamp,
+                               *task ? ", " : "", base ? base + 1 : task);
+        if (rc != AIDF_OK) {
+            /* Out of room: keep the bare ids. */
+            if (aidf_buf_addf(&b, " %s;", v[i]->run_id) != AIDF_OK) {
+                b.len = keep;
+                b.ptr[b.len] = '\0';
+                break;
+            }
+        }
+    }
+    int rc = aidf_fail(err, AIDF_EAMBIGUOUS, "%s", b.ptr);
+    aidf_buf_release(&b);
+    return rc;
+}
+
+int aidf_store_read(struct aidf_store *s, const char *id_or_prefix, struct aidf_report *out,
+                    const struct aidf_run_summary **summary_out, struct aidf_error *err)
+{
+    const struct aidf_run_summary **v = NULL;
+    char *path = NULL, *data = NULL;
+    size_t len = 0;
+    int rc = AIDF_OK;
+
+    if (!id_or_prefix || !valid_prefix(id_or_prefix))
+        return aidf_fail(err, AIDF_EINVAL,
+                         "invalid run id '%.64s': expected hex digits and '-' (at most %d)",
+                         id_or_prefix ? id_or_prefix : "", AIDF_RUN_ID_LEN);
+    size_t n = aidf_store_find(s, id_or_prefix, &v);
+    const struct aidf_run_summary *hit = NULL;
+    for (size_t i = 0; i < n && !hit; i++)
+        if (strcasecmp(v[i]->run_id, id_or_prefix) == 0)
+            hit = v[i];
+    if (!hit && n == 1)
+        hit = v[0];
+    if (!hit) {
+        rc = n == 0 ? aidf_fail(err, AIDF_ENOTFOUND, "no run matches '%s'", id_or_prefix)
+                    : ambiguous(err, id_or_prefix, v, n);
+        goto out;
+    }
+    path = aidf_store_path_of(s, hit);
+    rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, err);
+    if (rc == AIDF_ENOTFOUND) {
+        char id[AIDF_RUN_ID_LEN + 1];
+        memcpy(id, hit->run_id, sizeof(id));
+        aidf_store_refresh(s, NULL);
+        rc = aidf_fail(err, AIDF_ENOTFOUND, "run %s is no longer on disk", id);
+        goto out;
+    }
+    if (rc != AIDF_OK)
+        goto out;
+    rc = aidf_report_parse(data, len, out, err);
+    if (rc == AIDF_OK && summary_out)
+        *summary_out = hit;
+out:
+    free(v);
+    free(path);
+    free(data);
+    return rc;
+}
+
+size_t aidf_store_list(struct aidf_store *s, const struct aidf_filter *f,
+                       const struct aidf_run_summary ***out)
+{
+    const struct aidf_run_summary **v = aidf_xmalloc((s->n_live ? s->n_live : 1) * sizeof(*v));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_live; i++) {
+        const struct aidf_run_summary *m = &s->ents[s->by_time[i]].sum;
+        if (aidf_filter_match(f, m))
+            v[n++] = m;
+    }
+    *out = v;
+    return n;
+}
+
+/* ---- writes ------------------------------------------------------------------------- */
+
+/* Canonical text of a report: compact, sorted keys. */
+static char *canonical(const struct aidf_report *r)
+{
+    json_t *j = aidf_report_to_json(r);
+    char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return t;
+}
+
+enum existing { EX_MISSING, EX_SAME, EX_DIFFERENT, EX_OTHER_RUN };
+
+/* What the file at `rel` holds compared with `r`. */
+static enum existing compare_file(struct aidf_store *s, const char *rel,
+                                  const struct aidf_report *r)
+{
+    char *path = aidf_path_join(s->dir, rel);
+    char *data = NULL, *a = NULL, *b = NULL;
+    size_t len = 0;
+    enum existing res = EX_OTHER_RUN;
+    struct aidf_report old;
+    aidf_report_init(&old);
+    int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, NULL);
+    if (rc == AIDF_ENOTFOUND) {
+        res = EX_MISSING;
+        goto out;
+    }
+    if (rc != AIDF_OK || aidf_report_parse(data, len, &old, NULL) != AIDF_OK)
+        goto out;
+    if (strcasecmp(old.run_id, r->run_id) != 0)
+        goto out;
+    a = canonical(&old);
+    b = canonical(r);
+    res = a && b && strcmp(a, b) == 0 ? EX_SAME : EX_DIFFERENT;
+out:
+    aidf_report_release(&old);
+    free(a);
+    free(b);
+    free(data);
+    free(path);
+    return res;
+}
+
+static void lower_copy(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && src[i]; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+/* Record the file just written at `rel` for report `r`, replacing entry `prev` (or -1). */
+static void index_written(struct aidf_store *s, const char *rel, const struct aidf_report *r,
+                          long prev, bool fresh)
+{
+    char *path = aidf_path_join(s->dir, rel);
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    if (stat(path, &st) != 0)
+        aidf_debug("cannot stat '%s' after writing it: %s", path, strerror(errno));
+    free(path);
+
+    /*
+     * Another entry for the same file (a stale or bad one) goes away. A fresh exclusive
+     * create found no file there, so only a stale entry could remain, which the next
+     * refresh drops anyway: skip the linear scan on that hot path.
+     */
+    unsigned char *drop = NULL;
+    for (size_t i = 0; !fresh && i < s->n_ents; i++) {
+        if ((long)i != prev && strcmp(s->ents[i].sum.file, rel) == 0) {
+            if (!drop)
+                drop = aidf_xcalloc(s->n_ents, 1);
+            drop[i] = 1;
+        }
+    }
+    bool rebuild = drop != NULL || prev >= 0;
+    if (prev >= 0 && drop) {
+        /* Keep prev's position meaningful across the removal. */
+        long shift = 0;
+        for (long i = 0; i < prev; i++)
+            shift += drop[i];
+        prev -= shift;
+    }
+    if (drop) {
+        aidf_sidx_remove(s, drop);
+        free(drop);
+    }
+
+    struct aidf_buf scratch = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    struct aidf_run_summary sum;
+    aidf_run_summary_from_report_buf(r, &sum, &scratch);
+    struct aidf_sidx_ent *e = prev >= 0 ? &s->ents[prev] : aidf_sidx_append(s);
+    aidf_sidx_set_summary(s, e, &sum, rel);
+    aidf_buf_release(&scratch);
+    e->bad = false;
+    e->dup = false;
+    e->size = (int64_t)st.st_size;
+    e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    e->ino = (uint64_t)st.st_ino;
+    /*
+     * We wrote this file ourselves (new inode by rename), so it is not racily clean:
+     * mark it verified as of two seconds after its mtime.
+     */
+    e->checked_ns = e->mtime_ns + AIDF_SIDX_RACY_NS + 1;
+    if (rebuild)
+        aidf_sidx_rebuild_order(s);
+    else
+        aidf_sidx_insert_order(s, (uint32_t)(e - s->ents));
+    s->dirty = true;
+}
+
+/* Write `text` to `rel`, exclusively unless `overwrite`. */
+static int put_file(struct aidf_store *s, const char *rel, const char *text, size_t len,
+                    bool overwrite, struct aidf_error *err)
+{
+    char *path = aidf_path_join(s->dir, rel);
+    int rc = aidf_write_file_atomic(path, text, len, overwrite ? 0 : 1, err);
+    free(path);
+    return rc;
+}
+
+int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool replace,
+                     char **path_out, bool *existed, struct aidf_error *err)
+{
+    int rc = AIDF_OK;
+    char *text = NULL, *dpath = NULL;
+    char rel[AIDF_RUN_ID_LEN + 32], old_rel[AIDF_RUN_ID_LEN + 32] = "";
+    size_t len = 0;
+    int64_t ts = 0;
+    bool fresh = false; /* created a new file where there was none */
+
+    if (existed)
+        *existed = false;
+    if (s->flags & AIDF_STORE_READONLY)
+        return aidf_fail(err, AIDF_EINVAL, "the report store '%s' is read-only", s->dir);
+    if (!r->run_id || !aidf_run_id_valid(r->run_id))
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid runId");
+    if (!r->timestamp || aidf_iso_parse(r->timestamp, &ts) != AIDF_OK)
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid timestamp");
+
+    char date[11], lid[AIDF_RUN_ID_LEN + 1];
+    aidf_date_format(ts, date);
+    lower_copy(lid, r->run_id, AIDF_RUN_ID_LEN);
+
+    long prev = aidf_sidx_find_id(s, r->run_id);
+    if (prev >= 0) {
+        snprintf(old_rel, sizeof(old_rel), "%s", s->ents[prev].sum.file);
+        enum existing ex = compare_file(s, old_rel, r);
+        if (ex == EX_SAME) {
+            if (existed)
+                *existed = true;
+            snprintf(rel, sizeof(rel), "%s", old_rel);
+            goto done;
+        }
+        if (ex == EX_DIFFERENT && !replace) {
+            rc = aidf_fail(err, AIDF_ECONFLICT,
+                           "run %s is already stored with different content (%s)", r->run_id,
+                           old_rel);
+            goto out;
+        }
+        if (ex != EX_DIFFERENT) {
+            /* The indexed file is gone or holds something else now: write afresh. */
+            old_rel[0] = '\0';
+        }
+    }
+
+    text = aidf_report_dumps(r, true, &len);
+    dpath = aidf_path_join(s->dir, date);
+    rc = aidf_mkdirs(dpath, err);
+    if (rc)
+        goto out;
+
+    if (old_rel[0] && strncmp(old_rel, date, 10) == 0) {
+        /* Replacing in the same directory: overwrite the file in place. */
+        snprintf(rel, sizeof(rel), "%s", old_rel);
+        rc = put_file(s, rel, text, len, true, err);
+        if (rc)
+            goto out;
+        old_rel[0] = '\0';
+    } else {
+        /* Try run-<id8>.json, then run-<full id>.json; never overwrite another run. */
+        for (int attempt = 0;; attempt++) {
+            if (attempt == 0)
+                snprintf(rel, sizeof(rel), "%s/run-%.8s.json", date, lid);
+            else
+                snprintf(rel, sizeof(rel), "%s/run-%s.json", date, lid);
+            rc = put_file(s, rel, text, len, false, err);
+            if (rc != AIDF_ECONFLICT) {
+                fresh = rc == AIDF_OK;
+                break;
+            }
+            enum existing ex = compare_file(s, rel, r);
+            if (ex == EX_SAME) {
+                if (existed)
+                    *existed = true;
+                rc = AIDF_OK;
+                break;
+            }
+            if (ex == EX_DIFFERENT) {
+                if (!replace) {
+                    rc = aidf_fail(err, AIDF_ECONFLICT,
+                                   "run %s is already stored with different content (%s)",
+                                   r->run_id, rel);
+                    goto out;
+                }
+                rc = put_file(s, rel, text, len, true, err);
+                break;
+            }
+            if (ex == EX_MISSING) {
+                attempt--; /* vanished between link and read: try the same name again */
+                continue;
+            }
+            if (attempt == 1) {
+                rc = aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists and holds another run",
+                               rel);
+                goto out;
+            }
+        }
+        if (rc)
+            goto out;
+        if (old_rel[0] && strcmp(old_rel, rel) != 0) {
+            /* The replaced run moved to another date directory. */
+            char *op = aidf_path_join(s->dir, old_rel);
+            if (unlink(op) != 0 && errno != ENOENT)
+                aidf_warn("cannot remove '%s': %s", op, strerror(errno));
+            free(op);
+        }
+    }
+    {
+        long keep_idx = prev;
+        if (old_rel[0] == '\0' && prev >= 0 && strcmp(s->ents[prev].sum.file, rel) != 0) {
+            /* The old entry's file is gone (moved or vanished): drop it. */
+            unsigned char *drop = aidf_xcalloc(s->n_ents, 1);
+            drop[prev] = 1;
+            aidf_sidx_remove(s, drop);
+            free(drop);
+            aidf_sidx_rebuild_order(s);
+            keep_idx = -1;
+        }
+        index_written(s, rel, r, keep_idx, fresh);
+    }
+    int64_t gap = aidf_wall_ms() - s->last_persist_ms;
+    if (gap >= PERSIST_EVERY_MS && gap >= 20 * s->last_persist_cost_ms) {
+        struct aidf_error e;
+        if (persist(s, &e) != AIDF_OK)
+            aidf_debug("cannot save the report index: %s", e.msg);
+    }
+done:
+    if (path_out)
+        *path_out = aidf_path_join(s->dir, rel);
+out:
+    free(text);
+    free(dpath);
+    return rc;
+}
+
+/* ---- clean -------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int aidf_store_clean(struct aidf_store *s, int64_t before_ms, bool dry_run,
+                     struct aidf_strlist *paths, struct aidf_error *err)
+{
+    int rc = AIDF_OK;
+    size_t n = 0;
+    const char **rels = aidf_xmalloc((s->n_ents ? s->n_ents : 1) * sizeof(*rels));
+    unsigned char *drop = aidf_xcalloc(s->n_ents ? s->n_ents : 1, 1);
+    for (size_t i = 0; i < s->n_ents; i++)
+        if (!s->ents[i].bad && s->ents[i].sum.ts_ms < before_ms)
+            rels[n++] = s->ents[i].sum.file;
+    qsort(rels, n, sizeof(*rels), cmp_str);
+
+    if (dry_run) {
+        for (size_t i = 0; i < n && paths; i++)
+            aidf_strlist_add(paths, rels[i]);
+        goto out;
+    }
+    if (s->flags & AIDF_STORE_READONLY) {
+        rc = aidf_fail(err, AIDF_EINVAL, "the report store '%s' is read-only", s->dir);
+        goto out;
+    }
+    size_t done = 0;
+    for (; done < n; done++) {
+        char *p = aidf_path_join(s->dir, rels[done]);
+        int e = unlink(p) == 0 ? 0 : errno;
+        free(p);
+        if (e && e != ENOENT) {
+            rc = aidf_fail(err, AIDF_EIO, "cannot delete '%s': %s", rels[done], strerror(e));
+            break;
+        }
+        if (paths)
+            aidf_strlist_add(paths, rels[done]);
+    }
+    /* Remove date directories left empty (rmdir refuses non-empty ones). */
+    for (size_t i = 0; i < done; i++) {
+        if (i > 0 && strncmp(rels[i], rels[i - 1], 10) == 0)
+            continue;
+        char name[11];
+        memcpy(name, rels[i], 10);
+        name[10] = '\0';
+        char *dp = aidf_path_join(s->dir, name);
+        rmdir(dp);
+        free(dp);
+    }
+    for (size_t i = 0; i < s->n_ents; i++) {
+        const char *f = s->ents[i].sum.file;
+        drop[i] = !s->ents[i].bad && s->ents[i].sum.ts_ms < before_ms &&
+                  bsearch(&f, rels, done, sizeof(*rels), cmp_str) != NULL;
+    }
+    aidf_sidx_remove(s, drop);
+    aidf_sidx_rebuild_order(s);
+    s->dirty = true;
+    {
+        /* The date directories changed: re-read them so their records are current. */
+        struct aidf_error e;
+        if (aidf_sidx_sync(s, &e) != AIDF_OK)
+            aidf_debug("%s", e.msg);
+        if (persist(s, &e) != AIDF_OK)
+            aidf_debug("cannot save the report index: %s", e.msg);
+    }
+out:
+    free(rels);
+    free(drop);
+    return rc;
+}

@@ -1,0 +1,1066 @@
+/*
+ * The store's summary index: arena, orders, the .index file and the directory sync.
+ */
+#include "store_index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aidf/buf.h"
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+
+/* ---- arena ------------------------------------------------------------------------ */
+
+#define CHUNK_MIN (64 * 1024)
+
+static char *arena_alloc(struct aidf_store *s, size_t n)
+{
+    struct aidf_sidx_chunk *c = s->arena;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > CHUNK_MIN / 4 ? n : CHUNK_MIN;
+        c = aidf_xmalloc(sizeof(*c) + cap);
+        c->cap = cap;
+        c->used = 0;
+        if (n > CHUNK_MIN / 4 && s->arena) {
+            /* A big string gets its own chunk behind the current one. */
+            c->next = s->arena->next;
+            s->arena->next = c;
+        } else {
+            c->next = s->arena;
+            s->arena = c;
+        }
+    }
+    char *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+const char *aidf_sidx_strdup(struct aidf_store *s, const char *str)
+{
+    if (!str || !*str)
+        return "";
+    size_t n = strlen(str) + 1;
+    char *p = arena_alloc(s, n);
+    memcpy(p, str, n);
+    return p;
+}
+
+const char *aidf_sidx_intern(struct aidf_store *s, const char *str)
+{
+    if (!str || !*str)
+        return "";
+    size_t n = strlen(str);
+    const char *k = aidf_strmap_key(&s->intern, str, n);
+    if (k)
+        return k;
+    const char *p = aidf_sidx_strdup(s, str);
+    aidf_strmap_put(&s->intern, p, n, NULL);
+    return p;
+}
+
+void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
+                           const struct aidf_run_summary *src, const char *file)
+{
+    e->sum = *src;
+    e->sum.timestamp = aidf_sidx_strdup(s, src->timestamp);
+    e->sum.task_path = aidf_sidx_intern(s, src->task_path);
+    e->sum.provider = aidf_sidx_intern(s, src->provider);
+    e->sum.model = aidf_sidx_intern(s, src->model);
+    e->sum.error_category = aidf_sidx_intern(s, src->error_category);
+    e->sum.changed_files = aidf_sidx_intern(s, src->changed_files);
+    e->sum.file = aidf_sidx_strdup(s, file);
+}
+
+struct aidf_sidx_ent *aidf_sidx_append(struct aidf_store *s)
+{
+    s->ents = aidf_xgrow(s->ents, &s->cap_ents, s->n_ents + 1, sizeof(*s->ents));
+    struct aidf_sidx_ent *e = &s->ents[s->n_ents++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+int64_t aidf_sidx_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- orders ----------------------------------------------------------------------- */
+
+static int cmp_time(const void *a, const void *b, void *ctx)
+{
+    const struct aidf_sidx_ent *ents = ctx;
+    const struct aidf_run_summary *x = &ents[*(const uint32_t *)a].sum;
+    const struct aidf_run_summary *y = &ents[*(const uint32_t *)b].sum;
+    if (x->ts_ms != y->ts_ms)
+        return x->ts_ms > y->ts_ms ? -1 : 1;
+    return strcasecmp(x->run_id, y->run_id);
+}
+
+static int cmp_id(const void *a, const void *b, void *ctx)
+{
+    const struct aidf_sidx_ent *ents = ctx;
+    const struct aidf_sidx_ent *x = &ents[*(const uint32_t *)a];
+    const struct aidf_sidx_ent *y = &ents[*(const uint32_t *)b];
+    int c = strcasecmp(x->sum.run_id, y->sum.run_id);
+    if (c)
+        return c;
+    /* Duplicates: the first file path wins. */
+    return strcmp(x->sum.file, y->sum.file);
+}
+
+void aidf_sidx_rebuild_order(struct aidf_store *s)
+{
+    size_t n = 0;
+    s->by_time = aidf_xgrow(s->by_time, &s->cap_live, s->n_ents, sizeof(uint32_t));
+    s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
+    for (size_t i = 0; i < s->n_ents; i++) {
+        s->ents[i].dup = false;
+        if (!s->ents[i].bad)
+            s->by_id[n++] = (uint32_t)i;
+    }
+    if (n > 1)
+        qsort_r(s->by_id, n, sizeof(uint32_t), cmp_id, s->ents);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct aidf_sidx_ent *e = &s->ents[s->by_id[i]];
+        if (m > 0 && strcasecmp(s->ents[s->by_id[m - 1]].sum.run_id, e->sum.run_id) == 0) {
+            e->dup = true;
+            aidf_debug("run %s is stored twice; ignoring %s", e->sum.run_id, e->sum.file);
+            continue;
+        }
+        s->by_id[m++] = s->by_id[i];
+    }
+    if (m > 0) {
+        memcpy(s->by_time, s->by_id, m * sizeof(uint32_t));
+        qsort_r(s->by_time, m, sizeof(uint32_t), cmp_time, s->ents);
+    }
+    s->n_live = m;
+}
+
+static size_t upper_time(const struct aidf_store *s, uint32_t idx)
+{
+    size_t lo = 0, hi = s->n_live;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_time(&s->by_time[mid], &idx, s->ents) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t aidf_sidx_lower_bound(const struct aidf_store *s, const char *prefix)
+{
+    size_t lo = 0, hi = s->n_live;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcasecmp(s->ents[s->by_id[mid]].sum.run_id, prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+long aidf_sidx_find_id(const struct aidf_store *s, const char *id)
+{
+    size_t i = aidf_sidx_lower_bound(s, id);
+    if (i < s->n_live && strcasecmp(s->ents[s->by_id[i]].sum.run_id, id) == 0)
+        return (long)s->by_id[i];
+    return -1;
+}
+
+void aidf_sidx_insert_order(struct aidf_store *s, uint32_t idx)
+{
+    s->by_time = aidf_xgrow(s->by_time, &s->cap_live, s->n_live + 1, sizeof(uint32_t));
+    s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
+    size_t t = upper_time(s, idx);
+    size_t i = aidf_sidx_lower_bound(s, s->ents[idx].sum.run_id);
+    memmove(s->by_time + t + 1, s->by_time + t, (s->n_live - t) * sizeof(uint32_t));
+    s->by_time[t] = idx;
+    memmove(s->by_id + i + 1, s->by_id + i, (s->n_live - i) * sizeof(uint32_t));
+    s->by_id[i] = idx;
+    s->n_live++;
+}
+
+void aidf_sidx_remove(struct aidf_store *s, const unsigned char *drop)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < s->n_ents; i++)
+        if (!drop[i])
+            s->ents[m++] = s->ents[i];
+    s->n_ents = m;
+}
+
+void aidf_sidx_release(struct aidf_store *s)
+{
+    free(s->ents);
+    s->ents = NULL;
+    s->n_ents = s->cap_ents = 0;
+    free(s->dirs);
+    s->dirs = NULL;
+    s->n_dirs = s->cap_dirs = 0;
+    free(s->by_time);
+    free(s->by_id);
+    s->by_time = s->by_id = NULL;
+    s->n_live = s->cap_live = 0;
+    while (s->arena) {
+        struct aidf_sidx_chunk *c = s->arena;
+        s->arena = c->next;
+        free(c);
+    }
+    aidf_strmap_release(&s->intern);
+}
+
+/* ---- on-disk format --------------------------------------------------------------- */
+
+#define IDX_MAGIC   "AIDFIDX\n"
+#define IDX_VERSION 1u
+#define IDX_ENDIAN  0x01020304u
+
+struct disk_hdr {
+    char magic[8];
+    uint32_t version, endian;
+    uint32_t hdr_size, dir_size, rec_size, phase_count;
+    uint64_t n_dirs, n_recs, n_live, strtab_len;
+    int64_t written_ns;
+    uint64_t checksum; /* over everything after the header */
+};
+
+struct disk_dir {
+    char name[16];
+    int64_t mtime_ns, checked_ns;
+    uint64_t nfiles;
+};
+
+enum { REC_BAD = 1, REC_HAS_TOKENS = 2, REC_ESTIMATED = 4, REC_UNPRICED = 8 };
+
+struct disk_rec {
+    char run_id[40];
+    int64_t ts_ms, iterations, max_iterations;
+    int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write, reasoning;
+    int64_t files_modified, files_created, files_deleted, files_total;
+    int64_t scope_violations, validation_runs, validation_failures;
+    double cost, duration_ms, phases[AIDF_PHASE_COUNT];
+    int64_t size, mtime_ns, checked_ns;
+    uint64_t ino;
+    uint32_t off_timestamp, off_task, off_provider, off_model, off_error, off_file, off_changed;
+    uint32_t status, flags, pad;
+};
+
+_Static_assert(sizeof(struct disk_hdr) % 8 == 0, "header is 8-byte aligned");
+_Static_assert(sizeof(struct disk_rec) % 8 == 0, "records are 8-byte aligned");
+
+/* A fast 64-bit checksum over 8-byte words (not cryptographic; catches damage). */
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001B3ULL;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ULL;
+    return h ^ (h >> 29);
+}
+
+static bool valid_date_name(const char *n)
+{
+    static const char pat[] = "dddd-dd-dd";
+    for (int i = 0; i < 10; i++) {
+        if (pat[i] == 'd' ? (n[i] < '0' || n[i] > '9') : n[i] != '-')
+            return false;
+    }
+    return n[10] == '\0';
+}
+
+/*
+ * Size the entry array for `n` entries in one go. Large arrays are 2 MiB aligned and
+ * advised as huge pages: faulting in 100k entries page by page costs more than
+ * filling them (notably in VMs).
+ */
+static void reserve_ents(struct aidf_store *s, size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    size_t bytes = (n + n / 8 + 16) * sizeof(*s->ents);
+    if (s->ents || bytes < 2 * huge) {
+        s->ents = aidf_xgrow(s->ents, &s->cap_ents, n, sizeof(*s->ents));
+        return;
+    }
+    bytes = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, bytes);
+    if (!p) {
+        s->ents = aidf_xgrow(s->ents, &s->cap_ents, n, sizeof(*s->ents));
+        return;
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    s->ents = p;
+    s->cap_ents = bytes / sizeof(*s->ents);
+}
+
+static bool valid_date_prefix(const char *file)
+{
+    char name[11];
+    memcpy(name, file, 10);
+    name[10] = '\0';
+    return valid_date_name(name);
+}
+
+/*
+ * The two orders (by time, by id) are stored so a warm open does not sort. Each must
+ * list every usable entry once; entries missing from them are duplicates.
+ */
+static int load_orders(struct aidf_store *s, const char *po, size_t n_live, const char **why)
+{
+    s->by_time = aidf_xgrow(s->by_time, &s->cap_live, n_live ? n_live : 1, sizeof(uint32_t));
+    s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
+    memcpy(s->by_time, po, n_live * sizeof(uint32_t));
+    memcpy(s->by_id, po + n_live * sizeof(uint32_t), n_live * sizeof(uint32_t));
+    unsigned char *seen = aidf_xcalloc(s->n_ents ? s->n_ents : 1, 1);
+    int rc = 0;
+    for (size_t k = 0; k < 2 && rc == 0; k++) {
+        const uint32_t *ord = k == 0 ? s->by_time : s->by_id;
+        for (size_t i = 0; i < n_live; i++) {
+            uint32_t x = ord[i];
+            if (x >= s->n_ents || s->ents[x].bad || (seen[x] & (1u << k))) {
+                *why = "bad order table";
+                rc = -1;
+                break;
+            }
+            seen[x] |= (unsigned char)(1u << k);
+        }
+    }
+    for (size_t i = 0; i < s->n_ents && rc == 0; i++) {
+        if (seen[i] != 0 && seen[i] != 3) {
+            *why = "bad order table";
+            rc = -1;
+        }
+        s->ents[i].dup = !s->ents[i].bad && seen[i] == 0;
+    }
+    free(seen);
+    s->n_live = rc == 0 ? n_live : 0;
+    return rc;
+}
+
+static int load_body(struct aidf_store *s, const char *buf, size_t len, const char **why)
+{
+    struct disk_hdr h;
+    if (len < sizeof(h)) {
+        *why = "truncated header";
+        return -1;
+    }
+    memcpy(&h, buf, sizeof(h));
+    if (memcmp(h.magic, IDX_MAGIC, 8) != 0) {
+        *why = "not an index file";
+        return -1;
+    }
+    if (h.endian != IDX_ENDIAN) {
+        *why = "written on a machine of another byte order";
+        return -1;
+    }
+    if (h.version != IDX_VERSION || h.hdr_size != sizeof(h) ||
+        h.dir_size != sizeof(struct disk_dir) || h.rec_size != sizeof(struct disk_rec) ||
+        h.phase_count != AIDF_PHASE_COUNT) {
+        *why = "another index version";
+        return -1;
+    }
+    size_t body = len - sizeof(h);
+    if (h.n_dirs > body / sizeof(struct disk_dir) || h.n_recs > body / sizeof(struct disk_rec) ||
+        h.n_live > h.n_recs || h.strtab_len > body || h.strtab_len == 0 ||
+        h.strtab_len > UINT32_MAX ||
+        h.n_dirs * sizeof(struct disk_dir) + h.n_recs * sizeof(struct disk_rec) +
+                h.n_live * 2 * sizeof(uint32_t) + h.strtab_len !=
+            body) {
+        *why = "sizes do not add up";
+        return -1;
+    }
+    if (checksum((const unsigned char *)buf + sizeof(h), body) != h.checksum) {
+        *why = "checksum mismatch";
+        return -1;
+    }
+    const char *pd = buf + sizeof(h);
+    const char *pr = pd + h.n_dirs * sizeof(struct disk_dir);
+    const char *po = pr + h.n_recs * sizeof(struct disk_rec);
+    const char *ps = po + h.n_live * 2 * sizeof(uint32_t);
+    if (ps[h.strtab_len - 1] != '\0' || ps[0] != '\0') {
+        *why = "bad string table";
+        return -1;
+    }
+
+    s->dirs = aidf_xgrow(s->dirs, &s->cap_dirs, h.n_dirs, sizeof(*s->dirs));
+    for (size_t i = 0; i < h.n_dirs; i++) {
+        struct disk_dir d;
+        memcpy(&d, pd + i * sizeof(d), sizeof(d));
+        d.name[15] = '\0';
+        if (!valid_date_name(d.name) || (i > 0 && strcmp(s->dirs[i - 1].name, d.name) >= 0)) {
+            *why = "bad directory record";
+            return -1;
+        }
+        memcpy(s->dirs[i].name, d.name, 11);
+        s->dirs[i].mtime_ns = d.mtime_ns;
+        s->dirs[i].checked_ns = d.checked_ns;
+        s->dirs[i].nfiles = d.nfiles;
+        s->n_dirs = i + 1;
+    }
+
+    /* One copy of the string table becomes an arena chunk. */
+    struct aidf_sidx_chunk *c = aidf_xmalloc(sizeof(*c) + h.strtab_len);
+    c->cap = c->used = h.strtab_len;
+    memcpy(c->data, ps, h.strtab_len);
+    c->next = s->arena;
+    s->arena = c;
+    const char *st = c->data;
+
+    reserve_ents(s, h.n_recs);
+    for (size_t i = 0; i < h.n_recs; i++) {
+        struct disk_rec r;
+        memcpy(&r, pr + i * sizeof(r), sizeof(r));
+        uint32_t offs[] = {r.off_timestamp, r.off_task, r.off_provider, r.off_model,
+                           r.off_error,     r.off_file, r.off_changed};
+        for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+            if (offs[k] >= h.strtab_len) {
+                *why = "bad string offset";
+                return -1;
+            }
+        }
+        const char *file = st + r.off_file;
+        if (memchr(r.run_id, '\0', sizeof(r.run_id)) == NULL || r.status > AIDF_STATUS_FAILED ||
+            strlen(file) < 12 || file[10] != '/' || !valid_date_prefix(file)) {
+            *why = "bad record";
+            return -1;
+        }
+        struct aidf_sidx_ent *e = &s->ents[i];
+        memset(e, 0, sizeof(*e));
+        struct aidf_run_summary *m = &e->sum;
+        memcpy(m->run_id, r.run_id, AIDF_RUN_ID_LEN);
+        m->run_id[AIDF_RUN_ID_LEN] = '\0';
+        m->ts_ms = r.ts_ms;
+        m->timestamp = st + r.off_timestamp;
+        m->task_path = st + r.off_task;
+        m->provider = st + r.off_provider;
+        m->model = st + r.off_model;
+        m->error_category = st + r.off_error;
+        m->file = st + r.off_file;
+        m->changed_files = st + r.off_changed;
+        m->status = (enum aidf_status)r.status;
+        m->iterations = r.iterations;
+        m->max_iterations = r.max_iterations;
+        m->tokens_in = r.tokens_in;
+        m->tokens_out = r.tokens_out;
+        m->tokens_total = r.tokens_total;
+        m->cache_read = r.cache_read;
+        m->cache_write = r.cache_write;
+        m->reasoning = r.reasoning;
+        m->has_tokens = (r.flags & REC_HAS_TOKENS) != 0;
+        m->tokens_estimated = (r.flags & REC_ESTIMATED) != 0;
+        m->cost = r.cost;
+        m->cost_unpriced = (r.flags & REC_UNPRICED) != 0;
+        m->duration_ms = r.duration_ms;
+        m->files_modified = r.files_modified;
+        m->files_created = r.files_created;
+        m->files_deleted = r.files_deleted;
+        m->files_total = r.files_total;
+        m->scope_violations = r.scope_violations;
+        m->validation_runs = r.validation_runs;
+        m->validation_failures = r.validation_failures;
+        memcpy(m->phases, r.phases, sizeof(m->phases));
+        e->size = r.size;
+        e->mtime_ns = r.mtime_ns;
+        e->checked_ns = r.checked_ns;
+        e->ino = r.ino;
+        e->bad = (r.flags & REC_BAD) != 0;
+        s->n_ents = i + 1;
+    }
+    return load_orders(s, po, h.n_live, why);
+}
+
+void aidf_sidx_load(struct aidf_store *s)
+{
+    char *path = aidf_path_join(s->dir, AIDF_SIDX_NAME);
+    const char *why = NULL;
+    bool loaded = false;
+    /*
+     * Map rather than read: the records are converted straight out of the page cache
+     * and only the string table is copied. The mapping lives only for this function,
+     * so a foreign process truncating the file later cannot hurt us.
+     */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        if (errno != ENOENT)
+            why = strerror(errno);
+    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        why = "not a regular file";
+    } else if (st.st_size == 0) {
+        why = "empty file";
+    } else {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            why = strerror(errno);
+        } else {
+            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            loaded = load_body(s, m, (size_t)st.st_size, &why) == 0;
+            munmap(m, (size_t)st.st_size);
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (!loaded) {
+        if (why) {
+            aidf_info("rebuilding the report index '%s': %s", path, why);
+            s->dirty = true;
+        }
+        aidf_sidx_release(s);
+        aidf_sidx_rebuild_order(s);
+    }
+    free(path);
+}
+
+static uint32_t strtab_put(struct aidf_buf *tab, struct aidf_strmap *seen, const char *str)
+{
+    if (!str || !*str)
+        return 0;
+    size_t n = strlen(str);
+    bool added;
+    size_t *v = aidf_strmap_put(seen, str, n, &added);
+    if (added) {
+        *v = tab->len;
+        aidf_buf_add(tab, str, n + 1);
+    }
+    return (uint32_t)*v;
+}
+
+int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
+{
+    struct aidf_buf out = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    struct aidf_buf tab = AIDF_BUF_INIT((size_t)UINT32_MAX);
+    struct aidf_strmap seen;
+    aidf_strmap_init(&seen);
+    int rc = AIDF_OK;
+    char *path = NULL;
+
+    aidf_buf_addch(&tab, '\0');
+    struct disk_hdr h;
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, IDX_MAGIC, 8);
+    h.version = IDX_VERSION;
+    h.endian = IDX_ENDIAN;
+    h.hdr_size = sizeof(h);
+    h.dir_size = sizeof(struct disk_dir);
+    h.rec_size = sizeof(struct disk_rec);
+    h.phase_count = AIDF_PHASE_COUNT;
+    h.n_dirs = s->n_dirs;
+    h.n_recs = s->n_ents;
+    h.n_live = s->n_live;
+    h.written_ns = aidf_sidx_now_ns();
+    aidf_buf_add(&out, &h, sizeof(h));
+
+    for (size_t i = 0; i < s->n_dirs; i++) {
+        struct disk_dir d;
+        memset(&d, 0, sizeof(d));
+        memcpy(d.name, s->dirs[i].name, 11);
+        d.mtime_ns = s->dirs[i].mtime_ns;
+        d.checked_ns = s->dirs[i].checked_ns;
+        d.nfiles = s->dirs[i].nfiles;
+        aidf_buf_add(&out, &d, sizeof(d));
+    }
+    for (size_t i = 0; i < s->n_ents; i++) {
+        const struct aidf_sidx_ent *e = &s->ents[i];
+        const struct aidf_run_summary *m = &e->sum;
+        struct disk_rec r;
+        memset(&r, 0, sizeof(r));
+        memcpy(r.run_id, m->run_id, strlen(m->run_id));
+        r.ts_ms = m->ts_ms;
+        r.iterations = m->iterations;
+        r.max_iterations = m->max_iterations;
+        r.tokens_in = m->tokens_in;
+        r.tokens_out = m->tokens_out;
+        r.tokens_total = m->tokens_total;
+        r.cache_read = m->cache_read;
+        r.cache_write = m->cache_write;
+        r.reasoning = m->reasoning;
+        r.files_modified = m->files_modified;
+        r.files_created = m->files_created;
+        r.files_deleted = m->files_deleted;
+        r.files_total = m->files_total;
+        r.scope_violations = m->scope_violations;
+        r.validation_runs = m->validation_runs;
+        r.validation_failures = m->validation_failures;
+        r.cost = m->cost;
+        r.duration_ms = m->duration_ms;
+        memcpy(r.phases, m->phases, sizeof(r.phases));
+        r.size = e->size;
+        r.mtime_ns = e->mtime_ns;
+        r.checked_ns = e->checked_ns;
+        r.ino = e->ino;
+        r.status = (uint32_t)m->status;
+        r.flags = (e->bad ? REC_BAD : 0) | (m->has_tokens ? REC_HAS_TOKENS : 0) |
+                  (m->tokens_estimated ? REC_ESTIMATED : 0) | (m->cost_unpriced ? REC_UNPRICED : 0);
+        r.off_timestamp = strtab_put(&tab, &seen, m->timestamp);
+        r.off_task = strtab_put(&tab, &seen, m->task_path);
+        r.off_provider = strtab_put(&tab, &seen, m->provider);
+        r.off_model = strtab_put(&tab, &seen, m->model);
+        r.off_error = strtab_put(&tab, &seen, m->error_category);
+        r.off_file = strtab_put(&tab, &seen, m->file);
+        r.off_changed = strtab_put(&tab, &seen, m->changed_files);
+        aidf_buf_add(&out, &r, sizeof(r));
+    }
+    aidf_buf_add(&out, s->by_time, s->n_live * sizeof(uint32_t));
+    aidf_buf_add(&out, s->by_id, s->n_live * sizeof(uint32_t));
+    if (tab.len >= UINT32_MAX) {
+        rc = aidf_fail(err, AIDF_ETOOBIG, "the report index string table is too large");
+        goto out;
+    }
+    aidf_buf_add(&out, tab.ptr, tab.len);
+    h.strtab_len = tab.len;
+    h.checksum = checksum((const unsigned char *)out.ptr + sizeof(h), out.len - sizeof(h));
+    memcpy(out.ptr, &h, sizeof(h));
+
+    path = aidf_path_join(s->dir, AIDF_SIDX_NAME);
+    rc = aidf_write_file_atomic(path, out.ptr, out.len, 0, err);
+out:
+    free(path);
+    aidf_strmap_release(&seen);
+    aidf_buf_release(&tab);
+    aidf_buf_release(&out);
+    return rc;
+}
+
+/* ---- directory sync ----------------------------------------------------------------- */
+
+static int64_t st_mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static bool racy(int64_t mtime_ns, int64_t checked_ns)
+{
+    return mtime_ns > checked_ns - AIDF_SIDX_RACY_NS;
+}
+
+struct listed_dir {
+    char name[11];
+    int64_t mtime_ns;
+};
+
+static int cmp_listed(const void *a, const void *b)
+{
+    return strcmp(((const struct listed_dir *)a)->name, ((const struct listed_dir *)b)->name);
+}
+
+static const struct listed_dir *find_listed(const struct listed_dir *listed, size_t n,
+                                            const char *name)
+{
+    struct listed_dir key;
+    memcpy(key.name, name, 10);
+    key.name[10] = '\0';
+    return n ? bsearch(&key, listed, n, sizeof(*listed), cmp_listed) : NULL;
+}
+
+static struct aidf_sidx_dir *find_dir(struct aidf_store *s, const char *name)
+{
+    size_t lo = 0, hi = s->n_dirs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->dirs[mid].name, name);
+        if (c == 0)
+            return &s->dirs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A file to (re)parse, and what came of it. */
+struct job {
+    char *rel; /* "YYYY-MM-DD/run-....json" */
+    int64_t size, mtime_ns;
+    uint64_t ino;
+    long prev; /* ents index of the old entry, or -1 */
+    /* results */
+    int64_t checked_ns;
+    bool ok;
+    char *why;                   /* when !ok */
+    struct aidf_run_summary sum; /* when ok; strings point into blob */
+    char *blob;
+};
+
+struct job_queue {
+    const char *dir;
+    struct job *jobs;
+    size_t n;
+    atomic_size_t next;
+};
+
+static char *pack_strings(struct aidf_run_summary *m)
+{
+    const char **f[] = {&m->timestamp, &m->task_path,      &m->provider,
+                        &m->model,     &m->error_category, &m->changed_files};
+    size_t total = 0, nf = sizeof(f) / sizeof(f[0]);
+    for (size_t i = 0; i < nf; i++)
+        total += strlen(*f[i]) + 1;
+    char *blob = aidf_xmalloc(total);
+    char *p = blob;
+    for (size_t i = 0; i < nf; i++) {
+        size_t n = strlen(*f[i]) + 1;
+        memcpy(p, *f[i], n);
+        *f[i] = p;
+        p += n;
+    }
+    return blob;
+}
+
+static void run_job(const char *dir, struct job *j, struct aidf_buf *scratch)
+{
+    char *path = aidf_path_join(dir, j->rel);
+    char *data = NULL;
+    size_t len = 0;
+    struct aidf_error e;
+    struct aidf_report r;
+    aidf_report_init(&r);
+    aidf_error_clear(&e);
+    j->checked_ns = aidf_sidx_now_ns();
+    int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, &e);
+    if (rc == AIDF_OK)
+        rc = aidf_report_parse(data, len, &r, &e);
+    if (rc == AIDF_OK) {
+        aidf_run_summary_from_report_buf(&r, &j->sum, scratch);
+        j->blob = pack_strings(&j->sum);
+        j->ok = true;
+    } else {
+        if (rc == AIDF_ETOOBIG)
+            j->why = aidf_xstrdup("larger than the report size limit");
+        else if (e.line > 0)
+            j->why = aidf_xstrdup(e.msg); /* the decoder's message carries the position */
+        else
+            j->why = aidf_xstrdup(e.msg[0] ? e.msg : aidf_strerror(rc));
+    }
+    aidf_report_release(&r);
+    free(data);
+    free(path);
+}
+
+static void *worker(void *arg)
+{
+    struct job_queue *q = arg;
+    struct aidf_buf scratch = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    for (;;) {
+        size_t i = atomic_fetch_add(&q->next, 1);
+        if (i >= q->n)
+            break;
+        run_job(q->dir, &q->jobs[i], &scratch);
+    }
+    aidf_buf_release(&scratch);
+    return NULL;
+}
+
+/* Parse jobs with the calling thread plus one worker when there are enough of them. */
+static void run_jobs(const char *dir, struct job *jobs, size_t n)
+{
+    struct job_queue q = {.dir = dir, .jobs = jobs, .n = n};
+    atomic_init(&q.next, 0);
+    pthread_t t;
+    bool threaded = false;
+    if (n >= 64) {
+        json_object_seed(0); /* seed jansson's hash before a second thread touches it */
+        threaded = pthread_create(&t, NULL, worker, &q) == 0;
+    }
+    worker(&q);
+    if (threaded)
+        pthread_join(t, NULL);
+}
+
+static bool same_summary(const struct aidf_run_summary *a, const struct aidf_run_summary *b)
+{
+    if (strcmp(a->run_id, b->run_id) || strcmp(a->timestamp, b->timestamp) ||
+        strcmp(a->task_path, b->task_path) || strcmp(a->provider, b->provider) ||
+        strcmp(a->model, b->model) || strcmp(a->error_category, b->error_category) ||
+        strcmp(a->changed_files, b->changed_files))
+        return false;
+    bool costs = (isnan(a->cost) && isnan(b->cost)) || a->cost == b->cost;
+    return costs && a->ts_ms == b->ts_ms && a->status == b->status &&
+           a->iterations == b->iterations && a->max_iterations == b->max_iterations &&
+           a->tokens_in == b->tokens_in && a->tokens_out == b->tokens_out &&
+           a->tokens_total == b->tokens_total && a->cache_read == b->cache_read &&
+           a->cache_write == b->cache_write && a->reasoning == b->reasoning &&
+           a->has_tokens == b->has_tokens && a->tokens_estimated == b->tokens_estimated &&
+           a->cost_unpriced == b->cost_unpriced && a->duration_ms == b->duration_ms &&
+           a->files_modified == b->files_modified && a->files_created == b->files_created &&
+           a->files_deleted == b->files_deleted && a->files_total == b->files_total &&
+           a->scope_violations == b->scope_violations && a->validation_runs == b->validation_runs &&
+           a->validation_failures == b->validation_failures &&
+           memcmp(a->phases, b->phases, sizeof(a->phases)) == 0;
+}
+
+static int cmp_job(const void *a, const void *b)
+{
+    return strcmp(((const struct job *)a)->rel, ((const struct job *)b)->rel);
+}
+
+/*
+ * List one date directory: keep trusted entries, queue new, changed and racy files.
+ * keep[] marks the entries that are still backed by a file.
+ */
+static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_strmap *paths,
+                     unsigned char *keep, struct job **jobs, size_t *n_jobs, size_t *cap_jobs,
+                     uint64_t *nfiles)
+{
+    char *dpath = aidf_path_join(s->dir, name);
+    DIR *d = opendir(dpath);
+    *nfiles = 0;
+    if (!d) {
+        aidf_debug("cannot list '%s': %s", dpath, strerror(errno));
+        free(dpath);
+        return;
+    }
+    int dfd = dirfd(d);
+    struct dirent *de;
+    char rel[512];
+    while ((de = readdir(d)) != NULL) {
+        const char *fn = de->d_name;
+        size_t fl = strlen(fn);
+        if (fn[0] == '.' || fl < 6 || strcmp(fn + fl - 5, ".json") != 0)
+            continue;
+        struct stat st;
+        if (fstatat(dfd, fn, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        int rl = snprintf(rel, sizeof(rel), "%s/%s", name, fn);
+        if (rl < 0 || (size_t)rl >= sizeof(rel))
+            continue;
+        (*nfiles)++;
+        const size_t *v = aidf_strmap_find(paths, rel, (size_t)rl);
+        long prev = v ? (long)*v : -1;
+        if (prev >= 0) {
+            const struct aidf_sidx_ent *e = &s->ents[prev];
+            if (e->size == (int64_t)st.st_size && e->mtime_ns == st_mtime_ns(&st) &&
+                e->ino == (uint64_t)st.st_ino && !racy(e->mtime_ns, e->checked_ns)) {
+                keep[prev] = 1;
+                continue;
+            }
+        }
+        *jobs = aidf_xgrow(*jobs, cap_jobs, *n_jobs + 1, sizeof(**jobs));
+        struct job *j = &(*jobs)[(*n_jobs)++];
+        memset(j, 0, sizeof(*j));
+        j->rel = aidf_xstrdup(rel);
+        j->size = (int64_t)st.st_size;
+        j->mtime_ns = st_mtime_ns(&st);
+        j->ino = (uint64_t)st.st_ino;
+        j->prev = prev;
+    }
+    closedir(d);
+    free(dpath);
+}
+
+/* Fold parsed jobs into the index. Returns true when the index changed. */
+static bool merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, unsigned char **keep,
+                       size_t *keep_cap)
+{
+    bool changed = false;
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = &jobs[i];
+        struct aidf_sidx_ent *e;
+        bool same_file = false, was_racy = false;
+        if (j->prev >= 0) {
+            e = &s->ents[j->prev];
+            same_file = e->size == j->size && e->mtime_ns == j->mtime_ns && e->ino == j->ino;
+            was_racy = racy(e->mtime_ns, e->checked_ns);
+            if (!same_file || e->bad != !j->ok || (j->ok && !same_summary(&e->sum, &j->sum)) ||
+                (was_racy && !racy(j->mtime_ns, j->checked_ns)))
+                changed = true;
+            (*keep)[j->prev] = 1;
+        } else {
+            e = aidf_sidx_append(s);
+            *keep = aidf_xgrow(*keep, keep_cap, s->n_ents, 1);
+            (*keep)[s->n_ents - 1] = 1;
+            changed = true;
+        }
+        if (!j->ok) {
+            /* One warning per bad file version: a known bad file stays quiet. */
+            if (!(j->prev >= 0 && e->bad && same_file))
+                aidf_warn("skipping %s: %s", j->rel, j->why);
+            if (!(e->bad && same_file)) {
+                memset(&e->sum, 0, sizeof(e->sum));
+                e->sum.timestamp = e->sum.task_path = e->sum.provider = e->sum.model = "";
+                e->sum.error_category = e->sum.changed_files = "";
+                e->sum.cost = NAN;
+                e->sum.file = aidf_sidx_strdup(s, j->rel);
+            }
+            e->bad = true;
+        } else if (!(e->bad == false && j->prev >= 0 && same_summary(&e->sum, &j->sum) &&
+                     strcmp(e->sum.file, j->rel) == 0)) {
+            aidf_sidx_set_summary(s, e, &j->sum, j->rel);
+            e->bad = false;
+        }
+        e->size = j->size;
+        e->mtime_ns = j->mtime_ns;
+        e->ino = j->ino;
+        e->checked_ns = j->checked_ns;
+    }
+    return changed;
+}
+
+static void free_jobs(struct job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(jobs[i].rel);
+        free(jobs[i].why);
+        free(jobs[i].blob);
+    }
+    free(jobs);
+}
+
+#define JOB_BATCH 4096
+
+int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
+{
+    int rc = AIDF_OK;
+    struct listed_dir *listed = NULL;
+    size_t n_listed = 0, cap_listed = 0;
+    struct aidf_sidx_dir *ndirs = NULL;
+    unsigned char *keep = NULL, *scan = NULL;
+    size_t keep_cap = 0;
+    struct aidf_strmap paths;
+    aidf_strmap_init(&paths);
+    struct job *jobs = NULL;
+    size_t n_jobs = 0, cap_jobs = 0;
+    bool changed = false;
+
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        rc = aidf_fail(err, AIDF_EIO, "cannot list '%s': %s", s->dir, strerror(errno));
+        goto out;
+    }
+    int dfd = dirfd(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!valid_date_name(de->d_name))
+            continue;
+        struct stat st;
+        if (fstatat(dfd, de->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        listed = aidf_xgrow(listed, &cap_listed, n_listed + 1, sizeof(*listed));
+        memcpy(listed[n_listed].name, de->d_name, 11);
+        listed[n_listed].mtime_ns = st_mtime_ns(&st);
+        n_listed++;
+    }
+    closedir(d);
+    if (n_listed > 1)
+        qsort(listed, n_listed, sizeof(*listed), cmp_listed);
+
+    /* Which directories need a look, and did any disappear? */
+    scan = aidf_xcalloc(n_listed ? n_listed : 1, 1);
+    bool any_scan = false;
+    for (size_t i = 0; i < n_listed; i++) {
+        const struct aidf_sidx_dir *old = find_dir(s, listed[i].name);
+        if (!old || old->mtime_ns != listed[i].mtime_ns || racy(old->mtime_ns, old->checked_ns)) {
+            scan[i] = 1;
+            any_scan = true;
+        }
+    }
+    size_t still = 0;
+    for (size_t i = 0; i < s->n_dirs; i++)
+        if (find_listed(listed, n_listed, s->dirs[i].name))
+            still++;
+    bool any_gone = still != s->n_dirs;
+    if (!any_scan && !any_gone)
+        goto out;
+
+    /* keep[i]: entry i is still backed by a file. Trusted directories keep theirs. */
+    keep_cap = s->n_ents ? s->n_ents : 1;
+    keep = aidf_xcalloc(keep_cap, 1);
+    for (size_t i = 0; i < s->n_ents; i++) {
+        const struct listed_dir *l = find_listed(listed, n_listed, s->ents[i].sum.file);
+        if (l && !scan[l - listed])
+            keep[i] = 1;
+    }
+    if (any_scan)
+        for (size_t i = 0; i < s->n_ents; i++)
+            aidf_strmap_put(&paths, s->ents[i].sum.file, strlen(s->ents[i].sum.file), NULL)[0] = i;
+
+    ndirs = aidf_xcalloc(n_listed ? n_listed : 1, sizeof(*ndirs));
+    for (size_t i = 0; i < n_listed; i++) {
+        struct aidf_sidx_dir *nd = &ndirs[i];
+        const struct aidf_sidx_dir *old = find_dir(s, listed[i].name);
+        memcpy(nd->name, listed[i].name, 11);
+        if (!scan[i]) {
+            *nd = *old;
+            continue;
+        }
+        nd->mtime_ns = listed[i].mtime_ns;
+        nd->checked_ns = aidf_sidx_now_ns();
+        scan_dir(s, listed[i].name, &paths, keep, &jobs, &n_jobs, &cap_jobs, &nd->nfiles);
+        if (!old || old->mtime_ns != nd->mtime_ns || old->nfiles != nd->nfiles ||
+            (racy(old->mtime_ns, old->checked_ns) && !racy(nd->mtime_ns, nd->checked_ns)))
+            changed = true;
+    }
+    aidf_strmap_release(&paths);
+
+    /* Parse in batches so the transient memory stays bounded. */
+    if (n_jobs > 1)
+        qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
+    for (size_t b = 0; b < n_jobs; b += JOB_BATCH) {
+        size_t nb = n_jobs - b < JOB_BATCH ? n_jobs - b : JOB_BATCH;
+        run_jobs(s->dir, jobs + b, nb);
+        if (merge_jobs(s, jobs + b, nb, &keep, &keep_cap))
+            changed = true;
+        for (size_t i = b; i < b + nb; i++) {
+            free(jobs[i].blob);
+            jobs[i].blob = NULL;
+        }
+    }
+
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_ents; i++) {
+        keep[i] = !keep[i]; /* now: drop */
+        kept += !keep[i];
+    }
+    if (kept != s->n_ents) {
+        changed = true;
+        aidf_sidx_remove(s, keep);
+    }
+    if (any_gone)
+        changed = true;
+
+    free(s->dirs);
+    s->dirs = ndirs;
+    s->n_dirs = s->cap_dirs = n_listed;
+    ndirs = NULL;
+    if (changed) {
+        aidf_sidx_rebuild_order(s);
+        s->dirty = true;
+    }
+out:
+    aidf_strmap_release(&paths);
+    free_jobs(jobs, n_jobs);
+    free(ndirs);
+    free(keep);
+    free(scan);
+    free(listed);
+    return rc;
+}

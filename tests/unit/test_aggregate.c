@@ -1,0 +1,354 @@
+/* Unit tests for lib/aggregate.c and lib/summary.c (summaries from reports, filters). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/aggregate.h"
+#include "aidf/report.h"
+#include "aidf/store.h"
+#include "aidf/timeutil.h"
+#include "testutil.h"
+
+#define EPS 1e-9
+
+static struct aidf_run_summary mk(const char *id, int64_t ts, const char *task, const char *prov,
+                                  const char *model, enum aidf_status st, double cost)
+{
+    struct aidf_run_summary s;
+    memset(&s, 0, sizeof(s));
+    snprintf(s.run_id, sizeof(s.run_id), "%s", id);
+    s.ts_ms = ts;
+    s.timestamp = "";
+    s.task_path = task;
+    s.provider = prov;
+    s.model = model;
+    s.error_category = "";
+    s.file = "";
+    s.changed_files = "";
+    s.status = st;
+    s.cost = cost;
+    s.cost_unpriced = isnan(cost);
+    s.has_tokens = true;
+    return s;
+}
+
+struct fixture {
+    struct aidf_run_summary r[4];
+    const struct aidf_run_summary *p[4];
+};
+
+static void fill(struct fixture *f)
+{
+    f->r[0] = mk("a1", 1000, ".ai/tasks/a.md", "p1", "m1", AIDF_STATUS_COMPLETED, 1.0);
+    f->r[0].tokens_in = 100, f->r[0].tokens_out = 10, f->r[0].tokens_total = 110;
+    f->r[0].cache_read = 5, f->r[0].cache_write = 1, f->r[0].reasoning = 2;
+    f->r[0].iterations = 2, f->r[0].duration_ms = 1000, f->r[0].files_total = 2;
+    f->r[0].changed_files = "x.c\ny.c";
+    f->r[0].validation_runs = 2, f->r[0].validation_failures = 1;
+    f->r[0].phases[AIDF_PHASE_AI_EXECUTION] = 600;
+    f->r[0].phases[AIDF_PHASE_VALIDATION] = 400;
+
+    f->r[1] = mk("b2", 3000, ".ai/tasks/b.md", "p1", "m2", AIDF_STATUS_FAILED, 3.0);
+    f->r[1].tokens_in = 200, f->r[1].tokens_out = 20, f->r[1].tokens_total = 220;
+    f->r[1].tokens_estimated = true;
+    f->r[1].iterations = 4, f->r[1].duration_ms = 3000, f->r[1].files_total = 1;
+    f->r[1].changed_files = "x.c";
+    f->r[1].scope_violations = 1, f->r[1].validation_runs = 1;
+    f->r[1].phases[AIDF_PHASE_AI_EXECUTION] = 2000;
+    f->r[1].phases[AIDF_PHASE_VALIDATION] = 1000;
+
+    /* Unpriced: must not count as $0 in averages. */
+    f->r[2] = mk("c3", 2000, ".ai/tasks/a.md", "p2", "m1", AIDF_STATUS_COMPLETED, NAN);
+    f->r[2].tokens_in = 50, f->r[2].tokens_out = 5, f->r[2].tokens_total = 55;
+    f->r[2].iterations = 1, f->r[2].duration_ms = 500, f->r[2].files_total = 3;
+    f->r[2].changed_files = "z.c\nx.c\nx.c"; /* listed twice: one run */
+    f->r[2].phases[AIDF_PHASE_AI_EXECUTION] = 500;
+
+    f->r[3] = mk("d4", 500, ".ai/tasks/c.md", "p2", "m3", AIDF_STATUS_BLOCKED, 0.5);
+    f->r[3].has_tokens = false;
+    f->r[3].iterations = 3, f->r[3].duration_ms = 1500;
+    f->r[3].phases[AIDF_PHASE_OTHER] = 100;
+    for (int i = 0; i < 4; i++)
+        f->p[i] = &f->r[i];
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    struct aidf_aggregate a;
+    aidf_aggregate_compute(NULL, 0, &a);
+    assert_int_equal(a.runs, 0);
+    assert_true(a.success_rate == 0);
+    assert_true(a.first_ts_ms == AIDF_UNSET);
+    assert_int_equal(a.n_top_tasks, 0);
+    json_t *j = aidf_aggregate_to_json(&a);
+    assert_true(json_is_null(json_object_get(json_object_get(j, "period"), "first")));
+    assert_int_equal(json_integer_value(json_object_get(j, "runs")), 0);
+    assert_int_equal(json_array_size(json_object_get(j, "byProvider")), 0);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+}
+
+static void test_arithmetic(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fill(&f);
+    struct aidf_aggregate a;
+    aidf_aggregate_compute(f.p, 4, &a);
+    assert_int_equal(a.runs, 4);
+    assert_int_equal(a.completed, 2);
+    assert_int_equal(a.blocked, 1);
+    assert_int_equal(a.failed, 1);
+    assert_true(fabs(a.success_rate - 0.5) < EPS);
+    assert_int_equal(a.tokens_in, 350);
+    assert_int_equal(a.tokens_out, 35);
+    assert_int_equal(a.tokens_total, 385);
+    assert_int_equal(a.cache_read, 5);
+    assert_int_equal(a.cache_write, 1);
+    assert_int_equal(a.reasoning, 2);
+    assert_int_equal(a.estimated_token_runs, 1);
+    assert_true(fabs(a.cost_total - 4.5) < EPS);
+    assert_int_equal(a.priced_runs, 3);
+    assert_int_equal(a.unpriced_runs, 1);
+    assert_true(fabs(a.avg_cost - 1.5) < EPS); /* 4.5 / 3, not 4.5 / 4 */
+    assert_true(fabs(a.avg_iterations - 2.5) < EPS);
+    assert_true(fabs(a.total_duration_ms - 6000) < EPS);
+    assert_true(fabs(a.avg_duration_ms - 1500) < EPS);
+    assert_int_equal(a.files_changed, 6);
+    assert_int_equal(a.scope_violations, 1);
+    assert_int_equal(a.validation_runs, 3);
+    assert_int_equal(a.validation_failures, 1);
+    assert_int_equal(a.first_ts_ms, 500);
+    assert_int_equal(a.last_ts_ms, 3000);
+
+    /* Phases: 3100 + 1400 + 100 = 4600 ms in all. */
+    assert_true(fabs(a.phase_avg_ms[AIDF_PHASE_AI_EXECUTION] - 775) < EPS);
+    assert_true(fabs(a.phase_pct[AIDF_PHASE_AI_EXECUTION] - 3100 * 100.0 / 4600) < EPS);
+    assert_true(fabs(a.phase_pct[AIDF_PHASE_VALIDATION] - 1400 * 100.0 / 4600) < EPS);
+    assert_true(fabs(a.phase_pct[AIDF_PHASE_OTHER] - 100 * 100.0 / 4600) < EPS);
+    assert_true(a.phase_pct[AIDF_PHASE_GIT_OPERATIONS] == 0);
+    double total = 0;
+    for (int k = 0; k < AIDF_PHASE_COUNT; k++)
+        total += a.phase_pct[k];
+    assert_true(fabs(total - 100) < 1e-9);
+
+    /* Top tasks by summed cost. */
+    assert_int_equal(a.n_top_tasks, 3);
+    assert_string_equal(a.top_tasks[0].name, ".ai/tasks/b.md");
+    assert_string_equal(a.top_tasks[1].name, ".ai/tasks/a.md");
+    assert_int_equal(a.top_tasks[1].runs, 2);
+    assert_int_equal(a.top_tasks[1].unpriced_runs, 1);
+    assert_true(fabs(a.top_tasks[1].cost - 1.0) < EPS);
+    assert_int_equal(a.top_tasks[1].tokens_total, 165);
+    assert_string_equal(a.top_tasks[2].name, ".ai/tasks/c.md");
+
+    /* Top files by number of runs, ties by path. */
+    assert_int_equal(a.n_top_files, 3);
+    assert_string_equal(a.top_files[0].path, "x.c");
+    assert_int_equal(a.top_files[0].runs, 3);
+    assert_string_equal(a.top_files[1].path, "y.c");
+    assert_string_equal(a.top_files[2].path, "z.c");
+
+    /* Groups by provider and model: cost desc, runs desc, name. */
+    assert_int_equal(a.n_providers, 2);
+    assert_string_equal(a.providers[0].name, "p1");
+    assert_true(fabs(a.providers[0].cost - 4.0) < EPS);
+    assert_int_equal(a.providers[0].completed, 1);
+    assert_string_equal(a.providers[1].name, "p2");
+    assert_int_equal(a.providers[1].unpriced_runs, 1);
+    assert_int_equal(a.n_models, 3);
+    assert_string_equal(a.models[0].name, "m2");
+    assert_string_equal(a.models[1].name, "m1");
+    assert_string_equal(a.models[2].name, "m3");
+
+    json_t *j = aidf_aggregate_to_json(&a);
+    assert_true(fabs(json_real_value(json_object_get(j, "successRate")) - 0.5) < EPS);
+    json_t *cost = json_object_get(j, "cost");
+    assert_true(fabs(json_real_value(json_object_get(cost, "total")) - 4.5) < EPS);
+    assert_string_equal(json_string_value(json_object_get(cost, "currency")), "USD");
+    assert_int_equal(json_integer_value(json_object_get(cost, "unpricedRuns")), 1);
+    json_t *period = json_object_get(j, "period");
+    assert_string_equal(json_string_value(json_object_get(period, "first")),
+                        "1970-01-01T00:00:00.500Z");
+    json_t *ai = json_object_get(json_object_get(j, "phases"), "aiExecution");
+    assert_true(fabs(json_real_value(json_object_get(ai, "percentage")) - 67.39) < EPS);
+    assert_true(fabs(json_real_value(json_object_get(ai, "avgMs")) - 775) < EPS);
+    json_t *tt = json_object_get(j, "topTasks");
+    assert_int_equal(json_array_size(tt), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tt, 0), "task")),
+                        ".ai/tasks/b.md");
+    json_t *tf = json_object_get(j, "topFiles");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tf, 0), "runs")), 3);
+    json_t *bp = json_object_get(j, "byProvider");
+    json_t *p2 = json_array_get(bp, 1);
+    assert_string_equal(json_string_value(json_object_get(p2, "provider")), "p2");
+    assert_true(fabs(json_real_value(json_object_get(p2, "avgDurationMs")) - 1000) < EPS);
+    assert_true(fabs(json_real_value(json_object_get(p2, "successRate")) - 0.5) < EPS);
+    json_t *bm = json_object_get(j, "byModel");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(bm, 0), "model")), "m2");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "tokens"), "total")),
+                     385);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+}
+
+static void test_ties_and_limits(void **state)
+{
+    (void)state;
+    struct aidf_run_summary r[16];
+    const struct aidf_run_summary *p[16];
+    static const char *const tasks[] = {"t-b", "t-a", "t-c", "t-c", "t-d", "t-e", "t-f", "t-g"};
+    char files[16][32];
+    for (int i = 0; i < 16; i++) {
+        r[i] = mk("x", i, tasks[i % 8], "p", "m", AIDF_STATUS_COMPLETED, 1.0);
+        /* Twelve different files, each in one run except f00, in every run. */
+        snprintf(files[i], sizeof(files[i]), "f00\nf%02d", 1 + i % 12);
+        r[i].changed_files = files[i];
+        p[i] = &r[i];
+    }
+    struct aidf_aggregate a;
+    aidf_aggregate_compute(p, 16, &a);
+    /* t-c has cost 4 (4 runs); the others cost 2 with 2 runs: name order. */
+    assert_int_equal(a.n_top_tasks, AIDF_AGG_TOP_TASKS);
+    assert_string_equal(a.top_tasks[0].name, "t-c");
+    assert_string_equal(a.top_tasks[1].name, "t-a");
+    assert_string_equal(a.top_tasks[2].name, "t-b");
+    assert_string_equal(a.top_tasks[3].name, "t-d");
+    assert_string_equal(a.top_tasks[4].name, "t-e");
+    assert_int_equal(a.n_top_files, AIDF_AGG_TOP_FILES);
+    assert_string_equal(a.top_files[0].path, "f00");
+    assert_int_equal(a.top_files[0].runs, 16);
+    assert_string_equal(a.top_files[1].path, "f01"); /* f01..f04 appear twice */
+    assert_int_equal(a.top_files[1].runs, 2);
+    assert_string_equal(a.top_files[4].path, "f04");
+    assert_string_equal(a.top_files[5].path, "f05");
+    assert_int_equal(a.top_files[5].runs, 1);
+    aidf_aggregate_release(&a);
+}
+
+static void test_summary_from_report(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = tu_read_data("reports/valid/blocked.json", &len);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_report_parse(text, len, &r, NULL), AIDF_OK);
+    struct aidf_run_summary s;
+    aidf_run_summary_from_report(&r, &s);
+    assert_string_equal(s.run_id, "a81f04d2-19c3-4b7e-8f60-2c4d5e6f7a8b");
+    assert_string_equal(s.timestamp, "2026-11-23T16:40:09.007Z");
+    assert_int_equal(s.status, AIDF_STATUS_BLOCKED);
+    assert_string_equal(s.provider, "anthropic-api");
+    assert_string_equal(s.model, "claude-opus-4-1");
+    assert_string_equal(s.error_category, "");
+    assert_int_equal(s.iterations, 2);
+    assert_int_equal(s.max_iterations, 10);
+    assert_int_equal(s.tokens_in, 21877);
+    assert_int_equal(s.tokens_out, 3310);
+    assert_int_equal(s.tokens_total, 25187);
+    assert_true(s.has_tokens);
+    assert_false(s.tokens_estimated);
+    assert_false(s.cost_unpriced);
+    assert_true(fabs(s.cost - 0.576405) < EPS);
+    assert_true(fabs(s.duration_ms - 77707) < EPS);
+    assert_true(fabs(s.phases[AIDF_PHASE_AI_EXECUTION] - 76110.3) < EPS);
+    assert_true(fabs(s.phases[AIDF_PHASE_OTHER] - 1582.1) < EPS);
+    assert_int_equal(s.files_total, 1);
+    assert_string_equal(s.changed_files, "src/core/config.ts");
+    assert_int_equal(s.scope_violations, 2);
+    int64_t ts;
+    assert_int_equal(aidf_iso_parse("2026-11-23T16:40:09.007Z", &ts), AIDF_OK);
+    assert_int_equal(s.ts_ms, ts);
+    aidf_report_release(&r);
+    free(text);
+
+    /* Absent blocks: strings "", cost unpriced, zero counts. */
+    const char *min = "{\"runId\":\"1a2b3c4d-0000-4000-8000-000000000001\","
+                      "\"timestamp\":\"2026-11-24T10:00:00Z\",\"status\":\"failed\"}";
+    aidf_report_init(&r);
+    assert_int_equal(aidf_report_parse(min, strlen(min), &r, NULL), AIDF_OK);
+    aidf_run_summary_from_report(&r, &s);
+    assert_string_equal(s.task_path, "");
+    assert_string_equal(s.changed_files, "");
+    assert_true(s.cost_unpriced);
+    assert_true(isnan(s.cost));
+    assert_false(s.has_tokens);
+    assert_int_equal(s.tokens_total, 0);
+    aidf_report_release(&r);
+
+    /* An unpriced cost block is never $0. */
+    const char *unp =
+        "{\"runId\":\"1a2b3c4d-0000-4000-8000-000000000001\","
+        "\"timestamp\":\"2026-11-24T10:00:00Z\",\"status\":\"completed\","
+        "\"cost\":{\"currency\":\"USD\",\"unpriced\":true},"
+        "\"files\":{\"modified\":[\"a\",\"b\"],\"created\":[\"c\"],\"deleted\":[\"d\"]}}";
+    aidf_report_init(&r);
+    assert_int_equal(aidf_report_parse(unp, strlen(unp), &r, NULL), AIDF_OK);
+    aidf_run_summary_from_report(&r, &s);
+    assert_true(s.cost_unpriced);
+    assert_string_equal(s.changed_files, "a\nb\nc");
+    assert_int_equal(s.files_total, 4);
+    assert_int_equal(s.files_deleted, 1);
+    aidf_report_release(&r);
+}
+
+static void test_filter(void **state)
+{
+    (void)state;
+    struct aidf_run_summary s = mk("x", 5000, ".ai/tasks/pending/042-add-login.md", "claude-cli",
+                                   "claude-sonnet-4-5", AIDF_STATUS_COMPLETED, 1);
+    struct aidf_filter f;
+    aidf_filter_init(&f);
+    assert_true(aidf_filter_match(&f, &s));
+    assert_true(aidf_filter_match(NULL, &s));
+    f.since_ms = 5000;
+    f.until_ms = 5000;
+    assert_true(aidf_filter_match(&f, &s));
+    f.since_ms = 5001;
+    assert_false(aidf_filter_match(&f, &s));
+    aidf_filter_init(&f);
+    f.until_ms = 4999;
+    assert_false(aidf_filter_match(&f, &s));
+    aidf_filter_init(&f);
+    f.status = AIDF_STATUS_FAILED;
+    assert_false(aidf_filter_match(&f, &s));
+    aidf_filter_init(&f);
+    f.task_glob = "042-*";
+    assert_true(aidf_filter_match(&f, &s));
+    f.task_glob = ".ai/tasks/*"; /* '*' crosses '/' (no FNM_PATHNAME) */
+    assert_true(aidf_filter_match(&f, &s));
+    f.task_glob = "*logout*";
+    assert_false(aidf_filter_match(&f, &s));
+    aidf_filter_init(&f);
+    f.model = "claude-sonnet-4-5";
+    assert_true(aidf_filter_match(&f, &s));
+    f.model = "claude-*";
+    assert_true(aidf_filter_match(&f, &s));
+    f.model = "claude-sonnet";
+    assert_false(aidf_filter_match(&f, &s));
+    aidf_filter_init(&f);
+    f.provider = "claude-cli";
+    assert_true(aidf_filter_match(&f, &s));
+    f.provider = "claude-*"; /* provider is exact */
+    assert_false(aidf_filter_match(&f, &s));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty),           cmocka_unit_test(test_arithmetic),
+        cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
+        cmocka_unit_test(test_filter),
+    };
+    return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
+}
