@@ -1,0 +1,188 @@
+/*
+ * `aidf report`: the subcommand table, and helpers the report subcommands share
+ * (finding the reports directory, opening the store, JSON and CSV output).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aidf/buf.h"
+#include "aidf/config.h"
+#include "aidf/csv.h"
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/xalloc.h"
+
+static const struct {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *summary;
+} report_cmds[] = {
+    {"list", cmd_report_list, "list recent runs, newest first"},
+    {"show", cmd_report_show, "show one run in detail"},
+    {"summary", cmd_report_summary, "aggregate statistics over runs"},
+    {"export", cmd_report_export, "export runs to CSV"},
+    {"clean", cmd_report_clean, "delete reports older than a date"},
+};
+
+#define N_REPORT_CMDS (sizeof(report_cmds) / sizeof(report_cmds[0]))
+
+static void report_usage(FILE *f)
+{
+    fputs("usage: aidf report <command> [options]\n"
+          "\n"
+          "Query the execution reports in .ai/reports/.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < N_REPORT_CMDS; i++)
+        fprintf(f, "  %-10s %s\n", report_cmds[i].name, report_cmds[i].summary);
+    fputs("\n"
+          "Run 'aidf report <command> --help' for the options of a command.\n",
+          f);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc < 2) {
+        report_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        report_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(sub, "help") == 0) {
+        if (argc < 3) {
+            report_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        for (size_t i = 0; i < N_REPORT_CMDS; i++) {
+            if (strcmp(argv[2], report_cmds[i].name) == 0) {
+                static char help_arg[] = "--help";
+                char *hargv[] = {argv[2], help_arg, NULL};
+                return report_cmds[i].fn(2, hargv);
+            }
+        }
+        return cli_usage_error("report", "unknown report command '%s'", argv[2]);
+    }
+    for (size_t i = 0; i < N_REPORT_CMDS; i++)
+        if (strcmp(sub, report_cmds[i].name) == 0)
+            return report_cmds[i].fn(argc - 1, argv + 1);
+    if (sub[0] == '-')
+        return cli_usage_error("report", "expected a command before '%s'", sub);
+    return cli_usage_error("report", "unknown report command '%s'", sub);
+}
+
+int cli_reports_dir(const char *opt, char **dir_out, bool *explicit_dir)
+{
+    if (opt) {
+        *dir_out = aidf_xstrdup(opt);
+        *explicit_dir = true;
+        return 0;
+    }
+    *explicit_dir = false;
+    char *root = aidf_find_project_root(NULL);
+    if (!root)
+        return cli_fail("no AIDF project found (no .ai/ directory here or above); "
+                        "run 'aidf init' or pass --reports-dir");
+    struct aidf_config c;
+    struct aidf_error err = {0};
+    char *dir = NULL;
+    int rc = aidf_config_load(root, 0, &c, &err);
+    if (rc != AIDF_OK)
+        aidf_warn("%s (using the default reports directory)", err.msg);
+    else if (c.observability.reports_dir && *c.observability.reports_dir)
+        dir = c.observability.reports_dir[0] == '/'
+                  ? aidf_xstrdup(c.observability.reports_dir)
+                  : aidf_path_join(root, c.observability.reports_dir);
+    if (!dir)
+        dir = aidf_path_join(root, ".ai/reports");
+    aidf_config_release(&c);
+    free(root);
+    *dir_out = dir;
+    return 0;
+}
+
+int cli_open_store(const char *dir, bool explicit_dir, struct aidf_store **out)
+{
+    struct aidf_error err = {0};
+    *out = NULL;
+    int rc = aidf_store_open(dir, 0, out, &err);
+    if (rc == AIDF_OK)
+        return 0;
+    *out = NULL;
+    if (rc == AIDF_ENOTFOUND && !explicit_dir)
+        return 0;
+    if (err.msg[0])
+        return cli_fail("%s", err.msg);
+    return cli_fail("cannot open '%s': %s", dir, aidf_strerror(rc));
+}
+
+int cli_print_json(json_t *v)
+{
+    int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    json_decref(v);
+    fputc('\n', stdout);
+    if (rc != 0 || fflush(stdout) != 0)
+        return cli_fail("cannot write to standard output: %s", strerror(errno));
+    return 0;
+}
+
+/* Records in CSV text: newlines outside quoted fields. */
+static size_t count_records(const char *p, size_t len)
+{
+    size_t n = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '"')
+            quoted = !quoted;
+        else if (p[i] == '\n' && !quoted)
+            n++;
+    }
+    return n;
+}
+
+int cli_write_csv(struct aidf_store *s, const struct aidf_run_summary *const *runs, size_t n,
+                  bool detailed, const char *path, size_t *rows)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    struct aidf_error err = {0};
+    int rc = 0;
+    size_t body_start;
+
+    if (detailed) {
+        aidf_csv_detailed_header(&b);
+        body_start = b.len;
+        for (size_t i = 0; i < n; i++) {
+            struct aidf_report r;
+            aidf_report_init(&r);
+            aidf_error_clear(&err);
+            if (aidf_store_read(s, runs[i]->run_id, &r, NULL, &err) != AIDF_OK) {
+                aidf_warn("skipping run %.8s: %s", runs[i]->run_id, err.msg);
+                continue;
+            }
+            aidf_csv_detailed_rows(&b, &r);
+            aidf_report_release(&r);
+        }
+    } else {
+        aidf_csv_summary_header(&b);
+        body_start = b.len;
+        for (size_t i = 0; i < n; i++)
+            aidf_csv_summary_row(&b, runs[i]);
+    }
+    *rows = count_records(b.ptr + body_start, b.len - body_start);
+
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
+            rc = cli_fail("cannot write to standard output: %s", strerror(errno));
+    } else if (aidf_write_file_atomic(path, b.ptr, b.len, 0, &err) != AIDF_OK) {
+        rc = err.msg[0] ? cli_fail("%s", err.msg) : cli_fail("cannot write '%s'", path);
+    }
+    aidf_buf_release(&b);
+    return rc;
+}

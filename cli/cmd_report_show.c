@@ -1,0 +1,563 @@
+/*
+ * `aidf report show <run-id>`: one run in detail (plan tasks 131 and 136).
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/buf.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+#include "term.h"
+
+static const char show_help[] =
+    "usage: aidf report show <run-id-or-prefix> [options]\n"
+    "\n"
+    "Show one execution report: metadata, outcome, tokens, cost, iterations, phase\n"
+    "breakdown, files, validation, scope and environment. The run may be named by its\n"
+    "full id or any unique prefix (e.g. the 8 characters 'aidf report list' shows).\n"
+    "\n"
+    "Options:\n"
+    "  --json                print the full report as JSON\n" CLI_COMMON_HELP;
+
+static const struct option show_options[] = {
+    CLI_COMMON_OPTIONS,
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
+static bool color;
+
+static void heading(const char *title)
+{
+    printf("\n%s%s%s\n", color ? TERM_BOLD : "", title, color ? TERM_RESET : "");
+}
+
+/* "  Label:        value" with the value in an optional colour. */
+static void kv_color(const char *label, const char *paint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void kv_color(const char *label, const char *paint, const char *fmt, ...)
+{
+    va_list ap;
+    size_t w = term_width(label) + 1;
+    printf("  %s:", label);
+    term_pad(stdout, w < 14 ? 14 - w : 1);
+    if (color && paint && *paint)
+        fputs(paint, stdout);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (color && paint && *paint)
+        fputs(TERM_RESET, stdout);
+    putchar('\n');
+}
+
+#define kv(label, ...) kv_color((label), NULL, __VA_ARGS__)
+
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static void print_time(const char *label, const char *iso)
+{
+    int64_t ms;
+    char buf[64];
+    if (!iso)
+        return;
+    if (aidf_iso_parse(iso, &ms) == AIDF_OK) {
+        char full[AIDF_ISO_LEN];
+        aidf_iso_format(ms, full);
+        snprintf(buf, sizeof(buf), "%.10s %.8s UTC", full, full + 11);
+        kv(label, "%s", buf);
+    } else {
+        kv(label, "%s", iso);
+    }
+}
+
+static void print_metadata(const struct aidf_report *r, const struct aidf_run_summary *s)
+{
+    printf("%sRun %s%s\n", color ? TERM_BOLD : "", r->run_id, color ? TERM_RESET : "");
+    kv("Task", "%s", or_dash(r->task_path));
+    if (r->task_goal)
+        kv("Goal", "%s", r->task_goal);
+    if (r->task_type || r->role_name)
+        kv("Type / role", "%s / %s", or_dash(r->task_type), or_dash(r->role_name));
+    if (r->provider.model)
+        kv("Provider", "%s (%s)", or_dash(r->provider.type), r->provider.model);
+    else
+        kv("Provider", "%s", or_dash(r->provider.type));
+    print_time("Timestamp", r->timestamp);
+    if (r->timing.present) {
+        print_time("Started", r->timing.started_at);
+        print_time("Completed", r->timing.completed_at);
+    }
+    if (r->cwd)
+        kv("Directory", "%s", r->cwd);
+    if (r->aidf_version)
+        kv("aidf", "%s", r->aidf_version);
+    if (s && s->file && *s->file)
+        kv("File", "%s", s->file);
+}
+
+static void print_outcome(const struct aidf_report *r)
+{
+    char buf[64];
+    heading("Outcome");
+    kv_color("Status", term_status_color(r->status), "%s", aidf_status_name(r->status));
+    if (r->iterations != AIDF_UNSET) {
+        if (r->max_iterations != AIDF_UNSET)
+            kv("Iterations", "%lld of at most %lld", (long long)r->iterations,
+               (long long)r->max_iterations);
+        else
+            kv("Iterations", "%lld", (long long)r->iterations);
+    }
+    if (r->consecutive_failures != AIDF_UNSET && r->consecutive_failures > 0)
+        kv("Failures", "%lld consecutive", (long long)r->consecutive_failures);
+    if (r->timing.present && aidf_isset(r->timing.total_duration_ms)) {
+        term_duration(r->timing.total_duration_ms, buf, sizeof(buf));
+        kv("Duration", "%s", buf);
+    }
+    if (r->error.message) {
+        if (r->error.category || r->error.code)
+            kv_color("Error", TERM_RED, "[%s%s%s] %s", r->error.category ? r->error.category : "",
+                     r->error.category && r->error.code ? "/" : "",
+                     r->error.code ? r->error.code : "", r->error.message);
+        else
+            kv_color("Error", TERM_RED, "%s", r->error.message);
+    }
+    if (r->blocked_reason)
+        kv_color("Blocked", TERM_YELLOW, "%s", r->blocked_reason);
+}
+
+static void kv_tokens(const char *label, int64_t v)
+{
+    char buf[32];
+    if (v == AIDF_UNSET)
+        return;
+    term_thousands(v, buf, sizeof(buf));
+    kv(label, "%s", buf);
+}
+
+static void print_tokens(const struct aidf_report *r)
+{
+    heading("Tokens");
+    if (!r->tokens.present) {
+        puts("  not reported");
+        return;
+    }
+    kv_tokens("Input", r->tokens.total_input);
+    kv_tokens("Output", r->tokens.total_output);
+    kv_tokens("Total", r->tokens.total_tokens);
+    kv_tokens("Cache read", r->tokens.cache_read);
+    kv_tokens("Cache write", r->tokens.cache_write);
+    kv_tokens("Reasoning", r->tokens.reasoning);
+    kv_tokens("Context", r->tokens.context_tokens);
+    if (r->tokens.estimated == 1)
+        kv_color("Estimated", TERM_YELLOW, "yes (no usage reported; about 4 characters a token)");
+    else if (r->tokens.estimated == 0)
+        kv("Estimated", "no (reported by the provider)");
+}
+
+static void money(double v, char *buf, size_t len)
+{
+    term_money(aidf_isset(v) ? v : NAN, buf, len);
+}
+
+/* A rate per 1M tokens: "$3.00", "$0.075" (at least 2, at most 4 decimals). */
+static void rate(double v, char *buf, size_t len)
+{
+    if (!aidf_isset(v)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    snprintf(buf, len, "$%.4f", v);
+    size_t n = strlen(buf);
+    char *dot = strchr(buf, '.');
+    while (dot && n > (size_t)(dot - buf) + 3 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+}
+
+static void print_cost(const struct aidf_report *r)
+{
+    char a[64], b[64];
+    heading("Cost");
+    if (!r->cost.present) {
+        puts("  unpriced (no cost recorded)");
+        return;
+    }
+    if (r->cost.unpriced == 1 || !aidf_isset(r->cost.estimated_total)) {
+        kv_color("Total", TERM_DIM, "unpriced (no rate matched %s)",
+                 r->provider.model ? r->provider.model : "this provider");
+    } else {
+        money(r->cost.estimated_total, a, sizeof(a));
+        kv("Total", "%s %s", a, r->cost.currency ? r->cost.currency : "USD");
+    }
+    if (r->cost.source)
+        kv("Source", "%s",
+           strcmp(r->cost.source, "provider") == 0   ? "provider (reported by the CLI)"
+           : strcmp(r->cost.source, "computed") == 0 ? "computed (from the rate table)"
+                                                     : r->cost.source);
+    if (aidf_isset(r->cost.reported) || aidf_isset(r->cost.computed)) {
+        money(r->cost.reported, a, sizeof(a));
+        money(r->cost.computed, b, sizeof(b));
+        kv("Reported", "%s", aidf_isset(r->cost.reported) ? a : "-");
+        kv("Computed", "%s", aidf_isset(r->cost.computed) ? b : "-");
+    }
+    if (r->cost.has_rates) {
+        const struct aidf_rates *rt = &r->cost.rates;
+        struct aidf_buf line = AIDF_BUF_INIT(1024);
+        char a1[32], a2[32];
+        rate(rt->input_per_1m, a1, sizeof(a1));
+        rate(rt->output_per_1m, a2, sizeof(a2));
+        aidf_buf_addf(&line, "input %s, output %s", a1, a2);
+        if (aidf_isset(rt->cache_read_per_1m)) {
+            rate(rt->cache_read_per_1m, a1, sizeof(a1));
+            aidf_buf_addf(&line, ", cache read %s", a1);
+        }
+        if (aidf_isset(rt->cache_write_per_1m)) {
+            rate(rt->cache_write_per_1m, a1, sizeof(a1));
+            aidf_buf_addf(&line, ", cache write %s", a1);
+        }
+        aidf_buf_addstr(&line, " per 1M tokens");
+        kv("Rates", "%s", line.ptr);
+        aidf_buf_release(&line);
+    }
+}
+
+/* Largest iteration number across the per-iteration arrays. */
+static int64_t max_iteration(const struct aidf_report *r)
+{
+    int64_t m = 0;
+    for (size_t i = 0; i < r->tokens.n_per_iteration; i++)
+        if (r->tokens.per_iteration[i].iteration > m)
+            m = r->tokens.per_iteration[i].iteration;
+    for (size_t i = 0; i < r->cost.n_per_iteration; i++)
+        if (r->cost.per_iteration[i].iteration > m)
+            m = r->cost.per_iteration[i].iteration;
+    for (size_t i = 0; i < r->timing.n_per_iteration; i++)
+        if (r->timing.per_iteration[i].iteration > m)
+            m = r->timing.per_iteration[i].iteration;
+    return m;
+}
+
+static void print_iterations(const struct aidf_report *r)
+{
+    static const char *const headers[] = {"ITER", "INPUT", "OUTPUT", "COST", "DURATION", "FILES"};
+    static const enum term_align align[] = {TERM_RIGHT, TERM_RIGHT, TERM_RIGHT,
+                                            TERM_RIGHT, TERM_RIGHT, TERM_RIGHT};
+    int64_t last = max_iteration(r);
+    if (last <= 0)
+        return;
+    if (last > 100000)
+        last = 100000; /* a corrupt iteration number must not make us print forever */
+    heading("Iterations");
+    struct term_table t;
+    term_table_init(&t, 6, headers, align);
+    for (int64_t it = 1; it <= last; it++) {
+        const struct aidf_iter_tokens *tk = NULL;
+        const struct aidf_iter_cost *ck = NULL;
+        const struct aidf_iter_timing *tm = NULL;
+        for (size_t i = 0; i < r->tokens.n_per_iteration; i++)
+            if (r->tokens.per_iteration[i].iteration == it)
+                tk = &r->tokens.per_iteration[i];
+        for (size_t i = 0; i < r->cost.n_per_iteration; i++)
+            if (r->cost.per_iteration[i].iteration == it)
+                ck = &r->cost.per_iteration[i];
+        for (size_t i = 0; i < r->timing.n_per_iteration; i++)
+            if (r->timing.per_iteration[i].iteration == it)
+                tm = &r->timing.per_iteration[i];
+        if (!tk && !ck && !tm)
+            continue;
+        char buf[64];
+        term_table_row(&t);
+        term_table_cellf(&t, NULL, "%lld", (long long)it);
+        if (tk && tk->input != AIDF_UNSET) {
+            term_thousands(tk->input, buf, sizeof(buf));
+            term_table_cellf(&t, NULL, "%s%s", tk->estimated == 1 ? "~" : "", buf);
+        } else {
+            term_table_cell(&t, "-", NULL);
+        }
+        if (tk && tk->output != AIDF_UNSET) {
+            term_thousands(tk->output, buf, sizeof(buf));
+            term_table_cellf(&t, NULL, "%s%s", tk->estimated == 1 ? "~" : "", buf);
+        } else {
+            term_table_cell(&t, "-", NULL);
+        }
+        if (ck && aidf_isset(ck->cost)) {
+            term_money(ck->cost, buf, sizeof(buf));
+            term_table_cell(&t, buf, NULL);
+        } else {
+            term_table_cell(&t, "-", NULL);
+        }
+        if (tm && aidf_isset(tm->duration_ms)) {
+            term_duration(tm->duration_ms, buf, sizeof(buf));
+            term_table_cell(&t, buf, NULL);
+        } else {
+            term_table_cell(&t, "-", NULL);
+        }
+        if (tm && tm->files_changed != AIDF_UNSET)
+            term_table_cellf(&t, NULL, "%lld", (long long)tm->files_changed);
+        else
+            term_table_cell(&t, "-", NULL);
+    }
+    term_table_print(&t, stdout, "  ", color);
+    term_table_release(&t);
+}
+
+struct phase_row {
+    const char *label;
+    double ms;
+};
+
+static int cmp_phase_desc(const void *a, const void *b)
+{
+    const struct phase_row *x = a, *y = b;
+    if (x->ms != y->ms)
+        return x->ms < y->ms ? 1 : -1;
+    return strcmp(x->label, y->label);
+}
+
+static void print_phases(const struct aidf_report *r)
+{
+    const struct aidf_num_map *m = &r->timing.phases;
+    if (!r->timing.present || m->n == 0)
+        return;
+    struct phase_row *rows = aidf_xcalloc(m->n, sizeof(*rows));
+    size_t n = 0;
+    double sum = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        double v = m->items[i].value;
+        if (!(v >= 0) || !isfinite(v))
+            continue;
+        int k = aidf_phase_from_key(m->items[i].name);
+        rows[n].label = k >= 0 ? aidf_phase_label((enum aidf_phase)k) : m->items[i].name;
+        rows[n].ms = v;
+        sum += v;
+        n++;
+    }
+    /* Share of the run's wall-clock time (task 135); the phase sum when that is unknown. */
+    double total = aidf_isset(r->timing.total_duration_ms) && r->timing.total_duration_ms > 0
+                       ? r->timing.total_duration_ms
+                       : sum;
+    if (n == 0 || !(total > 0)) {
+        free(rows);
+        return;
+    }
+    qsort(rows, n, sizeof(*rows), cmp_phase_desc);
+    size_t lw = 0;
+    for (size_t i = 0; i < n; i++)
+        if (term_width(rows[i].label) > lw)
+            lw = term_width(rows[i].label);
+    if (lw > 32)
+        lw = 32;
+    heading("Phase breakdown");
+    for (size_t i = 0; i < n; i++) {
+        char bar[TERM_BAR_SIZE], pct[16], dur[32];
+        double p = rows[i].ms * 100.0 / total;
+        if (p > 100)
+            p = 100;
+        term_bar(p, bar, sizeof(bar));
+        term_pct(p, pct, sizeof(pct));
+        term_duration(rows[i].ms, dur, sizeof(dur));
+        char *label = term_truncate(rows[i].label, lw);
+        printf("  %s", label);
+        term_pad(stdout, lw - term_width(label) + 2);
+        printf("%s%s%s %4s  %s\n", color ? TERM_CYAN : "", bar, color ? TERM_RESET : "", pct, dur);
+        free(label);
+    }
+    free(rows);
+}
+
+static void print_list(const char *label, const struct aidf_strlist *l)
+{
+    if (l->n == 0)
+        return;
+    printf("  %s (%zu):\n", label, l->n);
+    for (size_t i = 0; i < l->n; i++)
+        printf("    %s\n", l->items[i]);
+}
+
+static void print_files(const struct aidf_report *r)
+{
+    if (!r->files.present)
+        return;
+    heading("Files");
+    if (r->files.created.n + r->files.modified.n + r->files.deleted.n == 0) {
+        puts("  no files changed");
+        return;
+    }
+    print_list("Created", &r->files.created);
+    print_list("Modified", &r->files.modified);
+    print_list("Deleted", &r->files.deleted);
+}
+
+static void print_validation(const struct aidf_report *r)
+{
+    static const char *const headers[] = {"ITER", "PHASE", "COMMAND", "RESULT", "EXIT", "DURATION"};
+    static const enum term_align align[] = {TERM_RIGHT, TERM_LEFT,  TERM_LEFT,
+                                            TERM_LEFT,  TERM_RIGHT, TERM_RIGHT};
+    if (!r->validation.present)
+        return;
+    heading("Validation");
+    long long runs = r->validation.total_runs != AIDF_UNSET ? (long long)r->validation.total_runs
+                                                            : (long long)r->validation.n_runs;
+    long long fails = r->validation.failures != AIDF_UNSET ? (long long)r->validation.failures : 0;
+    printf("  %lld run%s, %lld failure%s\n", runs, runs == 1 ? "" : "s", fails,
+           fails == 1 ? "" : "s");
+    if (r->validation.n_runs == 0)
+        return;
+    struct term_table t;
+    term_table_init(&t, 6, headers, align);
+    term_table_set_max(&t, 2, 60);
+    for (size_t i = 0; i < r->validation.n_runs; i++) {
+        const struct aidf_validation_run *v = &r->validation.runs[i];
+        char buf[32];
+        term_table_row(&t);
+        if (v->iteration != AIDF_UNSET)
+            term_table_cellf(&t, NULL, "%lld", (long long)v->iteration);
+        else
+            term_table_cell(&t, "-", NULL);
+        term_table_cell(&t, or_dash(v->phase), NULL);
+        term_table_cell(&t, or_dash(v->command), NULL);
+        if (v->passed == 1)
+            term_table_cell(&t, "passed", TERM_GREEN);
+        else if (v->passed == 0)
+            term_table_cell(&t, "FAILED", TERM_RED);
+        else
+            term_table_cell(&t, "-", NULL);
+        if (v->exit_code != AIDF_UNSET)
+            term_table_cellf(&t, NULL, "%lld", (long long)v->exit_code);
+        else
+            term_table_cell(&t, "-", NULL);
+        term_duration(aidf_isset(v->duration_ms) ? v->duration_ms : -1, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+    }
+    term_table_print(&t, stdout, "  ", color);
+    term_table_release(&t);
+}
+
+static void print_scope(const struct aidf_report *r)
+{
+    if (!r->scope.present)
+        return;
+    heading("Scope");
+    kv("Mode", "%s", or_dash(r->scope.mode));
+    kv("Violations", "%lld",
+       r->scope.violations != AIDF_UNSET ? (long long)r->scope.violations : 0);
+    print_list("Blocked files", &r->scope.blocked_files);
+}
+
+static void print_environment(const struct aidf_report *r)
+{
+    if (!r->environment.present)
+        return;
+    heading("Environment");
+    if (r->environment.os || r->environment.arch)
+        kv("System", "%s%s%s", or_dash(r->environment.os), r->environment.arch ? " " : "",
+           r->environment.arch ? r->environment.arch : "");
+    if (r->environment.hostname)
+        kv("Host", "%s", r->environment.hostname);
+    if (r->environment.aidf_version)
+        kv("aidf", "%s", r->environment.aidf_version);
+    if (r->environment.ci == 1) {
+        kv("CI", "%s", or_dash(r->environment.ci_provider));
+        if (r->environment.ci_build_id)
+            kv("Build", "%s", r->environment.ci_build_id);
+        if (r->environment.ci_branch)
+            kv("Branch", "%s", r->environment.ci_branch);
+        if (r->environment.ci_commit)
+            kv("Commit", "%s", r->environment.ci_commit);
+        if (r->environment.ci_build_url)
+            kv("Build URL", "%s", r->environment.ci_build_url);
+    } else if (r->environment.ci == 0) {
+        kv("CI", "no");
+    }
+}
+
+static void print_report(const struct aidf_report *r, const struct aidf_run_summary *s)
+{
+    print_metadata(r, s);
+    print_outcome(r);
+    print_tokens(r);
+    print_cost(r);
+    print_iterations(r);
+    print_phases(r);
+    print_files(r);
+    print_validation(r);
+    print_scope(r);
+    print_environment(r);
+}
+
+int cmd_report_show(int argc, char **argv)
+{
+    struct cli_common co = {.cmd = "report show"};
+    int c, h;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", show_options, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(show_help, stdout);
+            return CLI_EXIT_OK;
+        }
+        h = cli_common_opt(&co, c, optarg);
+        if (h < 0)
+            return CLI_EXIT_USAGE;
+        if (h > 0)
+            continue;
+        return cli_bad_option(c, argc, argv, co.cmd);
+    }
+    if (optind >= argc)
+        return cli_usage_error(co.cmd, "missing run id");
+    if (argc - optind > 1)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind + 1]);
+    const char *id = argv[optind];
+    if (!*id)
+        return cli_usage_error(co.cmd, "empty run id");
+
+    char *dir = NULL;
+    bool explicit_dir;
+    if (cli_reports_dir(co.reports_dir, &dir, &explicit_dir))
+        return CLI_EXIT_FAIL;
+    struct aidf_store *store = NULL;
+    if (cli_open_store(dir, explicit_dir, &store)) {
+        free(dir);
+        return CLI_EXIT_FAIL;
+    }
+    int rc = CLI_EXIT_OK;
+    if (!store) {
+        rc = cli_fail("no run matches '%s' (no execution reports found)", id);
+        free(dir);
+        return rc;
+    }
+
+    struct aidf_report r;
+    struct aidf_error err = {0};
+    const struct aidf_run_summary *sum = NULL;
+    aidf_report_init(&r);
+    int src = aidf_store_read(store, id, &r, &sum, &err);
+    if (src == AIDF_ENOTFOUND) {
+        rc = cli_fail("no run matches '%s'", id);
+    } else if (src != AIDF_OK) {
+        rc = cli_fail("%s", err.msg[0] ? err.msg : aidf_strerror(src));
+    } else if (co.json) {
+        size_t len = 0;
+        char *text = aidf_report_dumps(&r, true, &len);
+        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+            rc = cli_fail("cannot write to standard output");
+        free(text);
+    } else {
+        color = term_use_color(stdout);
+        print_report(&r, sum);
+        if (fflush(stdout) != 0)
+            rc = cli_fail("cannot write to standard output");
+    }
+    aidf_report_release(&r);
+    aidf_store_free(store);
+    free(dir);
+    return rc;
+}

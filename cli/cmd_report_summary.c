@@ -1,0 +1,355 @@
+/*
+ * `aidf report summary`: aggregate statistics over (filtered) runs (plan tasks 131, 136).
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/aggregate.h"
+#include "aidf/buf.h"
+#include "aidf/xalloc.h"
+#include "term.h"
+
+static const char summary_help[] =
+    "usage: aidf report summary [options]\n"
+    "\n"
+    "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
+    "averages, the most expensive tasks, the most changed files, per-provider and\n"
+    "per-model totals and the average phase distribution.\n"
+    "\n"
+    "Options:\n" CLI_FILTER_HELP "  --json                print the aggregate as JSON\n"
+    "  --csv PATH            also write the summary CSV of the runs to PATH\n" CLI_COMMON_HELP;
+
+static const struct option summary_options[] = {
+    CLI_COMMON_OPTIONS,
+    CLI_FILTER_OPTIONS,
+    {"json", no_argument, NULL, OPT_JSON},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {NULL, 0, NULL, 0},
+};
+
+/* Box lines collected as heap strings. */
+struct lines {
+    size_t n, cap;
+    char **items;
+};
+
+static void addline(struct lines *l, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void addline(struct lines *l, const char *label, const char *fmt, ...)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    va_list ap;
+    if (label) {
+        aidf_buf_addf(&b, "%s:", label);
+        while (b.len < 16)
+            aidf_buf_addch(&b, ' ');
+    }
+    va_start(ap, fmt);
+    aidf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    l->items = aidf_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    l->items[l->n++] = aidf_buf_detach(&b, NULL);
+}
+
+static void lines_release(struct lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+}
+
+static void print_box(const struct aidf_aggregate *a, const struct cli_filter *cf, bool color)
+{
+    struct lines l = {0};
+    char x[64], y[64], z[64], w[64];
+
+    term_thousands((int64_t)a->runs, x, sizeof(x));
+    addline(&l, "Runs", "%s", x);
+    addline(&l, "Success rate", "%.1f%%", a->success_rate * 100.0);
+    term_thousands((int64_t)a->completed, x, sizeof(x));
+    term_thousands((int64_t)a->blocked, y, sizeof(y));
+    term_thousands((int64_t)a->failed, z, sizeof(z));
+    if (color)
+        addline(&l, "Status",
+                TERM_GREEN "%s completed" TERM_RESET ", " TERM_YELLOW "%s blocked" TERM_RESET
+                           ", " TERM_RED "%s failed" TERM_RESET,
+                x, y, z);
+    else
+        addline(&l, "Status", "%s completed, %s blocked, %s failed", x, y, z);
+    term_thousands(a->tokens_total, x, sizeof(x));
+    term_thousands(a->tokens_in, y, sizeof(y));
+    term_thousands(a->tokens_out, z, sizeof(z));
+    addline(&l, "Tokens", "%s (input %s, output %s)", x, y, z);
+    if (a->cache_read || a->cache_write) {
+        term_thousands(a->cache_read, x, sizeof(x));
+        term_thousands(a->cache_write, y, sizeof(y));
+        addline(&l, "Cache", "read %s, write %s", x, y);
+    }
+    if (a->estimated_token_runs) {
+        term_thousands((int64_t)a->estimated_token_runs, x, sizeof(x));
+        addline(&l, "Estimated", "%s run%s with estimated tokens", x,
+                a->estimated_token_runs == 1 ? "" : "s");
+    }
+    if (a->priced_runs)
+        term_money(a->cost_total, x, sizeof(x));
+    else
+        snprintf(x, sizeof(x), "unpriced");
+    if (a->unpriced_runs) {
+        term_thousands((int64_t)a->unpriced_runs, y, sizeof(y));
+        addline(&l, "Total cost", "%s (%s unpriced run%s)", x, y, a->unpriced_runs == 1 ? "" : "s");
+    } else {
+        addline(&l, "Total cost", "%s", x);
+    }
+    if (a->priced_runs) {
+        term_money(a->avg_cost, x, sizeof(x));
+        addline(&l, "Average cost", "%s per priced run", x);
+    }
+    addline(&l, "Avg iterations", "%.1f", a->avg_iterations);
+    term_duration(a->avg_duration_ms, x, sizeof(x));
+    term_duration(a->total_duration_ms, y, sizeof(y));
+    addline(&l, "Avg duration", "%s (total %s)", x, y);
+    if (a->runs && a->first_ts_ms != AIDF_UNSET && a->last_ts_ms != AIDF_UNSET) {
+        cli_format_date(a->first_ts_ms, z, sizeof(z));
+        cli_format_date(a->last_ts_ms, w, sizeof(w));
+        addline(&l, "Period", "%s \xE2\x86\x92 %s", z, w);
+    }
+    if (cli_filter_any(cf)) {
+        char *desc = cli_filter_describe(cf);
+        addline(&l, "Filters", "%s", desc);
+        free(desc);
+    }
+    term_box(stdout, "Execution Summary", (const char *const *)l.items, l.n, color);
+    lines_release(&l);
+}
+
+static void heading(const char *title, bool color)
+{
+    printf("\n%s%s%s\n", color ? TERM_BOLD : "", title, color ? TERM_RESET : "");
+}
+
+static void group_cost(const struct aidf_agg_group *g, char *buf, size_t len)
+{
+    if (g->unpriced_runs >= g->runs)
+        snprintf(buf, len, "unpriced");
+    else
+        term_money(g->cost, buf, len);
+}
+
+static void print_top_tasks(const struct aidf_aggregate *a, bool color)
+{
+    static const char *const headers[] = {"TASK", "RUNS", "COST", "TOKENS", "AVG DURATION"};
+    static const enum term_align align[] = {TERM_LEFT, TERM_RIGHT, TERM_RIGHT, TERM_RIGHT,
+                                            TERM_RIGHT};
+    if (a->n_top_tasks == 0)
+        return;
+    heading("Top 5 most expensive tasks", color);
+    struct term_table t;
+    term_table_init(&t, 5, headers, align);
+    term_table_set_max(&t, 0, 56);
+    for (size_t i = 0; i < a->n_top_tasks; i++) {
+        const struct aidf_agg_group *g = &a->top_tasks[i];
+        char buf[64];
+        term_table_row(&t);
+        term_table_cell(&t, g->name && *g->name ? g->name : "-", NULL);
+        term_thousands((int64_t)g->runs, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        group_cost(g, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        term_thousands(g->tokens_total, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        term_duration(g->runs ? g->duration_ms / (double)g->runs : 0, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+    }
+    term_table_print(&t, stdout, "  ", color);
+    term_table_release(&t);
+}
+
+static void print_top_files(const struct aidf_aggregate *a, bool color)
+{
+    static const char *const headers[] = {"FILE", "RUNS"};
+    static const enum term_align align[] = {TERM_LEFT, TERM_RIGHT};
+    if (a->n_top_files == 0)
+        return;
+    heading("Most changed files", color);
+    struct term_table t;
+    term_table_init(&t, 2, headers, align);
+    term_table_set_max(&t, 0, 72);
+    for (size_t i = 0; i < a->n_top_files; i++) {
+        char buf[32];
+        term_table_row(&t);
+        term_table_cell(&t, a->top_files[i].path ? a->top_files[i].path : "-", NULL);
+        term_thousands((int64_t)a->top_files[i].runs, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+    }
+    term_table_print(&t, stdout, "  ", color);
+    term_table_release(&t);
+}
+
+static void print_groups(const char *title, const char *what, const struct aidf_agg_group *gs,
+                         size_t n, bool color)
+{
+    const char *headers[] = {what, "RUNS", "SUCCESS", "TOKENS", "COST", "AVG COST", "AVG DURATION"};
+    static const enum term_align align[] = {TERM_LEFT,  TERM_RIGHT, TERM_RIGHT, TERM_RIGHT,
+                                            TERM_RIGHT, TERM_RIGHT, TERM_RIGHT};
+    if (n == 0)
+        return;
+    heading(title, color);
+    struct term_table t;
+    term_table_init(&t, 7, headers, align);
+    term_table_set_max(&t, 0, 40);
+    for (size_t i = 0; i < n; i++) {
+        const struct aidf_agg_group *g = &gs[i];
+        char buf[64];
+        term_table_row(&t);
+        term_table_cell(&t, g->name && *g->name ? g->name : "(none)", NULL);
+        term_thousands((int64_t)g->runs, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        term_table_cellf(&t, NULL, "%.0f%%",
+                         g->runs ? (double)g->completed * 100.0 / (double)g->runs : 0.0);
+        term_thousands(g->tokens_total, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        group_cost(g, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+        if (g->unpriced_runs < g->runs)
+            term_money(g->cost / (double)(g->runs - g->unpriced_runs), buf, sizeof(buf));
+        else
+            snprintf(buf, sizeof(buf), "-");
+        term_table_cell(&t, buf, NULL);
+        term_duration(g->runs ? g->duration_ms / (double)g->runs : 0, buf, sizeof(buf));
+        term_table_cell(&t, buf, NULL);
+    }
+    term_table_print(&t, stdout, "  ", color);
+    term_table_release(&t);
+}
+
+static void print_phases(const struct aidf_aggregate *a, bool color)
+{
+    int order[AIDF_PHASE_COUNT];
+    double any = 0;
+    for (int i = 0; i < AIDF_PHASE_COUNT; i++) {
+        order[i] = i;
+        if (a->phase_pct[i] > 0)
+            any += a->phase_pct[i];
+    }
+    if (!(any > 0))
+        return;
+    /* Insertion sort, descending by share; stable for equal shares. */
+    for (int i = 1; i < AIDF_PHASE_COUNT; i++) {
+        int k = order[i], j = i - 1;
+        while (j >= 0 && a->phase_pct[order[j]] < a->phase_pct[k]) {
+            order[j + 1] = order[j];
+            j--;
+        }
+        order[j + 1] = k;
+    }
+    size_t lw = 0;
+    for (int i = 0; i < AIDF_PHASE_COUNT; i++)
+        if (term_width(aidf_phase_label((enum aidf_phase)i)) > lw)
+            lw = term_width(aidf_phase_label((enum aidf_phase)i));
+    heading("Average phase distribution", color);
+    for (int i = 0; i < AIDF_PHASE_COUNT; i++) {
+        int k = order[i];
+        char bar[TERM_BAR_SIZE], pct[16], dur[32];
+        const char *label = aidf_phase_label((enum aidf_phase)k);
+        term_bar(a->phase_pct[k], bar, sizeof(bar));
+        term_pct(a->phase_pct[k], pct, sizeof(pct));
+        term_duration(a->phase_avg_ms[k], dur, sizeof(dur));
+        printf("  %s", label);
+        term_pad(stdout, lw - term_width(label) + 2);
+        printf("%s%s%s %4s  %s avg\n", color ? TERM_CYAN : "", bar, color ? TERM_RESET : "", pct,
+               dur);
+    }
+}
+
+int cmd_report_summary(int argc, char **argv)
+{
+    struct cli_common co = {.cmd = "report summary"};
+    struct cli_filter cf;
+    const char *csv = NULL;
+    int c, h;
+
+    cli_filter_init(&cf);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", summary_options, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(summary_help, stdout);
+            return CLI_EXIT_OK;
+        }
+        h = cli_common_opt(&co, c, optarg);
+        if (h == 0)
+            h = cli_filter_opt(&cf, c, optarg, co.cmd);
+        if (h < 0)
+            return CLI_EXIT_USAGE;
+        if (h > 0)
+            continue;
+        if (c == OPT_CSV) {
+            if (!*optarg)
+                return cli_usage_error(co.cmd, "--csv needs a file name");
+            if (strcmp(optarg, "-") == 0)
+                return cli_usage_error(co.cmd, "--csv - is not supported here; use "
+                                               "'aidf report export --csv -' to write CSV to "
+                                               "standard output");
+            csv = optarg;
+            continue;
+        }
+        return cli_bad_option(c, argc, argv, co.cmd);
+    }
+    if (optind < argc)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+
+    char *dir = NULL;
+    bool explicit_dir;
+    if (cli_reports_dir(co.reports_dir, &dir, &explicit_dir))
+        return CLI_EXIT_FAIL;
+    struct aidf_store *store = NULL;
+    if (cli_open_store(dir, explicit_dir, &store)) {
+        free(dir);
+        return CLI_EXIT_FAIL;
+    }
+
+    const struct aidf_run_summary **runs = NULL;
+    size_t n = store ? aidf_store_list(store, &cf.f, &runs) : 0;
+    size_t stored = store ? aidf_store_count(store) : 0;
+    struct aidf_aggregate agg;
+    int rc = CLI_EXIT_OK;
+    aidf_aggregate_compute((const struct aidf_run_summary *const *)runs, n, &agg);
+
+    size_t rows = 0;
+    if (csv &&
+        cli_write_csv(store, (const struct aidf_run_summary *const *)runs, n, false, csv, &rows))
+        rc = CLI_EXIT_FAIL;
+
+    if (rc == CLI_EXIT_OK) {
+        if (co.json) {
+            rc = cli_print_json(aidf_aggregate_to_json(&agg));
+        } else if (stored == 0) {
+            puts("No execution reports found.");
+        } else if (n == 0) {
+            char *desc = cli_filter_describe(&cf);
+            printf("No runs match the filters (%s).\n", desc);
+            free(desc);
+        } else {
+            bool color = term_use_color(stdout);
+            print_box(&agg, &cf, color);
+            print_top_tasks(&agg, color);
+            print_top_files(&agg, color);
+            print_groups("By provider", "PROVIDER", agg.providers, agg.n_providers, color);
+            print_groups("By model", "MODEL", agg.models, agg.n_models, color);
+            print_phases(&agg, color);
+        }
+        if (!co.json && csv)
+            printf("\nWrote %zu run%s to %s\n", rows, rows == 1 ? "" : "s", csv);
+        if (fflush(stdout) != 0)
+            rc = cli_fail("cannot write to standard output");
+    }
+    aidf_aggregate_release(&agg);
+    free(runs);
+    aidf_store_free(store);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,188 @@
+/*
+ * Option helpers over getopt_long: error messages, numbers, dates and the run filters
+ * shared by `aidf report list|summary|export`.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/buf.h"
+#include "aidf/timeutil.h"
+#include "term.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("aidf: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (cmd && *cmd)
+        fprintf(stderr, "Try 'aidf %s --help'.\n", cmd);
+    else
+        fputs("Try 'aidf --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("aidf: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_bad_option(int c, int argc, char **argv, const char *cmd)
+{
+    const char *arg = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
+    if (c == ':') {
+        if (optopt > 0 && optopt < 256 && isalnum(optopt))
+            return cli_usage_error(cmd, "option '-%c' requires an argument", optopt);
+        return cli_usage_error(cmd, "option '%s' requires an argument", arg);
+    }
+    if (optopt > 0 && optopt < 256 && isalnum(optopt))
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    if (optopt >= 256) {
+        const char *eq = strchr(arg, '=');
+        if (eq)
+            return cli_usage_error(cmd, "option '%.*s' does not take an argument", (int)(eq - arg),
+                                   arg);
+    }
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_common_opt(struct cli_common *co, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_REPORTS_DIR:
+        if (!*arg) {
+            cli_usage_error(co->cmd, "--reports-dir needs a directory");
+            return -2;
+        }
+        co->reports_dir = arg;
+        return 1;
+    case OPT_COLOR: {
+        int m = term_parse_color_mode(arg);
+        if (m < 0) {
+            cli_usage_error(co->cmd, "invalid --color '%s' (expected auto, always or never)", arg);
+            return -2;
+        }
+        term_set_color_mode((enum term_color_mode)m);
+        return 1;
+    }
+    case OPT_JSON:
+        co->json = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_parse_count(const char *s, int64_t *out)
+{
+    if (!s || !isdigit((unsigned char)s[0]))
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || v < 0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int cli_parse_date(const char *s, bool end_of_day, int64_t *out)
+{
+    int64_t t;
+    if (aidf_parse_when(s, aidf_wall_ms(), end_of_day, &t) != AIDF_OK)
+        return -1;
+    *out = t;
+    return 0;
+}
+
+void cli_filter_init(struct cli_filter *cf)
+{
+    memset(cf, 0, sizeof(*cf));
+    aidf_filter_init(&cf->f);
+}
+
+int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd)
+{
+    switch (c) {
+    case OPT_SINCE:
+        if (cli_parse_date(arg, false, &cf->f.since_ms)) {
+            cli_usage_error(
+                cmd, "invalid --since '%s' (expected YYYY-MM-DD, an ISO timestamp or 7d/24h/2w)",
+                arg);
+            return -2;
+        }
+        cf->since = arg;
+        return 1;
+    case OPT_UNTIL:
+        if (cli_parse_date(arg, true, &cf->f.until_ms)) {
+            cli_usage_error(
+                cmd, "invalid --until '%s' (expected YYYY-MM-DD, an ISO timestamp or 7d/24h/2w)",
+                arg);
+            return -2;
+        }
+        cf->until = arg;
+        return 1;
+    case OPT_STATUS:
+        cf->f.status = aidf_status_parse(arg);
+        if (cf->f.status == AIDF_STATUS_UNKNOWN) {
+            cli_usage_error(cmd, "invalid --status '%s' (expected completed, blocked or failed)",
+                            arg);
+            return -2;
+        }
+        cf->status = arg;
+        return 1;
+    case OPT_TASK:
+        cf->f.task_glob = arg;
+        cf->task = arg;
+        return 1;
+    case OPT_PROVIDER:
+        cf->f.provider = arg;
+        cf->provider = arg;
+        return 1;
+    case OPT_MODEL:
+        cf->f.model = arg;
+        cf->model = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+bool cli_filter_any(const struct cli_filter *cf)
+{
+    return cf->since || cf->until || cf->status || cf->task || cf->provider || cf->model;
+}
+
+char *cli_filter_describe(const struct cli_filter *cf)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    const char *names[] = {"since", "until", "status", "task", "provider", "model"};
+    const char *vals[] = {cf->since, cf->until, cf->status, cf->task, cf->provider, cf->model};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!vals[i])
+            continue;
+        aidf_buf_addf(&b, "%s%s=%s", b.len ? ", " : "", names[i], vals[i]);
+    }
+    return aidf_buf_detach(&b, NULL);
+}
+
+void cli_format_date(int64_t ms, char *out, size_t outlen)
+{
+    char iso[AIDF_ISO_LEN];
+    aidf_iso_format(ms, iso);
+    /* "2026-11-24T10:05:00.000Z" → "2026-11-24 10:05 UTC" */
+    snprintf(out, outlen, "%.10s %.5s UTC", iso, iso + 11);
+}

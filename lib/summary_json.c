@@ -1,0 +1,69 @@
+/*
+ * One run summary as JSON. See include/aidf/summary_json.h.
+ */
+#include "aidf/summary_json.h"
+
+#include <math.h>
+
+/* An integer count, or null when unknown (AIDF_UNSET or negative). */
+static json_t *count_or_null(int64_t v)
+{
+    return v >= 0 ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* Milliseconds: an integer when whole (the usual case), else a real; 0 when unknown. */
+static json_t *ms_value(double ms)
+{
+    if (!isfinite(ms) || ms <= 0)
+        return json_integer(0);
+    if (ms == floor(ms) && ms < 9007199254740992.0)
+        return json_integer((json_int_t)ms);
+    return json_real(ms);
+}
+
+json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "runId", json_string(s->run_id));
+    json_object_set_new(o, "timestamp", str_or_null(s->timestamp));
+    json_object_set_new(o, "taskPath", str_or_null(s->task_path));
+    json_object_set_new(o, "status", json_string(aidf_status_name(s->status)));
+    json_object_set_new(o, "provider", str_or_null(s->provider));
+    json_object_set_new(o, "model", str_or_null(s->model));
+    json_object_set_new(o, "iterations", count_or_null(s->iterations));
+    /* A limit of 0 means the report did not say. */
+    json_object_set_new(o, "maxIterations",
+                        s->max_iterations > 0 ? json_integer((json_int_t)s->max_iterations)
+                                              : json_null());
+
+    json_t *t = json_object();
+    json_object_set_new(t, "input",
+                        json_integer((json_int_t)(s->tokens_in > 0 ? s->tokens_in : 0)));
+    json_object_set_new(t, "output",
+                        json_integer((json_int_t)(s->tokens_out > 0 ? s->tokens_out : 0)));
+    json_object_set_new(t, "total",
+                        json_integer((json_int_t)(s->tokens_total > 0 ? s->tokens_total : 0)));
+    json_object_set_new(t, "cacheRead",
+                        json_integer((json_int_t)(s->cache_read > 0 ? s->cache_read : 0)));
+    json_object_set_new(t, "cacheWrite",
+                        json_integer((json_int_t)(s->cache_write > 0 ? s->cache_write : 0)));
+    json_object_set_new(t, "estimated", json_boolean(s->tokens_estimated));
+    json_object_set_new(o, "tokens", t);
+
+    bool priced = isfinite(s->cost) && !s->cost_unpriced;
+    json_object_set_new(o, "cost", priced ? json_real(s->cost) : json_null());
+    json_object_set_new(o, "unpriced", json_boolean(!priced));
+    json_object_set_new(o, "durationMs", ms_value(s->duration_ms));
+    json_object_set_new(o, "filesChanged", count_or_null(s->files_total));
+    json_object_set_new(o, "scopeViolations", count_or_null(s->scope_violations));
+    json_object_set_new(o, "validationFailures", count_or_null(s->validation_failures));
+    if (s->error_category && *s->error_category)
+        json_object_set_new(o, "errorCategory", json_string(s->error_category));
+    json_object_set_new(o, "file", str_or_null(s->file));
+    return o;
+}
