@@ -33,7 +33,7 @@ struct aidf_kvlist {
     size_t n, cap;
     struct aidf_kv {
         char *key, *value;
-    } *items;
+    } * items;
 };
 
 void aidf_kvlist_add(struct aidf_kvlist *l, const char *key, const char *value);
@@ -59,8 +59,8 @@ struct aidf_config {
         char *name, *type, *description;
     } project;
     struct {
-        char *type;  /* claude-cli | cursor-cli | anthropic-api | openai-api */
-        char *model; /* NULL when not set */
+        char *type;   /* claude-cli | cursor-cli | anthropic-api | openai-api */
+        char *model;  /* NULL when not set */
         char *binary; /* CLI providers: explicit path of the executable; NULL: PATH */
     } provider;
     struct {
@@ -108,7 +108,7 @@ struct aidf_config {
         struct aidf_strlist directories, extras;
     } skills;
     struct {
-        bool skip_permissions, warn_on_skip; /* default true, true */
+        bool skip_permissions, warn_on_skip;  /* default true, true */
         struct aidf_strlist allowed, blocked; /* security.commands.* */
         bool strict;
     } security;
