@@ -937,6 +937,15 @@ static void free_jobs(struct job *jobs, size_t n)
 
 #define JOB_BATCH 4096
 
+static aidf_store_progress_fn progress_fn;
+static void *progress_ctx;
+
+void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx)
+{
+    progress_fn = fn;
+    progress_ctx = ctx;
+}
+
 int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
 {
     int rc = AIDF_OK;
@@ -1033,6 +1042,8 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
             free(jobs[i].blob);
             jobs[i].blob = NULL;
         }
+        if (progress_fn && n_jobs >= AIDF_STORE_PROGRESS_MIN)
+            progress_fn(b + nb, n_jobs, progress_ctx);
     }
 
     size_t kept = 0;

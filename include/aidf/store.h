@@ -90,6 +90,17 @@ enum aidf_store_flags {
  */
 int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
                     struct aidf_error *err);
+/**
+ * Progress of long index work (parsing many new report files): `done` of `total`
+ * files parsed. Called from the thread that opened or refreshed the store, only when
+ * there are at least AIDF_STORE_PROGRESS_MIN files to parse, last with done == total.
+ */
+typedef void (*aidf_store_progress_fn)(size_t done, size_t total, void *ctx);
+#define AIDF_STORE_PROGRESS_MIN 2000
+
+/** Set the process-wide progress callback (NULL: none). Not thread-safe; call at start-up. */
+void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx);
+
 /** Free the store. NULL is a no-op. */
 void aidf_store_free(struct aidf_store *s);
 /** The directory the store was opened on (borrowed). */

@@ -828,6 +828,19 @@ static void test_clean(void **state)
 
 /* ---- scale ------------------------------------------------------------------------------- */
 
+struct progress_log {
+    size_t calls, last_done, last_total;
+};
+
+static void record_progress(size_t done, size_t total, void *ctx)
+{
+    struct progress_log *pl = ctx;
+    assert_true(done > pl->last_done);
+    pl->calls++;
+    pl->last_done = done;
+    pl->last_total = total;
+}
+
 static void test_scale_5000(void **state)
 {
     /*
@@ -917,8 +930,14 @@ static void test_scale_5000(void **state)
     char *idx = aidf_path_join(dir, ".index");
     unlink(idx);
     free(idx);
+    struct progress_log pl = {0};
+    aidf_store_set_progress(record_progress, &pl);
     int64_t t4 = aidf_mono_ns();
     s = open_store(dir, 0);
+    aidf_store_set_progress(NULL, NULL);
+    assert_true(pl.calls >= 2); /* progress comes per batch, last with done == total */
+    assert_int_equal(pl.last_done, N);
+    assert_int_equal(pl.last_total, N);
     n = aidf_store_list(s, NULL, &v);
     aidf_aggregate_compute(v, n, &agg);
     int64_t t5 = aidf_mono_ns();
