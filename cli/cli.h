@@ -34,8 +34,14 @@ int cmd_report_summary(int argc, char **argv);
 int cmd_report_export(int argc, char **argv);
 /** `aidf report clean ...`. */
 int cmd_report_clean(int argc, char **argv);
+/** `aidf report push ...`. */
+int cmd_report_push(int argc, char **argv);
+/** `aidf report webhook ...`. */
+int cmd_report_webhook(int argc, char **argv);
 /** `aidf status ...`. */
 int cmd_status(int argc, char **argv);
+/** `aidf serve ...`: the HTTP report server. */
+int cmd_serve(int argc, char **argv);
 
 /* Long-option values shared by the commands (above any short-option character). */
 enum cli_opt {

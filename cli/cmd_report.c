@@ -11,7 +11,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/config.h"
-#include "aidf/csv.h"
+#include "aidf/export.h"
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/xalloc.h"
@@ -26,6 +26,8 @@ static const struct {
     {"summary", cmd_report_summary, "aggregate statistics over runs"},
     {"export", cmd_report_export, "export runs to CSV"},
     {"clean", cmd_report_clean, "delete reports older than a date"},
+    {"push", cmd_report_push, "deliver reports to a report server (aidf serve)"},
+    {"webhook", cmd_report_webhook, "send reports to the configured metrics webhook"},
 };
 
 #define N_REPORT_CMDS (sizeof(report_cmds) / sizeof(report_cmds[0]))
@@ -146,49 +148,14 @@ int cli_print_json(json_t *v)
     return 0;
 }
 
-/* Records in CSV text: newlines outside quoted fields. */
-static size_t count_records(const char *p, size_t len)
-{
-    size_t n = 0;
-    bool quoted = false;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '"')
-            quoted = !quoted;
-        else if (p[i] == '\n' && !quoted)
-            n++;
-    }
-    return n;
-}
-
 int cli_write_csv(struct aidf_store *s, const struct aidf_run_summary *const *runs, size_t n,
                   bool detailed, const char *path, size_t *rows)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     struct aidf_error err = {0};
     int rc = 0;
-    size_t body_start;
 
-    if (detailed) {
-        aidf_csv_detailed_header(&b);
-        body_start = b.len;
-        for (size_t i = 0; i < n; i++) {
-            struct aidf_report r;
-            aidf_report_init(&r);
-            aidf_error_clear(&err);
-            if (aidf_store_read(s, runs[i]->run_id, &r, NULL, &err) != AIDF_OK) {
-                aidf_warn("skipping run %.8s: %s", runs[i]->run_id, err.msg);
-                continue;
-            }
-            aidf_csv_detailed_rows(&b, &r);
-            aidf_report_release(&r);
-        }
-    } else {
-        aidf_csv_summary_header(&b);
-        body_start = b.len;
-        for (size_t i = 0; i < n; i++)
-            aidf_csv_summary_row(&b, runs[i]);
-    }
-    *rows = count_records(b.ptr + body_start, b.len - body_start);
+    aidf_export_csv(s, runs, n, detailed, &b, rows);
 
     if (strcmp(path, "-") == 0) {
         if (fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0)

@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static const struct cli_command {
 } commands[] = {
     {"report", cmd_report, "list, show, summarise, export and clean execution reports"},
     {"status", cmd_status, "show the project, its tasks and (with --report) the last run"},
+    {"serve", cmd_serve, "serve the reports over HTTP (REST API for CI and dashboards)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -76,6 +78,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     aidf_xalloc_init_jansson();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     /* A closed pipe (aidf report list | head) ends the write with EPIPE, not a signal. */
     signal(SIGPIPE, SIG_IGN);
 

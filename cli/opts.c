@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aidf/buf.h"
+#include "aidf/filter_parse.h"
 #include "aidf/timeutil.h"
 #include "term.h"
 
@@ -116,49 +117,44 @@ void cli_filter_init(struct cli_filter *cf)
 
 int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd)
 {
+    const char *name;
+    const char **raw;
     switch (c) {
     case OPT_SINCE:
-        if (cli_parse_date(arg, false, &cf->f.since_ms)) {
-            cli_usage_error(
-                cmd, "invalid --since '%s' (expected YYYY-MM-DD, an ISO timestamp or 7d/24h/2w)",
-                arg);
-            return -2;
-        }
-        cf->since = arg;
-        return 1;
+        name = "since";
+        raw = &cf->since;
+        break;
     case OPT_UNTIL:
-        if (cli_parse_date(arg, true, &cf->f.until_ms)) {
-            cli_usage_error(
-                cmd, "invalid --until '%s' (expected YYYY-MM-DD, an ISO timestamp or 7d/24h/2w)",
-                arg);
-            return -2;
-        }
-        cf->until = arg;
-        return 1;
+        name = "until";
+        raw = &cf->until;
+        break;
     case OPT_STATUS:
-        cf->f.status = aidf_status_parse(arg);
-        if (cf->f.status == AIDF_STATUS_UNKNOWN) {
-            cli_usage_error(cmd, "invalid --status '%s' (expected completed, blocked or failed)",
-                            arg);
-            return -2;
-        }
-        cf->status = arg;
-        return 1;
+        name = "status";
+        raw = &cf->status;
+        break;
     case OPT_TASK:
-        cf->f.task_glob = arg;
-        cf->task = arg;
-        return 1;
+        name = "task";
+        raw = &cf->task;
+        break;
     case OPT_PROVIDER:
-        cf->f.provider = arg;
-        cf->provider = arg;
-        return 1;
+        name = "provider";
+        raw = &cf->provider;
+        break;
     case OPT_MODEL:
-        cf->f.model = arg;
-        cf->model = arg;
-        return 1;
+        name = "model";
+        raw = &cf->model;
+        break;
     default:
         return 0;
     }
+    struct aidf_error err;
+    aidf_error_clear(&err);
+    if (aidf_filter_set(&cf->f, name, arg, "--", aidf_wall_ms(), &err) != AIDF_OK) {
+        cli_usage_error(cmd, "%s", err.msg);
+        return -2;
+    }
+    *raw = arg;
+    return 1;
 }
 
 bool cli_filter_any(const struct cli_filter *cf)

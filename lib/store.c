@@ -6,7 +6,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,9 +120,29 @@ int aidf_store_sync(struct aidf_store *s, struct aidf_error *err)
     return persist(s, err);
 }
 
+int aidf_store_rescan(struct aidf_store *s, struct aidf_error *err)
+{
+    return aidf_sidx_sync(s, err);
+}
+
+uint64_t aidf_store_generation(const struct aidf_store *s)
+{
+    return s->gen;
+}
+
+bool aidf_store_dirty(const struct aidf_store *s)
+{
+    return s->dirty && s->can_persist;
+}
+
 size_t aidf_store_count(const struct aidf_store *s)
 {
     return s->n_live;
+}
+
+const struct aidf_run_summary *aidf_store_nth(const struct aidf_store *s, size_t i)
+{
+    return i < s->n_live ? &s->ents[s->by_time[i]].sum : NULL;
 }
 
 char *aidf_store_path_of(const struct aidf_store *s, const struct aidf_run_summary *run)
@@ -241,6 +263,22 @@ out:
     return rc;
 }
 
+int aidf_store_read_run(const struct aidf_store *s, const struct aidf_run_summary *run,
+                        struct aidf_report *out, struct aidf_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    char *path = aidf_store_path_of(s, run);
+    int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, err);
+    if (rc == AIDF_ENOTFOUND)
+        rc = aidf_fail(err, AIDF_ENOTFOUND, "run %s is no longer on disk", run->run_id);
+    if (rc == AIDF_OK)
+        rc = aidf_report_parse(data, len, out, err);
+    free(data);
+    free(path);
+    return rc;
+}
+
 size_t aidf_store_list(struct aidf_store *s, const struct aidf_filter *f,
                        const struct aidf_run_summary ***out)
 {
@@ -257,11 +295,15 @@ size_t aidf_store_list(struct aidf_store *s, const struct aidf_filter *f,
 
 /* ---- writes ------------------------------------------------------------------------- */
 
-/* Canonical text of a report: compact, sorted keys. */
+/*
+ * Canonical text of a report: compact, sorted keys, and reals at the precision report
+ * files are written with (aidf_report_dumps), so a report compares equal to the file
+ * it was stored as ("0.008456000000000002" is stored as 0.008456).
+ */
 static char *canonical(const struct aidf_report *r)
 {
     json_t *j = aidf_report_to_json(r);
-    char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
     json_decref(j);
     return t;
 }
@@ -509,6 +551,261 @@ done:
 out:
     free(text);
     free(dpath);
+    return rc;
+}
+
+/* ---- staged writes (group commit) --------------------------------------------------- */
+
+/*
+ * The staged file is an unnamed O_TMPFILE inode in the date directory when the file
+ * system supports it: creating it does not lock the directory, nothing is ever visible
+ * under a temporary name, a crash leaves nothing behind, and linkat() puts it in place
+ * without replacing anything. Otherwise a hidden ".tmp-run-..." file is renamed with
+ * RENAME_NOREPLACE.
+ */
+struct aidf_store_stage {
+    const struct aidf_report *r; /* borrowed */
+    char date[11];
+    char lid[AIDF_RUN_ID_LEN + 1]; /* lower-case run id */
+    int fd;                        /* the O_TMPFILE inode while uncommitted, else -1 */
+    char *tmp;                     /* absolute temporary path while it exists */
+    char rel[AIDF_RUN_ID_LEN + 32];
+};
+
+static int write_all_fsync(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0)
+        return -1;
+    return fsync(fd);
+}
+
+int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r,
+                         struct aidf_store_stage **out, struct aidf_error *err)
+{
+    int64_t ts = 0;
+    if (s->flags & AIDF_STORE_READONLY)
+        return aidf_fail(err, AIDF_EINVAL, "the report store '%s' is read-only", s->dir);
+    if (!r->run_id || !aidf_run_id_valid(r->run_id))
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid runId");
+    if (!r->timestamp || aidf_iso_parse(r->timestamp, &ts) != AIDF_OK)
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid timestamp");
+
+    struct aidf_store_stage *st = aidf_xcalloc(1, sizeof(*st));
+    st->r = r;
+    st->fd = -1;
+    aidf_date_format(ts, st->date);
+    lower_copy(st->lid, r->run_id, AIDF_RUN_ID_LEN);
+
+    int rc = AIDF_OK;
+    size_t len = 0;
+    char *text = aidf_report_dumps(r, true, &len);
+    char *dpath = aidf_path_join(s->dir, st->date);
+    if (mkdir(dpath, 0755) != 0 && errno != EEXIST) {
+        rc = aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", dpath, strerror(errno));
+        goto out;
+    }
+#ifdef O_TMPFILE
+    /* linkat() names the inode through /proc; without /proc, use the renamed file. */
+    static atomic_int have_proc = -1;
+    if (have_proc < 0)
+        have_proc = access("/proc/self/fd", X_OK) == 0;
+    st->fd = have_proc ? open(dpath, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644) : -1;
+    if (st->fd >= 0) {
+        if (write_all_fsync(st->fd, text, len) != 0)
+            rc = aidf_fail(err, AIDF_EIO, "cannot write a report in '%s': %s", dpath,
+                           strerror(errno));
+        goto out;
+    }
+    if (have_proc && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT) {
+        rc = aidf_fail(err, AIDF_EIO, "cannot create a file in '%s': %s", dpath, strerror(errno));
+        goto out;
+    }
+#endif
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addf(&b, "%s/.tmp-run-%s-XXXXXX", dpath, st->lid);
+    st->tmp = aidf_buf_detach(&b, NULL);
+    int fd = mkostemp(st->tmp, O_CLOEXEC);
+    if (fd < 0) {
+        rc = aidf_fail(err, AIDF_EIO, "cannot create a file in '%s': %s", dpath, strerror(errno));
+        free(st->tmp);
+        st->tmp = NULL;
+        goto out;
+    }
+    if (write_all_fsync(fd, text, len) != 0) {
+        rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", st->tmp, strerror(errno));
+        close(fd);
+        goto out;
+    }
+    if (close(fd) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot close '%s': %s", st->tmp, strerror(errno));
+out:
+    free(text);
+    free(dpath);
+    if (rc != AIDF_OK) {
+        aidf_store_stage_free(st);
+        return rc;
+    }
+    *out = st;
+    return AIDF_OK;
+}
+
+/* Move the staged file to `rel` unless something is there: AIDF_OK, ECONFLICT or EIO. */
+static int place_stage(struct aidf_store *s, struct aidf_store_stage *st, const char *rel,
+                       struct aidf_error *err)
+{
+    char *path = aidf_path_join(s->dir, rel);
+    int rc = AIDF_OK;
+    if (st->fd >= 0) {
+        /* Give the unnamed inode its name; like link(), this never replaces a file. */
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", st->fd);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) {
+            close(st->fd);
+            st->fd = -1;
+        } else {
+            rc = errno == EEXIST
+                     ? AIDF_ECONFLICT
+                     : aidf_fail(err, AIDF_EIO, "cannot link '%s': %s", path, strerror(errno));
+        }
+        free(path);
+        return rc;
+    }
+    if (renameat2(AT_FDCWD, st->tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+        if (errno == EEXIST) {
+            rc = AIDF_ECONFLICT;
+        } else if (errno != EINVAL && errno != ENOSYS) {
+            rc = aidf_fail(err, AIDF_EIO, "cannot rename to '%s': %s", path, strerror(errno));
+        } else if (link(st->tmp, path) != 0) {
+            /* A file system without RENAME_NOREPLACE: link never replaces either. */
+            rc = errno == EEXIST
+                     ? AIDF_ECONFLICT
+                     : aidf_fail(err, AIDF_EIO, "cannot link '%s': %s", path, strerror(errno));
+        } else {
+            unlink(st->tmp);
+        }
+    }
+    if (rc == AIDF_OK) {
+        free(st->tmp);
+        st->tmp = NULL;
+    }
+    free(path);
+    return rc;
+}
+
+int aidf_store_stage_commit(struct aidf_store *s, struct aidf_store_stage *st, bool *existed,
+                            struct aidf_error *err)
+{
+    const struct aidf_report *r = st->r;
+    char rel[sizeof(st->rel)];
+    bool fresh = false;
+    int rc = AIDF_OK;
+
+    *existed = false;
+    if (!st->tmp && st->fd < 0)
+        return aidf_fail(err, AIDF_EINTERNAL, "stage of run %s was already committed", r->run_id);
+    long prev = aidf_sidx_find_id(s, r->run_id);
+    if (prev >= 0) {
+        char old_rel[sizeof(st->rel)];
+        snprintf(old_rel, sizeof(old_rel), "%s", s->ents[prev].sum.file);
+        enum existing ex = compare_file(s, old_rel, r);
+        if (ex == EX_SAME) {
+            *existed = true;
+            snprintf(st->rel, sizeof(st->rel), "%s", old_rel);
+            return AIDF_OK;
+        }
+        if (ex == EX_DIFFERENT)
+            return aidf_fail(err, AIDF_ECONFLICT,
+                             "run %s is already stored with different content (%s)", r->run_id,
+                             old_rel);
+        /* The indexed file is gone or holds something else now: write afresh. */
+    }
+    for (int attempt = 0;; attempt++) {
+        if (attempt == 0)
+            snprintf(rel, sizeof(rel), "%s/run-%.8s.json", st->date, st->lid);
+        else
+            snprintf(rel, sizeof(rel), "%s/run-%s.json", st->date, st->lid);
+        rc = place_stage(s, st, rel, err);
+        if (rc == AIDF_OK) {
+            fresh = true;
+            break;
+        }
+        if (rc != AIDF_ECONFLICT)
+            return rc;
+        enum existing ex = compare_file(s, rel, r);
+        if (ex == EX_SAME) {
+            *existed = true;
+            rc = AIDF_OK;
+            break;
+        }
+        if (ex == EX_DIFFERENT)
+            return aidf_fail(err, AIDF_ECONFLICT,
+                             "run %s is already stored with different content (%s)", r->run_id,
+                             rel);
+        if (ex == EX_MISSING) {
+            attempt--; /* vanished between the rename and the read: same name again */
+            continue;
+        }
+        if (attempt == 1)
+            return aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists and holds another run", rel);
+    }
+    snprintf(st->rel, sizeof(st->rel), "%s", rel);
+    long keep_idx = prev;
+    if (prev >= 0 && strcmp(s->ents[prev].sum.file, rel) != 0) {
+        /* The old entry's file is gone or holds another run: drop it. */
+        unsigned char *drop = aidf_xcalloc(s->n_ents, 1);
+        drop[prev] = 1;
+        aidf_sidx_remove(s, drop);
+        free(drop);
+        aidf_sidx_rebuild_order(s);
+        keep_idx = -1;
+    }
+    index_written(s, rel, r, keep_idx, fresh);
+    return rc;
+}
+
+const char *aidf_store_stage_file(const struct aidf_store_stage *st)
+{
+    return st->rel;
+}
+
+const char *aidf_store_stage_date(const struct aidf_store_stage *st)
+{
+    return st->date;
+}
+
+void aidf_store_stage_free(struct aidf_store_stage *st)
+{
+    if (!st)
+        return;
+    if (st->fd >= 0)
+        close(st->fd); /* an unnamed inode simply goes away */
+    if (st->tmp) {
+        unlink(st->tmp);
+        free(st->tmp);
+    }
+    free(st);
+}
+
+int aidf_store_fsync_dir(const struct aidf_store *s, const char *date, struct aidf_error *err)
+{
+    char *path = date ? aidf_path_join(s->dir, date) : aidf_xstrdup(s->dir);
+    int rc = AIDF_OK;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot fsync '%s': %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(path);
     return rc;
 }
 

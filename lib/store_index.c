@@ -77,6 +77,7 @@ const char *aidf_sidx_intern(struct aidf_store *s, const char *str)
 void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
                            const struct aidf_run_summary *src, const char *file)
 {
+    s->gen++;
     e->sum = *src;
     e->sum.timestamp = aidf_sidx_strdup(s, src->timestamp);
     e->sum.task_path = aidf_sidx_intern(s, src->task_path);
@@ -129,6 +130,7 @@ static int cmp_id(const void *a, const void *b, void *ctx)
 void aidf_sidx_rebuild_order(struct aidf_store *s)
 {
     size_t n = 0;
+    s->gen++;
     s->by_time = aidf_xgrow(s->by_time, &s->cap_live, s->n_ents, sizeof(uint32_t));
     s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
     for (size_t i = 0; i < s->n_ents; i++) {
@@ -191,6 +193,7 @@ long aidf_sidx_find_id(const struct aidf_store *s, const char *id)
 
 void aidf_sidx_insert_order(struct aidf_store *s, uint32_t idx)
 {
+    s->gen++;
     s->by_time = aidf_xgrow(s->by_time, &s->cap_live, s->n_live + 1, sizeof(uint32_t));
     s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
     size_t t = upper_time(s, idx);
@@ -205,6 +208,7 @@ void aidf_sidx_insert_order(struct aidf_store *s, uint32_t idx)
 void aidf_sidx_remove(struct aidf_store *s, const unsigned char *drop)
 {
     size_t m = 0;
+    s->gen++;
     for (size_t i = 0; i < s->n_ents; i++)
         if (!drop[i])
             s->ents[m++] = s->ents[i];

@@ -67,6 +67,8 @@ struct aidf_store {
 
     struct aidf_sidx_chunk *arena;
     struct aidf_strmap intern; /* strings interned in the arena */
+
+    uint64_t gen; /* bumped whenever entries or orders change */
 };
 
 /** Copy a string into the store's arena ("" for NULL or empty). */

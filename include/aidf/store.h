@@ -24,9 +24,15 @@
 #include "aidf/err.h"
 #include "aidf/report.h"
 
-/** What the index keeps of one report. Strings are never NULL ("" when absent). */
+/**
+ * What the index keeps of one report. Strings are never NULL ("" when absent).
+ * Fields are ordered so the struct has no padding inside (100k of them stay resident
+ * in a server).
+ */
 struct aidf_run_summary {
     char run_id[AIDF_RUN_ID_LEN + 1];
+    bool has_tokens, tokens_estimated;
+    bool cost_unpriced;    /* cost.unpriced was true, or no cost figure */
     int64_t ts_ms;         /* the report's timestamp, epoch ms */
     const char *timestamp; /* as written in the report */
     const char *task_path;
@@ -35,17 +41,15 @@ struct aidf_run_summary {
     const char *error_category;
     const char *file; /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
     const char *changed_files; /* files.modified then files.created, '\n'-separated */
-    enum aidf_status status;
     int64_t iterations, max_iterations;
     int64_t tokens_in, tokens_out, tokens_total; /* 0 when unknown */
     int64_t cache_read, cache_write, reasoning;  /* 0 when unknown */
-    bool has_tokens, tokens_estimated;
     double cost;        /* cost.estimatedTotal; NaN when unpriced or unknown */
-    bool cost_unpriced; /* cost.unpriced was true, or no cost figure */
     double duration_ms; /* timing.totalDurationMs, 0 when unknown */
     int64_t files_modified, files_created, files_deleted, files_total;
     int64_t scope_violations, validation_runs, validation_failures;
     double phases[AIDF_PHASE_COUNT]; /* cumulative ms of the well-known phases */
+    enum aidf_status status;
 };
 
 /**
@@ -148,6 +152,86 @@ size_t aidf_store_find(struct aidf_store *s, const char *prefix,
  */
 int aidf_store_read(struct aidf_store *s, const char *id_or_prefix, struct aidf_report *out,
                     const struct aidf_run_summary **summary_out, struct aidf_error *err);
+
+/**
+ * Read and decode the full report of `run` (an entry of this store) without touching
+ * the index, so it is safe under a shared lock. AIDF_ENOTFOUND when the file is gone;
+ * the file's read or decode error otherwise. `out` must be initialised.
+ */
+int aidf_store_read_run(const struct aidf_store *s, const struct aidf_run_summary *run,
+                        struct aidf_report *out, struct aidf_error *err);
+
+/**
+ * Like aidf_store_refresh() but never writes the index file: a server calls it under
+ * its exclusive lock and saves the index later with aidf_store_sync(). AIDF_OK or
+ * AIDF_EIO.
+ */
+int aidf_store_rescan(struct aidf_store *s, struct aidf_error *err);
+
+/**
+ * A counter that changes whenever the indexed runs change (a write, a refresh or
+ * rescan that found something, a clean): caches keyed by it stay true.
+ */
+uint64_t aidf_store_generation(const struct aidf_store *s);
+
+/** True when the in-memory index has changes that aidf_store_sync() would save. */
+bool aidf_store_dirty(const struct aidf_store *s);
+
+/*
+ * Staged writes, for a server that makes many reports durable with one directory
+ * fsync per batch (group commit):
+ *
+ *   1. aidf_store_stage_new()    no lock needed (reads only the store's directory name):
+ *                                encode the report, create its date directory, write a
+ *                                hidden temporary file there and fsync it;
+ *   2. aidf_store_stage_commit() under the caller's exclusive lock: decide (new,
+ *                                identical, conflict), move the file to its final name
+ *                                without replacing anything, and index it;
+ *   3. aidf_store_fsync_dir()    for each date directory of the batch (and the reports
+ *                                directory when a date directory is new), then answer.
+ *
+ * The staged file is an unnamed O_TMPFILE inode given its name with linkat() (or, where
+ * that is not available, a hidden ".tmp-run-..." file renamed with RENAME_NOREPLACE):
+ * a refresh never indexes it and a crash leaves nothing that is served.
+ */
+struct aidf_store_stage;
+
+/**
+ * Step 1. `r` is borrowed and must stay valid until aidf_store_stage_free(). `*out`
+ * is written only on success. AIDF_EINVAL (no valid runId or timestamp, read-only
+ * store) or AIDF_EIO (the temporary file is removed again).
+ */
+int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r,
+                         struct aidf_store_stage **out, struct aidf_error *err);
+
+/**
+ * Step 2: as aidf_store_write() with `replace` false. AIDF_OK (`*existed` tells whether
+ * the same run with identical content was already stored), AIDF_ECONFLICT (different
+ * content under the same id) or AIDF_EIO. The directory entry is not yet durable.
+ */
+int aidf_store_stage_commit(struct aidf_store *s, struct aidf_store_stage *st, bool *existed,
+                            struct aidf_error *err);
+
+/** The file of a committed stage relative to the reports dir ("" before a commit). */
+const char *aidf_store_stage_file(const struct aidf_store_stage *st);
+
+/** The date directory name of a stage ("YYYY-MM-DD"). */
+const char *aidf_store_stage_date(const struct aidf_store_stage *st);
+
+/** Free a stage, removing its temporary file if it was not committed. NULL is a no-op. */
+void aidf_store_stage_free(struct aidf_store_stage *st);
+
+/**
+ * fsync the date directory `date` ("YYYY-MM-DD"), or the reports directory itself when
+ * `date` is NULL. AIDF_OK or AIDF_EIO.
+ */
+int aidf_store_fsync_dir(const struct aidf_store *s, const char *date, struct aidf_error *err);
+
+/**
+ * The `i`-th run, newest first (the order of aidf_store_list()), or NULL when `i` is
+ * out of range. Borrowed; O(1), so a caller can page or count without a list copy.
+ */
+const struct aidf_run_summary *aidf_store_nth(const struct aidf_store *s, size_t i);
 
 /** Number of indexed runs. */
 size_t aidf_store_count(const struct aidf_store *s);

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -841,6 +842,208 @@ static void record_progress(size_t done, size_t total, void *ctx)
     pl->last_total = total;
 }
 
+/* ---- staged writes (group commit), rescan, generation -------------------------------- */
+
+/* Number of hidden temporary files in dir/date. */
+static int count_tmp(const char *dir, const char *date)
+{
+    char *p = aidf_path_join(dir, date);
+    DIR *d = opendir(p);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL)
+        n += strncmp(de->d_name, ".tmp-", 5) == 0;
+    if (d)
+        closedir(d);
+    free(p);
+    return n;
+}
+
+/* Stage and commit `sp`; returns the commit code, `*existed` and the file (copied). */
+static int stage_commit(struct aidf_store *s, const struct spec *sp, bool *existed, char *rel,
+                        size_t rel_len)
+{
+    struct aidf_report r;
+    struct aidf_store_stage *st = NULL;
+    struct aidf_error e;
+    make_report(sp, &r);
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, &e), AIDF_OK);
+    assert_string_equal(aidf_store_stage_file(st), "");
+    int rc = aidf_store_stage_commit(s, st, existed, &e);
+    if (rc == AIDF_OK) {
+        assert_int_equal(aidf_store_fsync_dir(s, aidf_store_stage_date(st), &e), AIDF_OK);
+        snprintf(rel, rel_len, "%s", aidf_store_stage_file(st));
+    }
+    aidf_store_stage_free(st);
+    aidf_report_release(&r);
+    return rc;
+}
+
+static void test_stage_commit(void **state)
+{
+    const char *dir = *state;
+    struct aidf_store *s = open_store(dir, 0);
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    char rel[128];
+    bool existed = true;
+    uint64_t g0 = aidf_store_generation(s);
+
+    assert_int_equal(stage_commit(s, &a, &existed, rel, sizeof(rel)), AIDF_OK);
+    assert_false(existed);
+    assert_string_equal(rel, "2026-11-24/run-1a2b3c4d.json");
+    assert_true(exists(dir, rel));
+    assert_int_equal(aidf_store_count(s), 1);
+    assert_true(aidf_store_generation(s) != g0);
+    assert_true(aidf_store_dirty(s));
+    assert_int_equal(count_tmp(dir, "2026-11-24"), 0);
+
+    /* Identical again: existed, nothing new, no temporary file left. */
+    uint64_t g1 = aidf_store_generation(s);
+    assert_int_equal(stage_commit(s, &a, &existed, rel, sizeof(rel)), AIDF_OK);
+    assert_true(existed);
+    assert_string_equal(rel, "2026-11-24/run-1a2b3c4d.json");
+    assert_int_equal(aidf_store_count(s), 1);
+    assert_true(aidf_store_generation(s) == g1);
+    assert_int_equal(count_tmp(dir, "2026-11-24"), 0);
+
+    /* Different content under the same id: conflict, the stored file is untouched. */
+    char *p = aidf_path_join(dir, rel);
+    char *before = tu_read(p, NULL);
+    struct spec a2 = a;
+    a2.cost = 7;
+    assert_int_equal(stage_commit(s, &a2, &existed, rel, sizeof(rel)), AIDF_ECONFLICT);
+    char *after = tu_read(p, NULL);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    free(p);
+    assert_int_equal(count_tmp(dir, "2026-11-24"), 0);
+
+    /* A short-id collision takes the full id as file name. */
+    struct spec b = {.id = ID2, .ts = "2026-11-24T11:00:00Z", .cost = 2, .in = 2, .out = 2};
+    assert_int_equal(stage_commit(s, &b, &existed, rel, sizeof(rel)), AIDF_OK);
+    assert_string_equal(rel, "2026-11-24/run-" ID2 ".json");
+    assert_int_equal(aidf_store_count(s), 2);
+
+    /* The top directory fsyncs too. */
+    assert_int_equal(aidf_store_fsync_dir(s, NULL, NULL), AIDF_OK);
+    aidf_store_free(s);
+
+    /* What was committed is what a fresh open finds (index saved, and rebuilt). */
+    s = open_store(dir, 0);
+    assert_int_equal(aidf_store_count(s), 2);
+    aidf_store_free(s);
+    char *idx = aidf_path_join(dir, ".index");
+    unlink(idx);
+    free(idx);
+    s = open_store(dir, 0);
+    assert_int_equal(aidf_store_count(s), 2);
+    aidf_store_free(s);
+}
+
+static void test_stage_uncommitted_is_invisible(void **state)
+{
+    const char *dir = *state;
+    struct aidf_store *s = open_store(dir, 0);
+    struct spec a = {.id = ID3, .ts = "2026-11-20T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct aidf_report r;
+    struct aidf_store_stage *st = NULL;
+    make_report(&a, &r);
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, NULL), AIDF_OK);
+    /* An unnamed O_TMPFILE inode, or one hidden temporary file. */
+    assert_true(count_tmp(dir, "2026-11-20") <= 1);
+    /* A refresh never indexes a temporary file (a crash leaves nothing served). */
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 0);
+    aidf_store_stage_free(st);
+    assert_int_equal(count_tmp(dir, "2026-11-20"), 0);
+    aidf_store_stage_free(NULL);
+
+    /* Staging refuses what cannot be stored. */
+    free(r.run_id);
+    r.run_id = aidf_xstrdup("not-a-uuid");
+    struct aidf_error e;
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, &e), AIDF_EINVAL);
+    aidf_report_release(&r);
+    aidf_store_free(s);
+
+    s = open_store(dir, AIDF_STORE_READONLY);
+    make_report(&a, &r);
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, &e), AIDF_EINVAL);
+    aidf_report_release(&r);
+    aidf_store_free(s);
+}
+
+/* A real with more digits than report files keep is still "identical" when re-sent. */
+static void test_identical_despite_real_precision(void **state)
+{
+    const char *dir = *state;
+    static const char json[] =
+        "{\"runId\":\"" ID3 "\",\"timestamp\":\"2026-11-24T12:00:00Z\",\"status\":\"completed\","
+        "\"cost\":{\"estimatedTotal\":0.008456,\"reported\":0.008456000000000002},"
+        "\"x\":0.30000000000000004}";
+    struct aidf_store *s = open_store(dir, 0);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_report_parse(json, strlen(json), &r, NULL), AIDF_OK);
+    bool existed = true;
+    assert_int_equal(aidf_store_write(s, &r, false, NULL, &existed, NULL), AIDF_OK);
+    assert_false(existed);
+    assert_int_equal(aidf_store_write(s, &r, false, NULL, &existed, NULL), AIDF_OK);
+    assert_true(existed);
+    struct aidf_store_stage *st = NULL;
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, NULL), AIDF_OK);
+    assert_int_equal(aidf_store_stage_commit(s, st, &existed, NULL), AIDF_OK);
+    assert_true(existed);
+    aidf_store_stage_free(st);
+    aidf_report_release(&r);
+    aidf_store_free(s);
+}
+
+static void test_rescan_and_read_run(void **state)
+{
+    const char *dir = *state;
+    struct aidf_store *s = open_store(dir, 0);
+    uint64_t g0 = aidf_store_generation(s);
+
+    /* Nothing changed: a rescan keeps the generation. */
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_true(aidf_store_generation(s) == g0);
+
+    /* Another process writes a report: the rescan finds it, without saving the index. */
+    struct spec a = {.id = ID4, .ts = "2026-11-21T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    char *j = report_json(&a);
+    tu_write(dir, "2026-11-21/run-5e5e5e5e.json", j);
+    free(j);
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 1);
+    assert_true(aidf_store_generation(s) != g0);
+    assert_true(aidf_store_dirty(s));
+    assert_false(exists(dir, ".index"));
+    assert_int_equal(aidf_store_sync(s, NULL), AIDF_OK);
+    assert_false(aidf_store_dirty(s));
+    assert_true(exists(dir, ".index"));
+
+    const struct aidf_run_summary **v = NULL;
+    assert_int_equal(aidf_store_list(s, NULL, &v), 1);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_store_read_run(s, v[0], &r, NULL), AIDF_OK);
+    assert_string_equal(r.run_id, ID4);
+    aidf_report_release(&r);
+
+    /* Gone behind our back: not found, and the index is left alone. */
+    char *p = aidf_path_join(dir, "2026-11-21/run-5e5e5e5e.json");
+    unlink(p);
+    free(p);
+    struct aidf_error e;
+    assert_int_equal(aidf_store_read_run(s, v[0], &r, &e), AIDF_ENOTFOUND);
+    assert_non_null(strstr(e.msg, ID4));
+    assert_int_equal(aidf_store_count(s), 1);
+    free(v);
+    aidf_store_free(s);
+}
+
 static void test_scale_5000(void **state)
 {
     /*
@@ -974,6 +1177,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_run_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warm_open_uses_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage_uncommitted_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_despite_real_precision, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rescan_and_read_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale_5000, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -1,0 +1,349 @@
+/*
+ * The push outbox: one atomically written JSON file per queued (run, server) pair.
+ */
+#include "aidf/outbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/report.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+
+void aidf_outbox_entry_release(struct aidf_outbox_entry *e)
+{
+    free(e->run_id);
+    free(e->server);
+    free(e->file);
+    free(e->first_queued_at);
+    free(e->last_attempt_at);
+    free(e->last_error);
+    memset(e, 0, sizeof(*e));
+}
+
+void aidf_outbox_list_release(struct aidf_outbox_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        aidf_outbox_entry_release(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = l->cap = 0;
+}
+
+char *aidf_outbox_normalize_server(const char *server)
+{
+    if (!server)
+        return aidf_xstrdup("");
+    while (*server == ' ' || *server == '\t')
+        server++;
+    size_t n = strlen(server);
+    while (n && (server[n - 1] == '/' || server[n - 1] == ' ' || server[n - 1] == '\t' ||
+                 server[n - 1] == '\n' || server[n - 1] == '\r'))
+        n--;
+    return aidf_xstrndup(server, n);
+}
+
+/* First 8 hex digits of SHA-256(normalised server). */
+static void server_tag(const char *norm, char out[9])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    static const char hex[] = "0123456789abcdef";
+    if (!EVP_Digest(norm, strlen(norm), md, &mdlen, EVP_sha256(), NULL) || mdlen < 4)
+        memset(md, 0, 4);
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[8] = '\0';
+}
+
+static char *outbox_dir(const char *reports_dir)
+{
+    return aidf_path_join(reports_dir, AIDF_OUTBOX_DIR);
+}
+
+char *aidf_outbox_entry_path(const char *reports_dir, const char *run_id, const char *server)
+{
+    char *norm = aidf_outbox_normalize_server(server);
+    char tag[9];
+    server_tag(norm, tag);
+    free(norm);
+    size_t n = strlen(run_id) + sizeof(tag) + 8;
+    char *name = aidf_xmalloc(n);
+    snprintf(name, n, "%s-%s.json", run_id, tag);
+    char *dir = outbox_dir(reports_dir);
+    char *path = aidf_path_join(dir, name);
+    free(dir);
+    free(name);
+    return path;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Parse one entry file's text; AIDF_OK or AIDF_EINVAL. */
+static int entry_parse(const char *text, size_t len, const char *path,
+                       struct aidf_outbox_entry *out, struct aidf_error *err)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = AIDF_OK;
+    if (!o || !json_is_object(o)) {
+        rc = aidf_fail(err, AIDF_EINVAL, "%s: not an outbox entry (%s)", path,
+                       o ? "not an object" : jerr.text);
+        goto out;
+    }
+    const char *id = jstr(o, "runId"), *server = jstr(o, "server"), *file = jstr(o, "file");
+    const char *first = jstr(o, "firstQueuedAt");
+    const json_t *att = json_object_get(o, "attempts");
+    if (!id || !aidf_run_id_valid(id) || !server || !*server || !file || !*file ||
+        !json_is_integer(att) || json_integer_value(att) < 0) {
+        rc = aidf_fail(err, AIDF_EINVAL,
+                       "%s: not an outbox entry (runId, server, file or attempts missing)", path);
+        goto out;
+    }
+    /* The file must stay inside the reports directory. */
+    if (file[0] == '/' || strstr(file, "..")) {
+        rc = aidf_fail(err, AIDF_EINVAL, "%s: report path '%s' leaves the reports directory", path,
+                       file);
+        goto out;
+    }
+    memset(out, 0, sizeof(*out));
+    out->run_id = aidf_xstrdup(id);
+    out->server = aidf_xstrdup(server);
+    out->file = aidf_xstrdup(file);
+    out->attempts = (int64_t)json_integer_value(att);
+    out->first_queued_at = aidf_xstrdup(first ? first : "");
+    out->last_attempt_at = aidf_xstrdup(jstr(o, "lastAttemptAt"));
+    out->last_error = aidf_xstrdup(jstr(o, "lastError"));
+out:
+    json_decref(o);
+    return rc;
+}
+
+static int entry_read(const char *path, struct aidf_outbox_entry *out, struct aidf_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = aidf_read_file(path, AIDF_OUTBOX_MAX_ENTRY_BYTES, &text, &len, err);
+    if (rc != AIDF_OK)
+        return rc;
+    rc = entry_parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int entry_write(const char *reports_dir, const struct aidf_outbox_entry *e,
+                       struct aidf_error *err)
+{
+    char *dir = outbox_dir(reports_dir);
+    char *path = NULL, *text = NULL;
+    json_t *o = NULL;
+    int rc = aidf_mkdirs(dir, err);
+    if (rc != AIDF_OK)
+        goto out;
+    o = json_object();
+    json_object_set_new(o, "runId", json_string(e->run_id));
+    json_object_set_new(o, "server", json_string(e->server));
+    json_object_set_new(o, "file", json_string(e->file));
+    json_object_set_new(o, "attempts", json_integer((json_int_t)e->attempts));
+    json_object_set_new(o, "firstQueuedAt", json_string(e->first_queued_at));
+    json_object_set_new(o, "lastAttemptAt", str_or_null(e->last_attempt_at));
+    json_object_set_new(o, "lastError", str_or_null(e->last_error));
+    text = json_dumps(o, JSON_INDENT(2));
+    if (!text) {
+        rc = aidf_fail(err, AIDF_EINTERNAL, "cannot encode the outbox entry");
+        goto out;
+    }
+    size_t len = strlen(text);
+    text = aidf_xrealloc(text, len + 2);
+    text[len++] = '\n';
+    text[len] = '\0';
+    path = aidf_outbox_entry_path(reports_dir, e->run_id, e->server);
+    rc = aidf_write_file_atomic(path, text, len, 0, err);
+out:
+    json_decref(o);
+    free(text);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+static void now_iso(char out[AIDF_ISO_LEN])
+{
+    aidf_iso_format(aidf_wall_ms(), out);
+}
+
+/* Load the entry or start a new one; *existed tells which. */
+static int load_or_new(const char *reports_dir, const char *run_id, const char *server,
+                       const char *file, struct aidf_outbox_entry *e, struct aidf_error *err)
+{
+    if (!run_id || !aidf_run_id_valid(run_id))
+        return aidf_fail(err, AIDF_EINVAL, "invalid run id '%.60s'", run_id ? run_id : "");
+    if (!file || !*file || file[0] == '/' || strstr(file, ".."))
+        return aidf_fail(err, AIDF_EINVAL,
+                         "report path '%.200s' is not inside the reports "
+                         "directory",
+                         file ? file : "");
+    char *norm = aidf_outbox_normalize_server(server);
+    if (!*norm) {
+        free(norm);
+        return aidf_fail(err, AIDF_EINVAL, "no server URL");
+    }
+    char *path = aidf_outbox_entry_path(reports_dir, run_id, norm);
+    struct aidf_error rerr = {0};
+    int rc = entry_read(path, e, &rerr);
+    if (rc == AIDF_OK && strcmp(e->run_id, run_id) == 0 && strcmp(e->server, norm) == 0) {
+        free(e->file);
+        e->file = aidf_xstrdup(file);
+    } else {
+        if (rc == AIDF_OK)
+            aidf_outbox_entry_release(e);
+        else if (rc != AIDF_ENOTFOUND)
+            aidf_warn("replacing a broken outbox entry: %s", rerr.msg);
+        char now[AIDF_ISO_LEN];
+        now_iso(now);
+        memset(e, 0, sizeof(*e));
+        e->run_id = aidf_xstrdup(run_id);
+        e->server = aidf_xstrdup(norm);
+        e->file = aidf_xstrdup(file);
+        e->first_queued_at = aidf_xstrdup(now);
+    }
+    free(path);
+    free(norm);
+    return AIDF_OK;
+}
+
+int aidf_outbox_add(const char *reports_dir, const char *run_id, const char *server,
+                    const char *file, struct aidf_error *err)
+{
+    struct aidf_outbox_entry e = {0};
+    int rc = load_or_new(reports_dir, run_id, server, file, &e, err);
+    if (rc == AIDF_OK)
+        rc = entry_write(reports_dir, &e, err);
+    aidf_outbox_entry_release(&e);
+    return rc;
+}
+
+int aidf_outbox_record_failure(const char *reports_dir, const char *run_id, const char *server,
+                               const char *file, int attempts, const char *error,
+                               struct aidf_error *err)
+{
+    struct aidf_outbox_entry e = {0};
+    int rc = load_or_new(reports_dir, run_id, server, file, &e, err);
+    if (rc != AIDF_OK)
+        goto out;
+    char now[AIDF_ISO_LEN];
+    now_iso(now);
+    if (attempts > 0)
+        e.attempts += attempts;
+    free(e.last_attempt_at);
+    e.last_attempt_at = aidf_xstrdup(now);
+    if (error) {
+        free(e.last_error);
+        e.last_error = aidf_xstrdup(error);
+    }
+    rc = entry_write(reports_dir, &e, err);
+out:
+    aidf_outbox_entry_release(&e);
+    return rc;
+}
+
+int aidf_outbox_get(const char *reports_dir, const char *run_id, const char *server,
+                    struct aidf_outbox_entry *out, struct aidf_error *err)
+{
+    char *path = aidf_outbox_entry_path(reports_dir, run_id, server);
+    int rc = entry_read(path, out, err);
+    free(path);
+    return rc;
+}
+
+int aidf_outbox_remove(const char *reports_dir, const char *run_id, const char *server,
+                       struct aidf_error *err)
+{
+    char *path = aidf_outbox_entry_path(reports_dir, run_id, server);
+    int rc = AIDF_OK;
+    if (unlink(path) != 0 && errno != ENOENT)
+        rc = aidf_fail(err, AIDF_EIO, "cannot remove '%s': %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct aidf_outbox_entry *x = a, *y = b;
+    int c = strcmp(x->first_queued_at, y->first_queued_at);
+    if (c)
+        return c;
+    c = strcmp(x->run_id, y->run_id);
+    return c ? c : strcmp(x->server, y->server);
+}
+
+static bool is_entry_name(const char *name)
+{
+    size_t n = strlen(name);
+    /* <36-char uuid>-<8 hex>.json */
+    return n == AIDF_RUN_ID_LEN + 1 + 8 + 5 && strcmp(name + n - 5, ".json") == 0 &&
+           name[AIDF_RUN_ID_LEN] == '-';
+}
+
+int aidf_outbox_list(const char *reports_dir, const char *server, struct aidf_outbox_list *out,
+                     struct aidf_error *err)
+{
+    char *dir = outbox_dir(reports_dir);
+    char *norm = server ? aidf_outbox_normalize_server(server) : NULL;
+    int rc = AIDF_OK;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            rc = aidf_fail(err, AIDF_EIO, "cannot open '%s': %s", dir, strerror(errno));
+        goto out;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!is_entry_name(de->d_name))
+            continue;
+        char *path = aidf_path_join(dir, de->d_name);
+        struct aidf_outbox_entry e = {0};
+        struct aidf_error eerr = {0};
+        if (entry_read(path, &e, &eerr) != AIDF_OK) {
+            /* Vanished between readdir and open: delivered by another process. */
+            if (eerr.code != AIDF_ENOTFOUND)
+                aidf_warn("skipping outbox entry: %s", eerr.msg);
+            free(path);
+            continue;
+        }
+        free(path);
+        if (norm && strcmp(e.server, norm) != 0) {
+            aidf_outbox_entry_release(&e);
+            continue;
+        }
+        out->items = aidf_xgrow(out->items, &out->cap, out->n + 1, sizeof(*out->items));
+        out->items[out->n++] = e;
+    }
+    closedir(d);
+    if (out->n > 1)
+        qsort(out->items, out->n, sizeof(*out->items), cmp_entry);
+out:
+    free(norm);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,515 @@
+/*
+ * The daemon: set-up, the access handler (routing, auth, per-request state), the
+ * completion callback (access log, the one place a request is freed), and the main
+ * loop with its clean shutdown.
+ *
+ * Threading: MHD runs an internal thread pool (--threads) over epoll. Handlers never
+ * block on the disk: GET handlers only read the in-memory index under a shared lock
+ * (and open one file for /runs/{id}), and POST /runs suspends its connection while the
+ * ingest pipeline (ingest.c: staging threads that fsync, one committer that batches
+ * renames and directory fsyncs) makes the report durable, then resumes it. A thread per
+ * connection would also allow blocking fsyncs in handlers, but costs a thread per
+ * idle keep-alive client and rules out epoll; group commit needs the waiting requests
+ * parked somewhere anyway, and a suspended connection is the cheapest place.
+ */
+#include "srv.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+
+/* Staging threads of the ingest pipeline: enough for 16+ concurrent fsyncs. */
+#define INGEST_WORKERS 16
+/* Bounds MHD's per-connection memory, and so the size of the request headers. */
+#define CONNECTION_MEMORY (32u * 1024)
+/* Save the index at most this often while running (it is also saved on exit). */
+#define SAVE_EVERY_MS 60000
+/* Return freed heap memory to the system this often. */
+#define TRIM_EVERY_MS 5000
+/* How long a stop waits for in-flight requests. */
+#define STOP_WAIT_MS 10000
+
+void aidf_server_opts_init(struct aidf_server_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = AIDF_SERVER_DEFAULT_HOST;
+    o->port = AIDF_SERVER_DEFAULT_PORT;
+    o->max_body = AIDF_SERVER_DEFAULT_MAX_BODY;
+    o->max_connections = 256;
+    o->max_per_ip = 64;
+    o->idle_timeout = 30;
+    o->threads = 4;
+}
+
+/* ---- logging ------------------------------------------------------------------------ */
+
+static void log_sink(int level, const char *line, void *ctx)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    char iso[AIDF_ISO_LEN];
+    (void)ctx;
+    if (level < 0 || level > 3)
+        level = AIDF_LOG_ERROR;
+    aidf_iso_format(aidf_wall_ms(), iso);
+    fprintf(stderr, "%s %s %s\n", iso, names[level], line);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    (void)cls;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    aidf_log(AIDF_LOG_WARN, "mhd: %s", buf);
+}
+
+/* Printable ASCII only, %XX for the rest, cut to fit: log lines cannot be forged. */
+static void sanitize(char *out, size_t outlen, const char *in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; in && *in; in++) {
+        unsigned char ch = (unsigned char)*in;
+        if (o + 4 >= outlen) {
+            if (outlen > 4) {
+                memcpy(out + outlen - 4, "...", 3);
+                o = outlen - 1;
+            }
+            break;
+        }
+        if (ch > 0x20 && ch < 0x7f && ch != '%') {
+            out[o++] = (char)ch;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        }
+    }
+    out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+/* ---- URL decoding ------------------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * MHD's default decoder turns "%00" into a NUL byte, which would silently cut a path
+ * or parameter short ("/runs/abc%00../x" would look like "/runs/abc"). We decode every
+ * other %XX and leave "%00" as it is, so it fails validation visibly.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    const char *r = s;
+    while (*r) {
+        if (r[0] == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
+            int v = hexval(r[1]) * 16 + hexval(r[2]);
+            if (v != 0) {
+                *w++ = (char)v;
+                r += 3;
+                continue;
+            }
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+/* ---- requests ----------------------------------------------------------------------- */
+
+static struct aidf_req *req_new(struct aidf_srv *srv, struct MHD_Connection *c, const char *url,
+                                const char *method)
+{
+    struct aidf_req *req = aidf_xcalloc(1, sizeof(*req));
+    req->srv = srv;
+    req->id = atomic_fetch_add(&srv->next_req, 1) + 1;
+    req->t0_ns = aidf_mono_ns();
+    req->method = method;
+    aidf_buf_init(&req->body, 0);
+    sanitize(req->path, sizeof(req->path), url);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(req->ip, sizeof(req->ip), "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
+                      sizeof(req->ip));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      req->ip, sizeof(req->ip));
+    }
+    atomic_fetch_add(&srv->active, 1);
+    return req;
+}
+
+static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req, const char *url,
+                                  const char *method)
+{
+    struct aidf_srv *srv = req->srv;
+    req->route = aidf_srv_route_match(url, &req->run_id);
+    if (req->route == AIDF_ROUTE_NONE)
+        return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
+    bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    req->is_post = strcmp(method, "POST") == 0;
+    if (!is_get && !(req->is_post && req->route == AIDF_ROUTE_RUNS))
+        return aidf_srv_send_error(c, req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                   "%s is not allowed here (allowed: %s)",
+                                   strlen(method) <= 16 ? method : "this method",
+                                   aidf_srv_route_allow(req->route));
+    bool needs_token = req->is_post || (srv->opts->auth_reads && req->route != AIDF_ROUTE_HEALTHZ);
+    if (needs_token) {
+        const char *auth =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!aidf_srv_token_check(&srv->token, auth))
+            return aidf_srv_send_error(c, req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                                       auth ? "invalid bearer token"
+                                            : "a bearer token is required");
+    }
+    if (req->is_post)
+        return aidf_srv_post_begin(c, req);
+    /*
+     * GETs answer on the next (final) call: a response queued before MHD has seen the
+     * end of the request makes it close the connection, which would cost keep-alive.
+     */
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *req)
+{
+    switch (req->route) {
+    case AIDF_ROUTE_HEALTHZ:
+        return aidf_srv_get_healthz(c, req);
+    case AIDF_ROUTE_RUNS:
+        return aidf_srv_get_runs(c, req);
+    case AIDF_ROUTE_RUN:
+        return aidf_srv_get_run(c, req);
+    case AIDF_ROUTE_SUMMARY:
+        return aidf_srv_get_summary(c, req);
+    case AIDF_ROUTE_EXPORT:
+        return aidf_srv_get_export(c, req);
+    default:
+        return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    struct aidf_srv *srv = cls;
+    struct aidf_req *req = *req_cls;
+    (void)version;
+    if (!req) {
+        req = req_new(srv, c, url, method);
+        *req_cls = req;
+        return first_call(c, req, url, method);
+    }
+    if (*upload_data_size != 0) {
+        if (req->is_post)
+            aidf_srv_post_upload(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->status != 0)
+        return MHD_YES;
+    if (req->is_post)
+        return aidf_srv_post_final(c, req);
+    return dispatch_get(c, req);
+}
+
+static const char *toe_name(enum MHD_RequestTerminationCode toe)
+{
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return "ok";
+    case MHD_REQUEST_TERMINATED_WITH_ERROR:
+        return "error";
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "shutdown";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "read_error";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client_abort";
+    default:
+        return "other";
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct aidf_srv *srv = cls;
+    struct aidf_req *req = *req_cls;
+    (void)c;
+    if (!req)
+        return;
+    double ms = (double)(aidf_mono_ns() - req->t0_ns) / 1e6;
+    char method[20];
+    sanitize(method, sizeof(method), req->method);
+    int level = req->status >= 500 ? AIDF_LOG_ERROR : AIDF_LOG_INFO;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        aidf_log(level, "req=%llu ip=%s method=%s path=%s status=%u bytes=%llu ms=%.2f",
+                 (unsigned long long)req->id, req->ip, method, req->path, req->status,
+                 (unsigned long long)req->bytes, ms);
+    else
+        aidf_log(level, "req=%llu ip=%s method=%s path=%s status=%u bytes=%llu ms=%.2f end=%s",
+                 (unsigned long long)req->id, req->ip, method, req->path, req->status,
+                 (unsigned long long)req->bytes, ms, toe_name(toe));
+    aidf_buf_release(&req->body);
+    aidf_ingest_job_free(req->job);
+    free(req);
+    *req_cls = NULL;
+    atomic_fetch_sub(&srv->active, 1);
+}
+
+/* From an ingest thread: the job has its answer; let MHD call the handler again. */
+static void on_job_done(struct aidf_ingest_job *job, void *ctx)
+{
+    (void)ctx;
+    MHD_resume_connection(job->conn);
+}
+
+/* ---- addresses ---------------------------------------------------------------------- */
+
+static int parse_host(const char *host, unsigned port, struct sockaddr_storage *ss, bool *v6)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        *v6 = false;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *v6 = true;
+        return 0;
+    }
+    return -1;
+}
+
+bool aidf_server_host_is_loopback(const char *host)
+{
+    struct sockaddr_storage ss;
+    bool v6;
+    if (!host || parse_host(host, 0, &ss, &v6) != 0)
+        return false;
+    if (!v6) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)&ss;
+        return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+        return true;
+    return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+}
+
+/* ---- run ---------------------------------------------------------------------------- */
+
+static void show_index_progress(size_t done, size_t total, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "\raidf: indexing reports: %zu of %zu", done, total);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static void wait_idle(struct aidf_srv *srv, int64_t max_ms)
+{
+    int64_t end = aidf_mono_ns() + max_ms * 1000000;
+    while (atomic_load(&srv->active) > 0 && aidf_mono_ns() < end) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char text[16];
+    int n = snprintf(text, sizeof(text), "%u\n", port);
+    struct aidf_error err;
+    aidf_error_clear(&err);
+    if (aidf_write_file_atomic(path, text, (size_t)n, 0, &err) != AIDF_OK) {
+        fprintf(stderr, "aidf: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct aidf_srv *srv, struct sockaddr_storage *ss, bool v6)
+{
+    const struct aidf_server_opts *o = srv->opts;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    /* The external logger must come first so every later message goes through it. */
+    return MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)o->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->idle_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+}
+
+int aidf_server_run(const struct aidf_server_opts *o)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    int rc = 0;
+    struct aidf_srv srv;
+    struct aidf_store *store = NULL;
+    struct aidf_error err;
+    sigset_t stop_set, old_set;
+
+    memset(&srv, 0, sizeof(srv));
+    aidf_error_clear(&err);
+    if (parse_host(o->host, o->port, &ss, &v6) != 0) {
+        fprintf(stderr, "aidf: invalid listen address '%s' (expected an IPv4 or IPv6 address)\n",
+                o->host);
+        return 2;
+    }
+    bool have_token = o->token && *o->token;
+    if (!aidf_server_host_is_loopback(o->host) && !have_token && !o->allow_insecure_remote) {
+        fprintf(stderr,
+                "aidf: refusing to listen on non-loopback address '%s' without a token: set the "
+                "token environment variable (see --token-env) or pass --allow-insecure-remote\n",
+                o->host);
+        return 2;
+    }
+
+    /*
+     * SIGINT/SIGTERM are blocked in every thread (MHD's and ours inherit the mask) and
+     * taken synchronously by sigtimedwait() in this thread below.
+     */
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+    signal(SIGPIPE, SIG_IGN);
+    /*
+     * Memory: few malloc arenas for our ~25 threads, and a fixed mmap threshold so big
+     * transient buffers (a CSV export, a large POST) go back to the system when freed
+     * instead of raising glibc's dynamic threshold and staying in the heap.
+     */
+    mallopt(M_ARENA_MAX, 4);
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    aidf_log_set_sink(log_sink, NULL);
+    json_object_seed(0);
+
+    if (isatty(STDERR_FILENO))
+        aidf_store_set_progress(show_index_progress, NULL);
+    int src = aidf_store_open(o->reports_dir, AIDF_STORE_CREATE, &store, &err);
+    aidf_store_set_progress(NULL, NULL);
+    /* Indexing many new files leaves freed parse buffers in the heap: give them back. */
+    malloc_trim(0);
+    if (src != AIDF_OK) {
+        fprintf(stderr, "aidf: %s\n", err.msg[0] ? err.msg : aidf_strerror(src));
+        rc = 1;
+        goto out;
+    }
+
+    srv.opts = o;
+    aidf_srv_token_init(&srv.token, o->token);
+    aidf_srv_state_init(&srv.state, store);
+    srv.ingest = aidf_ingest_new(&srv.state, INGEST_WORKERS, on_job_done, &srv);
+    srv.daemon = start_daemon(&srv, &ss, v6);
+    if (!srv.daemon) {
+        fprintf(stderr, "aidf: cannot listen on %s%s%s:%u\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
+                o->port);
+        rc = 1;
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : o->port;
+    if (o->port_file && write_port_file(o->port_file, port) != 0) {
+        rc = 1;
+        goto out;
+    }
+    aidf_srv_read_lock(&srv.state);
+    size_t nruns = aidf_store_count(srv.state.store);
+    aidf_srv_read_unlock(&srv.state);
+    fprintf(stderr, "aidf: listening on http://%s%s%s:%u (%zu runs in %s)\n", v6 ? "[" : "",
+            o->host, v6 ? "]" : "", port, nruns, o->reports_dir);
+    fflush(stderr);
+
+    int64_t last_save = aidf_mono_ns() / 1000000, last_trim = last_save;
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&stop_set, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+            aidf_info("stopping (signal %d)", sig);
+            break;
+        }
+        int64_t now = aidf_mono_ns() / 1000000;
+        if (now - last_trim >= TRIM_EVERY_MS) {
+            /* Request buffers freed in the worker threads' arenas go back to the system. */
+            last_trim = now;
+            malloc_trim(0);
+        }
+        if (now - last_save >= SAVE_EVERY_MS) {
+            last_save = now;
+            if (aidf_srv_state_save(&srv.state, &err) != AIDF_OK)
+                aidf_log(AIDF_LOG_ERROR, "cannot save the report index: %s", err.msg);
+        }
+    }
+
+out:
+    if (srv.daemon) {
+        /* No new connections; in-flight requests (suspended POSTs included) finish. */
+        atomic_store(&srv.stopping, true);
+        MHD_socket lsock = MHD_quiesce_daemon(srv.daemon);
+        wait_idle(&srv, STOP_WAIT_MS);
+        aidf_ingest_drain(srv.ingest);
+        wait_idle(&srv, 2000);
+        MHD_stop_daemon(srv.daemon);
+        if (lsock != MHD_INVALID_SOCKET)
+            close(lsock);
+    }
+    aidf_ingest_free(srv.ingest);
+    if (store)
+        aidf_srv_state_release(&srv.state); /* saves the index, frees the store */
+    aidf_log_set_sink(NULL, NULL);
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * Routing, id validation, query parameters and cursors: pure helpers without MHD
+ * calls, tested in tests/unit/test_server_query.c.
+ */
+#include "srv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aidf/filter_parse.h"
+
+enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id)
+{
+    *id = NULL;
+    if (strcmp(path, "/runs") == 0)
+        return AIDF_ROUTE_RUNS;
+    if (strncmp(path, "/runs/", 6) == 0) {
+        *id = path + 6;
+        return AIDF_ROUTE_RUN;
+    }
+    if (strcmp(path, "/summary") == 0)
+        return AIDF_ROUTE_SUMMARY;
+    if (strcmp(path, "/export.csv") == 0)
+        return AIDF_ROUTE_EXPORT;
+    if (strcmp(path, "/healthz") == 0)
+        return AIDF_ROUTE_HEALTHZ;
+    return AIDF_ROUTE_NONE;
+}
+
+const char *aidf_srv_route_allow(enum aidf_srv_route r)
+{
+    return r == AIDF_ROUTE_RUNS ? "GET, HEAD, POST" : "GET, HEAD";
+}
+
+bool aidf_srv_id_valid(const char *id)
+{
+    size_t n = 0;
+    if (!id)
+        return false;
+    for (; id[n]; n++) {
+        if (n >= AIDF_RUN_ID_LEN)
+            return false;
+        if (!isxdigit((unsigned char)id[n]) && id[n] != '-')
+            return false;
+    }
+    return n > 0;
+}
+
+bool aidf_srv_is_json_type(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, want, sizeof(want) - 1) != 0)
+        return false;
+    ct += sizeof(want) - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+/* A non-negative decimal without sign, spaces or trailing text, at most `max`. */
+static bool parse_uint(const char *s, int64_t max, int64_t *out)
+{
+    if (!s || !isdigit((unsigned char)s[0]))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != '\0' || v < 0 || v > max)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+static int param_index(const char *key)
+{
+    static const char *const others[] = {"limit", "offset", "cursor", "detailed"};
+    for (int i = 0; i < AIDF_FILTER_NAMES; i++)
+        if (strcmp(key, aidf_filter_names[i]) == 0)
+            return i;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(key, others[i]) == 0)
+            return AIDF_FILTER_NAMES + i;
+    return -1;
+}
+
+static unsigned param_group(int idx)
+{
+    if (idx < AIDF_FILTER_NAMES)
+        return AIDF_PARAM_FILTERS;
+    return idx == AIDF_FILTER_NAMES + 3 ? AIDF_PARAM_DETAILED : AIDF_PARAM_PAGING;
+}
+
+int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
+                         size_t n, int64_t now_ms, struct aidf_error *err)
+{
+    unsigned seen = 0;
+    memset(q, 0, sizeof(*q));
+    aidf_filter_init(&q->f);
+    q->limit = AIDF_SRV_LIMIT_DEFAULT;
+    if (n > AIDF_SRV_MAX_PARAMS)
+        return aidf_fail(err, AIDF_EINVAL, "too many query parameters (at most %d)",
+                         AIDF_SRV_MAX_PARAMS);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = kv[i].key ? kv[i].key : "";
+        const char *val = kv[i].value ? kv[i].value : "";
+        int idx = param_index(key);
+        if (idx < 0 || !(param_group(idx) & allowed))
+            return aidf_fail(err, AIDF_EINVAL, "unknown parameter '%.64s'", key);
+        if (seen & (1u << idx))
+            return aidf_fail(err, AIDF_EINVAL, "parameter '%s' given more than once", key);
+        seen |= 1u << idx;
+        if (kv[i].value && strlen(val) != kv[i].value_len)
+            return aidf_fail(err, AIDF_EINVAL, "invalid %s: contains a NUL byte", key);
+        if (idx < AIDF_FILTER_NAMES) {
+            int rc = aidf_filter_set(&q->f, key, val, "", now_ms, err);
+            if (rc != AIDF_OK)
+                return rc;
+        } else if (strcmp(key, "limit") == 0) {
+            if (!parse_uint(val, AIDF_SRV_LIMIT_MAX, &q->limit) || q->limit < 1)
+                return aidf_fail(err, AIDF_EINVAL, "invalid limit '%.64s' (expected 1..%d)", val,
+                                 AIDF_SRV_LIMIT_MAX);
+        } else if (strcmp(key, "offset") == 0) {
+            if (!parse_uint(val, INT64_MAX, &q->offset))
+                return aidf_fail(err, AIDF_EINVAL,
+                                 "invalid offset '%.64s' (expected a non-negative integer)", val);
+            q->has_offset = true;
+        } else if (strcmp(key, "cursor") == 0) {
+            if (aidf_srv_cursor_decode(val, &q->cursor_ts, q->cursor_id) != AIDF_OK)
+                return aidf_fail(err, AIDF_EINVAL,
+                                 "invalid cursor '%.64s' (use nextCursor from a previous page)",
+                                 val);
+            q->has_cursor = true;
+        } else {
+            if (strcmp(val, "1") == 0 || strcmp(val, "true") == 0)
+                q->detailed = true;
+            else if (strcmp(val, "0") == 0 || strcmp(val, "false") == 0)
+                q->detailed = false;
+            else
+                return aidf_fail(err, AIDF_EINVAL, "invalid detailed '%.64s' (expected 1 or 0)",
+                                 val);
+        }
+    }
+    if (q->has_cursor && q->has_offset)
+        return aidf_fail(err, AIDF_EINVAL, "invalid cursor: cannot be combined with offset");
+    return AIDF_OK;
+}
+
+static void key_str(struct aidf_buf *out, const char *name, const char *v)
+{
+    if (v)
+        aidf_buf_addf(out, "%s=%zu:%s;", name, strlen(v), v);
+    else
+        aidf_buf_addf(out, "%s=-;", name);
+}
+
+void aidf_srv_query_key(const struct aidf_srv_query *q, struct aidf_buf *out)
+{
+    aidf_buf_addf(out, "since=%lld;until=%lld;status=%d;", (long long)q->f.since_ms,
+                  (long long)q->f.until_ms, (int)q->f.status);
+    key_str(out, "task", q->f.task_glob);
+    key_str(out, "provider", q->f.provider);
+    key_str(out, "model", q->f.model);
+}
+
+/* ---- cursors: base64url without padding -------------------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int b64_val(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX])
+{
+    char raw[64];
+    int n = snprintf(raw, sizeof(raw), "%lld:%.36s", (long long)ts_ms, run_id);
+    size_t o = 0;
+    unsigned bits = 0, nbits = 0;
+    for (int i = 0; i < n; i++) {
+        bits = (bits << 8) | (unsigned char)raw[i];
+        nbits += 8;
+        while (nbits >= 6) {
+            nbits -= 6;
+            out[o++] = b64[(bits >> nbits) & 63];
+        }
+    }
+    if (nbits > 0)
+        out[o++] = b64[(bits << (6 - nbits)) & 63];
+    out[o] = '\0';
+}
+
+int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_ID_LEN + 1])
+{
+    char raw[72];
+    size_t o = 0, n = strlen(s);
+    unsigned bits = 0, nbits = 0;
+    if (n == 0 || n >= AIDF_SRV_CURSOR_MAX)
+        return AIDF_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_val(s[i]);
+        if (v < 0)
+            return AIDF_EINVAL;
+        bits = (bits << 6) | (unsigned)v;
+        nbits += 6;
+        if (nbits >= 8) {
+            nbits -= 8;
+            if (o + 1 >= sizeof(raw))
+                return AIDF_EINVAL;
+            raw[o++] = (char)((bits >> nbits) & 0xff);
+        }
+        bits &= (1u << nbits) - 1;
+    }
+    raw[o] = '\0';
+    if (strlen(raw) != o)
+        return AIDF_EINVAL;
+    char *colon = strchr(raw, ':');
+    if (!colon)
+        return AIDF_EINVAL;
+    *colon = '\0';
+    const char *digits = raw[0] == '-' ? raw + 1 : raw;
+    if (!isdigit((unsigned char)digits[0]) || !aidf_srv_id_valid(colon + 1))
+        return AIDF_EINVAL;
+    char *end;
+    errno = 0;
+    long long ts = strtoll(raw, &end, 10);
+    if (errno || *end != '\0')
+        return AIDF_EINVAL;
+    *ts_ms = (int64_t)ts;
+    snprintf(run_id, AIDF_RUN_ID_LEN + 1, "%s", colon + 1);
+    return AIDF_OK;
+}

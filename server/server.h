@@ -1,0 +1,56 @@
+/*
+ * `aidf serve`: the HTTP report server (docs/serve.md is the contract).
+ *
+ * The front end (cli/cmd_serve.c) parses the options into struct aidf_server_opts and
+ * calls aidf_server_run(), which serves until SIGINT or SIGTERM.
+ *
+ * Ownership: the options and every string in them are borrowed for the duration of
+ * aidf_server_run().
+ */
+#ifndef AIDF_SERVER_H
+#define AIDF_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AIDF_SERVER_DEFAULT_HOST     "127.0.0.1"
+#define AIDF_SERVER_DEFAULT_PORT     7070
+#define AIDF_SERVER_DEFAULT_MAX_BODY (16u * 1024 * 1024)
+#define AIDF_SERVER_DEFAULT_TOKEN    "AIDF_SERVER_TOKEN"
+
+/** Everything `aidf serve` can be told. Initialise with aidf_server_opts_init(). */
+struct aidf_server_opts {
+    const char *host;        /* IPv4 or IPv6 literal (no brackets), or "localhost" */
+    unsigned port;           /* 0: any free port */
+    const char *reports_dir; /* created when missing */
+    const char *port_file;   /* NULL: none; gets the bound port once listening */
+    const char *token;       /* NULL or "": no token (reads it from the environment: cli) */
+    bool auth_reads;         /* the token guards GET too (not /healthz) */
+    bool allow_insecure_remote;
+    size_t max_body;          /* bytes */
+    unsigned max_connections; /* >= threads */
+    unsigned max_per_ip;      /* 0: unlimited */
+    unsigned idle_timeout;    /* seconds; 0: none */
+    unsigned threads;         /* MHD worker threads, >= 1 */
+};
+
+/** Fill `o` with the defaults of docs/serve.md (reports_dir NULL). */
+void aidf_server_opts_init(struct aidf_server_opts *o);
+
+/**
+ * True when `host` is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x, "localhost").
+ * Unparsable hosts are not loopback.
+ */
+bool aidf_server_host_is_loopback(const char *host);
+
+/**
+ * Run the server until SIGINT/SIGTERM: open the store, listen, print
+ * "aidf: listening on http://HOST:PORT (N runs in DIR)" on stderr, serve, then stop
+ * cleanly (no new connections, in-flight requests finish, the index is saved).
+ * Returns 0 after a clean stop, 1 when it cannot start (store, bind), 2 when the
+ * options are refused (a non-loopback address without a token, a bad host).
+ * Messages go to stderr.
+ */
+int aidf_server_run(const struct aidf_server_opts *o);
+
+#endif

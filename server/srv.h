@@ -1,0 +1,329 @@
+/*
+ * Internal to the server: the shared state, the per-request struct, routing, query
+ * parsing, responses and the ingest pipeline. Nothing here is used outside server/.
+ *
+ * Ownership: struct aidf_req is created on a request's first MHD callback and freed
+ * only in the MHD_OPTION_NOTIFY_COMPLETED callback (http.c). Strings that come from MHD
+ * (url, method, header and argument values) are borrowed and valid until then.
+ */
+#ifndef AIDF_SRV_H
+#define AIDF_SRV_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/buf.h"
+#include "aidf/err.h"
+#include "aidf/store.h"
+#include "server.h"
+
+#define AIDF_SRV_VERSION AIDF_VERSION
+
+/* ---- shared state (state.c) ------------------------------------------------------- */
+
+#define AIDF_SRV_CACHE_SLOTS 16
+/* Externally written reports show up after at most this long. */
+#define AIDF_SRV_REFRESH_MS 1000
+
+/** One cached response body, keyed by a normalised query and the store generation. */
+struct aidf_srv_cache_ent {
+    char *key;
+    uint64_t gen;
+    char *body;
+    size_t len;
+    uint64_t used; /* tick of the last hit, for eviction */
+};
+
+/**
+ * The store behind a writer-preferring rwlock. Readers take the shared lock and only
+ * call store functions that do not change it; writes, refreshes and rescans take the
+ * exclusive lock. The cache has its own mutex.
+ */
+struct aidf_srv_state {
+    struct aidf_store *store; /* owned */
+    pthread_rwlock_t lock;
+    _Atomic int64_t next_refresh_ms; /* monotonic ms before which no refresh is tried */
+    pthread_mutex_t cache_mu;
+    struct aidf_srv_cache_ent cache[AIDF_SRV_CACHE_SLOTS];
+    uint64_t cache_tick;
+};
+
+/** Take ownership of `store` and set up the locks. */
+void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store);
+/** Save the index if it changed and free everything, the store included. */
+void aidf_srv_state_release(struct aidf_srv_state *st);
+/**
+ * Take the shared lock for reading, after bringing the index up to date with the
+ * directory when the last refresh is at least AIDF_SRV_REFRESH_MS old (only one thread
+ * refreshes; the others read the current index meanwhile).
+ */
+void aidf_srv_read_lock(struct aidf_srv_state *st);
+/** Release the shared lock. */
+void aidf_srv_read_unlock(struct aidf_srv_state *st);
+/** Take the exclusive lock. */
+void aidf_srv_write_lock(struct aidf_srv_state *st);
+/** Release the exclusive lock. */
+void aidf_srv_write_unlock(struct aidf_srv_state *st);
+/**
+ * A copy (new heap string, caller frees) of the cached body for `key` at generation
+ * `gen`, or NULL.
+ */
+char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, size_t *len);
+/** Remember a copy of `body` for `key` at generation `gen` (borrows both). */
+void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen, const char *body,
+                        size_t len);
+/**
+ * Save the index file now if it has unsaved changes (under the shared lock, so reads go
+ * on). AIDF_OK or the save error.
+ */
+int aidf_srv_state_save(struct aidf_srv_state *st, struct aidf_error *err);
+
+/* ---- routing and queries (query.c) -------------------------------------------------- */
+
+enum aidf_srv_route {
+    AIDF_ROUTE_NONE = 0,
+    AIDF_ROUTE_HEALTHZ,
+    AIDF_ROUTE_RUNS,
+    AIDF_ROUTE_RUN, /* /runs/{id} */
+    AIDF_ROUTE_SUMMARY,
+    AIDF_ROUTE_EXPORT,
+};
+
+/**
+ * Match a (decoded) path exactly: /healthz, /runs, /runs/{id}, /summary, /export.csv.
+ * For AIDF_ROUTE_RUN `*id` points at the id part inside `path` (may be empty or
+ * invalid: check with aidf_srv_id_valid()).
+ */
+enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id);
+
+/** The methods a route accepts, for the Allow header ("GET, HEAD" or "GET, HEAD, POST"). */
+const char *aidf_srv_route_allow(enum aidf_srv_route r);
+
+/** True when `id` is 1..36 characters of hex digits and '-'. */
+bool aidf_srv_id_valid(const char *id);
+
+/**
+ * True when a Content-Type value is application/json (case-insensitive, optional
+ * parameters after ';', optional spaces).
+ */
+bool aidf_srv_is_json_type(const char *ct);
+
+/** One query parameter as MHD decoded it (value NULL for "?key" without '='). */
+struct aidf_srv_kv {
+    const char *key, *value;
+    size_t value_len;
+};
+
+/** Which parameters an endpoint takes. */
+enum aidf_srv_params {
+    AIDF_PARAM_FILTERS = 1 << 0,  /* since until status task provider model */
+    AIDF_PARAM_PAGING = 1 << 1,   /* limit offset cursor */
+    AIDF_PARAM_DETAILED = 1 << 2, /* detailed */
+};
+
+#define AIDF_SRV_LIMIT_DEFAULT 20
+#define AIDF_SRV_LIMIT_MAX     1000
+#define AIDF_SRV_MAX_PARAMS    32
+#define AIDF_SRV_CURSOR_MAX    96
+
+/** A parsed query. Text filters borrow the parameter values. */
+struct aidf_srv_query {
+    struct aidf_filter f;
+    int64_t limit, offset;
+    bool has_offset, has_cursor, detailed;
+    int64_t cursor_ts;
+    char cursor_id[AIDF_RUN_ID_LEN + 1];
+};
+
+/**
+ * Parse `n` parameters accepted per `allowed` (enum aidf_srv_params) into `q`
+ * (overwritten; dates relative to `now_ms`). Unknown or repeated parameters, values
+ * with NUL bytes and bad values fail with AIDF_EINVAL and a message naming the
+ * parameter.
+ */
+int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
+                         size_t n, int64_t now_ms, struct aidf_error *err);
+
+/**
+ * The normalised filter part of `q` as a cache key (resolved dates, so "7d" at two
+ * moments gives two keys). Appends to `out`.
+ */
+void aidf_srv_query_key(const struct aidf_srv_query *q, struct aidf_buf *out);
+
+/** The opaque cursor for the item (ts_ms, run_id): base64url of "<ts_ms>:<runId>". */
+void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX]);
+/** Decode a cursor. AIDF_OK or AIDF_EINVAL (outputs untouched). */
+int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_ID_LEN + 1]);
+
+/* ---- auth (auth.c) ------------------------------------------------------------------ */
+
+/** SHA-256 of the expected token, computed once at start-up. */
+struct aidf_srv_token {
+    bool set;
+    unsigned char hash[32];
+};
+
+/** Remember `token` (NULL or "" means no token). */
+void aidf_srv_token_init(struct aidf_srv_token *t, const char *token);
+/**
+ * True when the Authorization header value `header` (may be NULL) is "Bearer <token>"
+ * with the expected token, compared in constant time; always true without a token.
+ */
+bool aidf_srv_token_check(const struct aidf_srv_token *t, const char *header);
+
+/* ---- requests (http.c) -------------------------------------------------------------- */
+
+struct aidf_srv;
+struct aidf_ingest_job;
+
+enum aidf_post_state {
+    AIDF_POST_NONE = 0,
+    AIDF_POST_UPLOADING,
+    AIDF_POST_SUSPENDED,
+    AIDF_POST_DONE,
+};
+
+#define AIDF_SRV_LOG_PATH_MAX 160
+
+/** One HTTP request. */
+struct aidf_req {
+    struct aidf_srv *srv;
+    uint64_t id;
+    int64_t t0_ns;
+    enum aidf_srv_route route;
+    const char *run_id; /* AIDF_ROUTE_RUN: borrowed from the url */
+    const char *method; /* borrowed from MHD */
+    bool is_post;
+    char ip[64];
+    char path[AIDF_SRV_LOG_PATH_MAX]; /* sanitised for the access log */
+    unsigned status;                  /* 0 until a response is queued */
+    uint64_t bytes;                   /* response body bytes */
+    /* POST /runs */
+    enum aidf_post_state post;
+    struct aidf_buf body;
+    bool too_big;
+    struct aidf_ingest_job *job;
+};
+
+/** The server: options, state, ingest pipeline and daemon. */
+struct aidf_srv {
+    const struct aidf_server_opts *opts;
+    struct aidf_srv_state state;
+    struct aidf_ingest *ingest;
+    struct MHD_Daemon *daemon;
+    struct aidf_srv_token token;
+    atomic_uint_fast64_t next_req;
+    atomic_long active;   /* requests between first callback and completion */
+    atomic_bool stopping; /* answers carry "Connection: close" */
+};
+
+/* ---- responses (respond.c) ---------------------------------------------------------- */
+
+/** HTTP status for an AIDF_E* code (the one mapping). */
+unsigned aidf_srv_status_of(int code);
+/** Default error code string for an AIDF_E* code ("invalid_parameter", "not_found", ...). */
+const char *aidf_srv_code_of(int code);
+
+/** {"error":{"code":..,"message":..}} plus the members of `extra` (stolen; may be NULL). */
+json_t *aidf_srv_error_json(const char *code, const char *message, json_t *extra);
+
+/** A response owning `heap` (freed by MHD), with the given Content-Type. */
+struct MHD_Response *aidf_srv_buf_response(char *heap, size_t len, const char *ctype);
+/** `v` (stolen) as compact JSON with a trailing newline; `*len` gets the body size. */
+struct MHD_Response *aidf_srv_json_response(json_t *v, size_t *len);
+
+/**
+ * Queue `resp` with `status` on `c`, record status and `len` in `req` for the access
+ * log, and destroy our reference. Returns MHD's result.
+ */
+enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
+                               struct MHD_Response *resp, size_t len);
+/** Send `v` (stolen) as JSON. */
+enum MHD_Result aidf_srv_send_json(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
+                                   json_t *v);
+/** Send an error body (printf-style message). */
+enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
+                                    const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ---- endpoints (route_*.c) ---------------------------------------------------------- */
+
+/** Collect the query parameters of `c` and parse them per `allowed`; 400 on failure. */
+int aidf_srv_parse_args(struct MHD_Connection *c, unsigned allowed, struct aidf_srv_query *q,
+                        struct aidf_error *err);
+
+/** GET /healthz. */
+enum MHD_Result aidf_srv_get_healthz(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /runs. */
+enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /runs/{id}. */
+enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /summary. */
+enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /export.csv. */
+enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *req);
+
+/**
+ * POST /runs, first callback (headers only): 415/413 early, else start accumulating.
+ */
+enum MHD_Result aidf_srv_post_begin(struct MHD_Connection *c, struct aidf_req *req);
+/** POST /runs, a chunk of the body: append or drop past the limit; never responds. */
+void aidf_srv_post_upload(struct aidf_req *req, const char *data, size_t len);
+/**
+ * POST /runs, final callback: 413 when too big, else hand the body to the ingest
+ * pipeline and suspend the connection; when called again after the resume, send the
+ * answer.
+ */
+enum MHD_Result aidf_srv_post_final(struct MHD_Connection *c, struct aidf_req *req);
+
+/* ---- ingest pipeline (ingest.c) ----------------------------------------------------- */
+
+/** One POSTed report on its way to disk. */
+struct aidf_ingest_job {
+    /* in */
+    char *body; /* owned */
+    size_t len;
+    struct MHD_Connection *conn;
+    /* out, valid once done */
+    unsigned status;
+    json_t *answer;    /* response body (owned) */
+    char location[64]; /* "" or "/runs/<id>" */
+    /* internal */
+    struct aidf_report report;
+    struct aidf_store_stage *stage;
+    struct aidf_ingest_job *next;
+};
+
+struct aidf_ingest;
+
+/** Called (from an ingest thread) when a job has its answer. */
+typedef void (*aidf_ingest_done_fn)(struct aidf_ingest_job *job, void *ctx);
+
+/**
+ * Start `workers` staging threads and one committer over the store of `st`. Never
+ * returns NULL (thread creation failure aborts).
+ */
+struct aidf_ingest *aidf_ingest_new(struct aidf_srv_state *st, unsigned workers,
+                                    aidf_ingest_done_fn done, void *ctx);
+/**
+ * Reserve a place for a job: false once aidf_ingest_drain() started. A true return
+ * must be followed by exactly one aidf_ingest_push().
+ */
+bool aidf_ingest_reserve(struct aidf_ingest *ig);
+/** Queue a job (after aidf_ingest_reserve()); `done` is called exactly once for it. */
+void aidf_ingest_push(struct aidf_ingest *ig, struct aidf_ingest_job *job);
+/** Refuse new jobs and wait until every queued job is done. */
+void aidf_ingest_drain(struct aidf_ingest *ig);
+/** Stop the threads (after a drain) and free. NULL is a no-op. */
+void aidf_ingest_free(struct aidf_ingest *ig);
+/** A new job owning `body`. */
+struct aidf_ingest_job *aidf_ingest_job_new(char *body, size_t len, struct MHD_Connection *c);
+/** Free a job. NULL is a no-op. */
+void aidf_ingest_job_free(struct aidf_ingest_job *job);
+
+#endif

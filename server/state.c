@@ -1,0 +1,164 @@
+/*
+ * The shared store behind a lock, the on-demand refresh that picks up reports other
+ * processes write, and the response cache.
+ *
+ * The lock prefers writers: with many readers (a dashboard polling /summary under
+ * load) a reader-preferring lock would starve the ingest committer.
+ */
+#include "srv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/log.h"
+#include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
+
+static int64_t mono_ms(void)
+{
+    return aidf_mono_ns() / 1000000;
+}
+
+void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store)
+{
+    memset(st, 0, sizeof(*st));
+    st->store = store;
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&st->lock, &a);
+    pthread_rwlockattr_destroy(&a);
+    pthread_mutex_init(&st->cache_mu, NULL);
+    atomic_store(&st->next_refresh_ms, mono_ms() + AIDF_SRV_REFRESH_MS);
+}
+
+void aidf_srv_state_release(struct aidf_srv_state *st)
+{
+    struct aidf_error err;
+    aidf_error_clear(&err);
+    if (st->store && aidf_store_sync(st->store, &err) != AIDF_OK)
+        aidf_log(AIDF_LOG_ERROR, "cannot save the report index: %s", err.msg);
+    aidf_store_free(st->store);
+    st->store = NULL;
+    for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS; i++) {
+        free(st->cache[i].key);
+        free(st->cache[i].body);
+    }
+    pthread_mutex_destroy(&st->cache_mu);
+    pthread_rwlock_destroy(&st->lock);
+}
+
+/*
+ * At most one refresh per AIDF_SRV_REFRESH_MS: the thread that moves next_refresh_ms
+ * forward does it, under the exclusive lock; the others go on reading meanwhile. A
+ * refresh is a readdir of the top directory and a stat per date directory when nothing
+ * changed.
+ */
+static void maybe_refresh(struct aidf_srv_state *st)
+{
+    int64_t now = mono_ms();
+    int64_t due = atomic_load(&st->next_refresh_ms);
+    if (now < due)
+        return;
+    if (!atomic_compare_exchange_strong(&st->next_refresh_ms, &due, now + AIDF_SRV_REFRESH_MS))
+        return;
+    struct aidf_error err;
+    aidf_error_clear(&err);
+    aidf_srv_write_lock(st);
+    uint64_t gen = aidf_store_generation(st->store);
+    int rc = aidf_store_rescan(st->store, &err);
+    uint64_t gen2 = aidf_store_generation(st->store);
+    size_t n = aidf_store_count(st->store);
+    aidf_srv_write_unlock(st);
+    if (rc != AIDF_OK)
+        aidf_log(AIDF_LOG_ERROR, "cannot refresh the report index: %s", err.msg);
+    else if (gen != gen2)
+        aidf_debug("report index refreshed: %zu runs", n);
+}
+
+void aidf_srv_read_lock(struct aidf_srv_state *st)
+{
+    maybe_refresh(st);
+    pthread_rwlock_rdlock(&st->lock);
+}
+
+void aidf_srv_read_unlock(struct aidf_srv_state *st)
+{
+    pthread_rwlock_unlock(&st->lock);
+}
+
+void aidf_srv_write_lock(struct aidf_srv_state *st)
+{
+    pthread_rwlock_wrlock(&st->lock);
+}
+
+void aidf_srv_write_unlock(struct aidf_srv_state *st)
+{
+    pthread_rwlock_unlock(&st->lock);
+}
+
+char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, size_t *len)
+{
+    char *copy = NULL;
+    pthread_mutex_lock(&st->cache_mu);
+    for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS; i++) {
+        struct aidf_srv_cache_ent *e = &st->cache[i];
+        if (e->key && e->gen == gen && strcmp(e->key, key) == 0) {
+            copy = aidf_xmalloc(e->len + 1);
+            memcpy(copy, e->body, e->len + 1);
+            *len = e->len;
+            e->used = ++st->cache_tick;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->cache_mu);
+    return copy;
+}
+
+void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen, const char *body,
+                        size_t len)
+{
+    pthread_mutex_lock(&st->cache_mu);
+    struct aidf_srv_cache_ent *slot = NULL;
+    for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS && !slot; i++)
+        if (st->cache[i].key && strcmp(st->cache[i].key, key) == 0)
+            slot = &st->cache[i];
+    for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS && !slot; i++)
+        if (!st->cache[i].key)
+            slot = &st->cache[i];
+    if (!slot) {
+        slot = &st->cache[0];
+        for (size_t i = 1; i < AIDF_SRV_CACHE_SLOTS; i++)
+            if (st->cache[i].used < slot->used)
+                slot = &st->cache[i];
+    }
+    if (slot->key && slot->gen > gen && strcmp(slot->key, key) == 0) {
+        /* A newer answer is already there: keep it. */
+        pthread_mutex_unlock(&st->cache_mu);
+        return;
+    }
+    free(slot->key);
+    free(slot->body);
+    slot->key = aidf_xstrdup(key);
+    slot->body = aidf_xmalloc(len + 1);
+    memcpy(slot->body, body, len);
+    slot->body[len] = '\0';
+    slot->len = len;
+    slot->gen = gen;
+    slot->used = ++st->cache_tick;
+    pthread_mutex_unlock(&st->cache_mu);
+}
+
+int aidf_srv_state_save(struct aidf_srv_state *st, struct aidf_error *err)
+{
+    int rc = AIDF_OK;
+    /*
+     * Saving reads the index only; the shared lock keeps writers out while readers go
+     * on. Only this thread (the main loop) ever saves while the server runs.
+     */
+    pthread_rwlock_rdlock(&st->lock);
+    if (aidf_store_dirty(st->store))
+        rc = aidf_store_sync(st->store, err);
+    pthread_rwlock_unlock(&st->lock);
+    return rc;
+}
