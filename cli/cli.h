@@ -159,6 +159,14 @@ int cli_reports_dir(const char *opt, char **dir_out, bool *explicit_dir);
  */
 int cli_open_store(const char *dir, bool explicit_dir, struct aidf_store **out);
 
+/**
+ * cli_reports_dir() then cli_open_store(): the reports directory for --reports-dir `opt`
+ * (or the project's) and its store. Returns 0 with `*dir_out` (heap; caller frees) and
+ * `*store` (NULL when there are no reports yet), or 1 after printing the error, with
+ * nothing to free.
+ */
+int cli_open_reports(const char *opt, char **dir_out, struct aidf_store **store);
+
 /** "2026-11-24 10:05 UTC" for an epoch-ms time. */
 void cli_format_date(int64_t ms, char *out, size_t outlen);
 

@@ -138,6 +138,22 @@ int cli_open_store(const char *dir, bool explicit_dir, struct aidf_store **out)
     return cli_fail("cannot open '%s': %s", dir, aidf_strerror(rc));
 }
 
+int cli_open_reports(const char *opt, char **dir_out, struct aidf_store **store)
+{
+    bool explicit_dir = false;
+    char *dir = NULL;
+    *dir_out = NULL;
+    *store = NULL;
+    if (cli_reports_dir(opt, &dir, &explicit_dir))
+        return 1;
+    if (cli_open_store(dir, explicit_dir, store)) {
+        free(dir);
+        return 1;
+    }
+    *dir_out = dir;
+    return 0;
+}
+
 int cli_print_json(json_t *v)
 {
     int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));

@@ -68,14 +68,9 @@ int cmd_report_clean(int argc, char **argv)
         return cli_usage_error(co.cmd, "missing --before DATE");
 
     char *dir = NULL;
-    bool explicit_dir;
-    if (cli_reports_dir(co.reports_dir, &dir, &explicit_dir))
-        return CLI_EXIT_FAIL;
     struct aidf_store *store = NULL;
-    if (cli_open_store(dir, explicit_dir, &store)) {
-        free(dir);
+    if (cli_open_reports(co.reports_dir, &dir, &store))
         return CLI_EXIT_FAIL;
-    }
 
     struct aidf_strlist paths = {0};
     struct aidf_error err = {0};

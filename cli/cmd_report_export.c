@@ -73,14 +73,9 @@ int cmd_report_export(int argc, char **argv)
         return cli_usage_error(co.cmd, "--json cannot be combined with --csv -");
 
     char *dir = NULL;
-    bool explicit_dir;
-    if (cli_reports_dir(co.reports_dir, &dir, &explicit_dir))
-        return CLI_EXIT_FAIL;
     struct aidf_store *store = NULL;
-    if (cli_open_store(dir, explicit_dir, &store)) {
-        free(dir);
+    if (cli_open_reports(co.reports_dir, &dir, &store))
         return CLI_EXIT_FAIL;
-    }
 
     const struct aidf_run_summary **runs = NULL;
     size_t n = store ? aidf_store_list(store, &cf.f, &runs) : 0;

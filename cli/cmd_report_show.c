@@ -520,14 +520,9 @@ int cmd_report_show(int argc, char **argv)
         return cli_usage_error(co.cmd, "empty run id");
 
     char *dir = NULL;
-    bool explicit_dir;
-    if (cli_reports_dir(co.reports_dir, &dir, &explicit_dir))
-        return CLI_EXIT_FAIL;
     struct aidf_store *store = NULL;
-    if (cli_open_store(dir, explicit_dir, &store)) {
-        free(dir);
+    if (cli_open_reports(co.reports_dir, &dir, &store))
         return CLI_EXIT_FAIL;
-    }
     int rc = CLI_EXIT_OK;
     if (!store) {
         rc = cli_fail("no run matches '%s' (no execution reports found)", id);
