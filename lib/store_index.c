@@ -831,6 +831,21 @@ static int cmp_job(const void *a, const void *b)
  * List one date directory: keep trusted entries, queue new, changed and racy files.
  * keep[] marks the entries that are still backed by a file.
  */
+/*
+ * A temporary file of a write that was killed before its rename (aidf_write_file_atomic
+ * names them "<file>.json.tmp.XXXXXX"). One that is an hour old belongs to no live writer.
+ */
+static void remove_stale_temp(int dfd, const char *dir, const char *fn)
+{
+    struct stat st;
+    if (fstatat(dfd, fn, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        return;
+    if (aidf_sidx_now_ns() - st_mtime_ns(&st) < AIDF_SIDX_STALE_TMP_NS)
+        return;
+    if (unlinkat(dfd, fn, 0) == 0)
+        aidf_info("removed %s/%s, left over from an interrupted write", dir, fn);
+}
+
 static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_strmap *paths,
                      unsigned char *keep, struct job **jobs, size_t *n_jobs, size_t *cap_jobs,
                      uint64_t *nfiles)
@@ -849,6 +864,10 @@ static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_s
     while ((de = readdir(d)) != NULL) {
         const char *fn = de->d_name;
         size_t fl = strlen(fn);
+        if (s->can_persist && strstr(fn, ".json.tmp.")) {
+            remove_stale_temp(dfd, name, fn);
+            continue;
+        }
         if (fn[0] == '.' || fl < 6 || strcmp(fn + fl - 5, ".json") != 0)
             continue;
         struct stat st;

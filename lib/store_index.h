@@ -23,6 +23,8 @@
 #define AIDF_SIDX_NAME ".index"
 /* An mtime this close to the moment it was checked cannot be trusted (git's racy rule). */
 #define AIDF_SIDX_RACY_NS (2 * 1000000000LL)
+/* Temporary files of interrupted writes older than this are removed while scanning. */
+#define AIDF_SIDX_STALE_TMP_NS (3600 * 1000000000LL)
 
 /* One report file known to the index. */
 struct aidf_sidx_ent {

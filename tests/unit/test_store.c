@@ -1160,6 +1160,24 @@ static void test_scale_5000(void **state)
     free(dir);
 }
 
+/* Temporary files of writes killed before their rename: old ones go, fresh ones stay. */
+static void test_stale_temp_files_removed(void **state)
+{
+    const char *dir = *state;
+    tu_write(dir, "2026-11-01/run-aaaaaaaa.json.tmp.AbC123", "{\"half\":");
+    tu_write(dir, "2026-11-01/run-bbbbbbbb.json.tmp.XyZ789", "{\"half\":");
+    set_age(dir, "2026-11-01/run-aaaaaaaa.json.tmp.AbC123", 7200);
+    struct aidf_store *s = open_store(dir, 0);
+    assert_int_equal(aidf_store_count(s), 0);
+    aidf_store_free(s);
+    char *old = aidf_path_join(dir, "2026-11-01/run-aaaaaaaa.json.tmp.AbC123");
+    char *fresh = aidf_path_join(dir, "2026-11-01/run-bbbbbbbb.json.tmp.XyZ789");
+    assert_int_not_equal(access(old, F_OK), 0);
+    assert_int_equal(access(fresh, F_OK), 0);
+    free(old);
+    free(fresh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1182,6 +1200,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identical_despite_real_precision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rescan_and_read_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale_5000, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temp_files_removed, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
