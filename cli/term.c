@@ -295,7 +295,16 @@ void term_money(double usd, char *out, size_t outlen)
     long long cents = llround(a * 100);
     char whole[32];
     thousands_u((uint64_t)(cents / 100), false, whole, sizeof(whole));
-    snprintf(out, outlen, "%s$%s.%02lld", sign, whole, cents % 100);
+    /* Through a buffer that always fits, then cut to outlen like snprintf would. */
+    char tmp[64];
+    int n = snprintf(tmp, sizeof(tmp), "%s$%s.%02lld", sign, whole, cents % 100);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    if (outlen == 0)
+        return;
+    if (len >= outlen)
+        len = outlen - 1;
+    memcpy(out, tmp, len);
+    out[len] = '\0';
 }
 
 void term_duration(double ms, char *out, size_t outlen)

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j2 >/dev/null
+cmake -S . -B build >/dev/null
+cmake --build build -j2 --target aidf aidf-gen-reports >/dev/null
 demo="${DEMO_DIR:-$(pwd)/build/demo}"
 rm -rf "$demo"
 mkdir -p "$demo/.ai/tasks/pending" "$demo/.ai/tasks/completed"
