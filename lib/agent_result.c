@@ -1,0 +1,529 @@
+/*
+ * Parsers for agent CLI output: Claude Code json / stream-json and Cursor json.
+ */
+#include "aidf/agent_result.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/xalloc.h"
+
+/* How many candidate object starts the json parsers try before giving up. */
+#define MAX_CANDIDATES 64
+
+static void result_init(struct aidf_agent_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->kind = AIDF_AGENT_NO_RESULT;
+    r->num_turns = r->duration_ms = r->duration_api_ms = r->api_error_status = AIDF_UNSET;
+    r->input_tokens = r->output_tokens = r->cache_read = r->cache_write = AIDF_UNSET;
+    r->cost_usd = NAN;
+}
+
+void aidf_agent_result_release(struct aidf_agent_result *r)
+{
+    if (!r)
+        return;
+    free(r->subtype);
+    free(r->result_text);
+    free(r->session_id);
+    free(r->model);
+    aidf_strlist_release(&r->errors);
+    result_init(r);
+}
+
+const char *aidf_agent_kind_name(enum aidf_agent_kind kind)
+{
+    switch (kind) {
+    case AIDF_AGENT_OK:
+        return "ok";
+    case AIDF_AGENT_ERROR_MAX_TURNS:
+        return "error_max_turns";
+    case AIDF_AGENT_ERROR_DURING_EXECUTION:
+        return "error_during_execution";
+    case AIDF_AGENT_ERROR_MAX_BUDGET:
+        return "error_max_budget_usd";
+    case AIDF_AGENT_ERROR_OTHER:
+        return "error_other";
+    case AIDF_AGENT_API_ERROR:
+        return "api_error";
+    case AIDF_AGENT_NO_RESULT:
+        return "no_result";
+    }
+    return "unknown";
+}
+
+/* A non-negative integer member, or AIDF_UNSET. Integral reals are accepted too. */
+static int64_t get_count(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        return i >= 0 ? (int64_t)i : AIDF_UNSET;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= 0 && d < 9.0e18 && d == floor(d))
+            return (int64_t)d;
+    }
+    return AIDF_UNSET;
+}
+
+/* A heap copy of a string member, or NULL. */
+static char *get_str(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v))
+        return NULL;
+    return aidf_xstrndup(json_string_value(v), json_string_length(v));
+}
+
+static void set_str(char **dst, char *s)
+{
+    if (!s)
+        return;
+    free(*dst);
+    *dst = s;
+}
+
+static enum aidf_agent_kind classify(const char *subtype, bool is_error)
+{
+    if (!subtype)
+        return is_error ? AIDF_AGENT_ERROR_OTHER : AIDF_AGENT_OK;
+    if (strcmp(subtype, "success") == 0)
+        return is_error ? AIDF_AGENT_API_ERROR : AIDF_AGENT_OK;
+    if (strcmp(subtype, "error_max_turns") == 0)
+        return AIDF_AGENT_ERROR_MAX_TURNS;
+    if (strcmp(subtype, "error_during_execution") == 0)
+        return AIDF_AGENT_ERROR_DURING_EXECUTION;
+    if (strcmp(subtype, "error_max_budget_usd") == 0)
+        return AIDF_AGENT_ERROR_MAX_BUDGET;
+    return AIDF_AGENT_ERROR_OTHER;
+}
+
+enum usage_style { USAGE_CLAUDE, USAGE_CURSOR };
+
+static void take_usage(const json_t *usage, enum usage_style style, struct aidf_agent_result *r)
+{
+    if (!json_is_object(usage))
+        return;
+    if (style == USAGE_CLAUDE) {
+        r->input_tokens = get_count(usage, "input_tokens");
+        r->output_tokens = get_count(usage, "output_tokens");
+        r->cache_read = get_count(usage, "cache_read_input_tokens");
+        r->cache_write = get_count(usage, "cache_creation_input_tokens");
+    } else {
+        r->input_tokens = get_count(usage, "inputTokens");
+        r->output_tokens = get_count(usage, "outputTokens");
+        r->cache_read = get_count(usage, "cacheReadTokens");
+        r->cache_write = get_count(usage, "cacheWriteTokens");
+    }
+}
+
+/* Fill `r` from a `"type":"result"` object; fields absent here keep their old values. */
+static void take_result(const json_t *obj, enum usage_style style, struct aidf_agent_result *r)
+{
+    const json_t *v;
+
+    free(r->subtype);
+    r->subtype = get_str(obj, "subtype");
+    v = json_object_get(obj, "is_error");
+    r->is_error = json_is_true(v);
+    r->kind = classify(r->subtype, r->is_error);
+
+    free(r->result_text);
+    r->result_text = get_str(obj, "result");
+    set_str(&r->session_id, get_str(obj, "session_id"));
+    r->num_turns = get_count(obj, "num_turns");
+    r->duration_ms = get_count(obj, "duration_ms");
+    r->duration_api_ms = get_count(obj, "duration_api_ms");
+    r->api_error_status = get_count(obj, "api_error_status");
+
+    r->input_tokens = r->output_tokens = r->cache_read = r->cache_write = AIDF_UNSET;
+    take_usage(json_object_get(obj, "usage"), style, r);
+
+    r->cost_usd = NAN;
+    v = json_object_get(obj, "total_cost_usd");
+    if (json_is_number(v)) {
+        double d = json_number_value(v);
+        if (isfinite(d) && d >= 0)
+            r->cost_usd = d;
+    }
+
+    v = json_object_get(obj, "modelUsage");
+    if (json_is_object(v) && json_object_size(v) > 0) {
+        void *it = json_object_iter((json_t *)(uintptr_t)v);
+        const char *key = json_object_iter_key(it);
+        if (key && *key) {
+            free(r->model);
+            r->model = aidf_xstrdup(key);
+        }
+    }
+
+    aidf_strlist_release(&r->errors);
+    v = json_object_get(obj, "errors");
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *e;
+        json_array_foreach(v, i, e)
+        {
+            if (json_is_string(e))
+                aidf_strlist_add(&r->errors, json_string_value(e));
+        }
+    }
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool only_ws(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_ws(p[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool is_result_object(const json_t *root)
+{
+    const json_t *type = json_object_get(root, "type");
+    return json_is_object(root) && json_is_string(type) &&
+           strcmp(json_string_value(type), "result") == 0;
+}
+
+/*
+ * Find the result object: it starts at a line whose first non-blank byte is '{' and runs,
+ * apart from trailing whitespace, to the end. Candidates are tried from the last line
+ * backwards (the CLI prints the object on one line; warnings come before it), at most
+ * MAX_CANDIDATES of them, so hostile input cannot make this quadratic.
+ */
+static json_t *find_object(const char *text, size_t len, char *why, size_t why_size)
+{
+    size_t end = len, tries = 0;
+    json_error_t jerr;
+
+    snprintf(why, why_size, "no JSON object in the output");
+    while (end > 0 && tries < MAX_CANDIDATES) {
+        size_t start = end;
+        /* Move to the start of the line that ends at `end`. */
+        while (start > 0 && text[start - 1] != '\n')
+            start--;
+        size_t p = start;
+        while (p < end && (text[p] == ' ' || text[p] == '\t'))
+            p++;
+        if (p < end && text[p] == '{') {
+            tries++;
+            json_t *root = json_loadb(text + p, len - p, JSON_DISABLE_EOF_CHECK, &jerr);
+            if (root) {
+                size_t used = (size_t)jerr.position;
+                if (used <= len - p && only_ws(text + p + used, len - p - used) &&
+                    is_result_object(root))
+                    return root;
+                if (!is_result_object(root))
+                    snprintf(why, why_size, "JSON object is not a result (no \"type\":\"result\")");
+                else
+                    snprintf(why, why_size, "unexpected text after the result object");
+                json_decref(root);
+            } else {
+                snprintf(why, why_size, "malformed JSON at line %d column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+            }
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return NULL;
+}
+
+static int parse_object_output(const char *text, size_t len, enum usage_style style,
+                               const char *what, struct aidf_agent_result *out,
+                               struct aidf_error *err)
+{
+    char why[400];
+    json_t *root;
+
+    if (!out)
+        return aidf_fail(err, AIDF_EINVAL, "no result struct");
+    result_init(out);
+    if (len > AIDF_AGENT_MAX_INPUT)
+        return aidf_fail(err, AIDF_ETOOBIG, "%s output is %zu bytes, over the %zu-byte limit", what,
+                         len, AIDF_AGENT_MAX_INPUT);
+    if (!text || only_ws(text, len))
+        return aidf_fail(err, AIDF_EINVAL, "%s printed no result (empty output)", what);
+    root = find_object(text, len, why, sizeof(why));
+    if (!root)
+        return aidf_fail(err, AIDF_EINVAL, "%s printed no result: %s", what, why);
+    take_result(root, style, out);
+    json_decref(root);
+    return AIDF_OK;
+}
+
+int aidf_agent_parse_claude_json(const char *stdout_text, size_t len, struct aidf_agent_result *out,
+                                 struct aidf_error *err)
+{
+    return parse_object_output(stdout_text, len, USAGE_CLAUDE, "claude", out, err);
+}
+
+int aidf_agent_parse_cursor_json(const char *stdout_text, size_t len, struct aidf_agent_result *out,
+                                 struct aidf_error *err)
+{
+    return parse_object_output(stdout_text, len, USAGE_CURSOR, "cursor-agent", out, err);
+}
+
+/* One distinct assistant message seen in a stream without a result line. */
+struct msg_usage {
+    char *id;
+    int64_t in, out, cache_read, cache_write;
+};
+
+struct partial {
+    struct msg_usage *msgs;
+    size_t n, cap;
+    char *text; /* assistant text blocks joined by "\n" */
+    size_t text_len;
+};
+
+static void partial_text_add(struct partial *p, const char *s, size_t n)
+{
+    /* Bounded by the input size (AIDF_AGENT_MAX_INPUT), so no overflow here. */
+    p->text = aidf_xrealloc(p->text, p->text_len + n + 2);
+    if (p->text_len > 0)
+        p->text[p->text_len++] = '\n';
+    memcpy(p->text + p->text_len, s, n);
+    p->text_len += n;
+    p->text[p->text_len] = '\0';
+}
+
+static void partial_assistant(struct partial *p, const json_t *msg)
+{
+    const json_t *id = json_object_get(msg, "id");
+    const json_t *usage = json_object_get(msg, "usage");
+    const json_t *content = json_object_get(msg, "content");
+    struct msg_usage *m = NULL;
+
+    if (json_is_array(content)) {
+        size_t i;
+        const json_t *block;
+        json_array_foreach(content, i, block)
+        {
+            const json_t *type = json_object_get(block, "type");
+            const json_t *t = json_object_get(block, "text");
+            if (json_is_string(type) && strcmp(json_string_value(type), "text") == 0 &&
+                json_is_string(t))
+                partial_text_add(p, json_string_value(t), json_string_length(t));
+        }
+    }
+    if (!json_is_object(usage))
+        return;
+    /* Events sharing a message.id carry the same (or cumulative) usage: keep the last one. */
+    if (json_is_string(id)) {
+        for (size_t i = 0; i < p->n; i++) {
+            if (p->msgs[i].id && strcmp(p->msgs[i].id, json_string_value(id)) == 0) {
+                m = &p->msgs[i];
+                break;
+            }
+        }
+    }
+    if (!m) {
+        p->msgs = aidf_xgrow(p->msgs, &p->cap, p->n + 1, sizeof(*p->msgs));
+        m = &p->msgs[p->n++];
+        m->id = json_is_string(id) ? aidf_xstrdup(json_string_value(id)) : NULL;
+    }
+    m->in = get_count(usage, "input_tokens");
+    m->out = get_count(usage, "output_tokens");
+    m->cache_read = get_count(usage, "cache_read_input_tokens");
+    m->cache_write = get_count(usage, "cache_creation_input_tokens");
+}
+
+static void add_count(int64_t *total, int64_t v)
+{
+    if (v == AIDF_UNSET)
+        return;
+    if (*total == AIDF_UNSET)
+        *total = 0;
+    if (*total > INT64_MAX - v)
+        *total = INT64_MAX;
+    else
+        *total += v;
+}
+
+static void partial_finish(struct partial *p, struct aidf_agent_result *out)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        add_count(&out->input_tokens, p->msgs[i].in);
+        add_count(&out->output_tokens, p->msgs[i].out);
+        add_count(&out->cache_read, p->msgs[i].cache_read);
+        add_count(&out->cache_write, p->msgs[i].cache_write);
+    }
+    if (p->text) {
+        out->result_text = p->text;
+        p->text = NULL;
+    }
+}
+
+static void partial_release(struct partial *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->msgs[i].id);
+    free(p->msgs);
+    free(p->text);
+    memset(p, 0, sizeof(*p));
+}
+
+int aidf_agent_parse_claude_stream(const char *ndjson, size_t len, struct aidf_agent_result *out,
+                                   struct aidf_error *err)
+{
+    struct partial part = {0};
+    json_t *last_result = NULL;
+    size_t pos = 0, lines = 0, bad = 0;
+    int rc = AIDF_OK;
+
+    if (!out)
+        return aidf_fail(err, AIDF_EINVAL, "no result struct");
+    result_init(out);
+    if (len > AIDF_AGENT_MAX_INPUT)
+        return aidf_fail(err, AIDF_ETOOBIG, "claude output is %zu bytes, over the %zu-byte limit",
+                         len, AIDF_AGENT_MAX_INPUT);
+    if (!ndjson)
+        len = 0;
+
+    while (pos < len) {
+        const char *line = ndjson + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - line) : len - pos;
+        size_t skip = 0;
+        json_error_t jerr;
+        json_t *root;
+        const json_t *type, *sub;
+
+        pos += n + (nl ? 1 : 0);
+        while (skip < n && is_ws(line[skip]))
+            skip++;
+        if (skip == n || line[skip] != '{')
+            continue; /* blank or not JSON (a warning, a partial line) */
+        lines++;
+        root = json_loadb(line + skip, n - skip, 0, &jerr);
+        if (!json_is_object(root)) {
+            bad++;
+            json_decref(root);
+            continue;
+        }
+        type = json_object_get(root, "type");
+        sub = json_object_get(root, "subtype");
+        if (!json_is_string(type)) {
+            json_decref(root);
+            continue;
+        }
+        if (strcmp(json_string_value(type), "result") == 0) {
+            json_decref(last_result);
+            last_result = root;
+            continue;
+        }
+        if (strcmp(json_string_value(type), "system") == 0 && json_is_string(sub) &&
+            strcmp(json_string_value(sub), "init") == 0) {
+            set_str(&out->session_id, get_str(root, "session_id"));
+            set_str(&out->model, get_str(root, "model"));
+        } else if (strcmp(json_string_value(type), "assistant") == 0) {
+            const json_t *msg = json_object_get(root, "message");
+            if (!out->session_id)
+                out->session_id = get_str(root, "session_id");
+            if (json_is_object(msg)) {
+                if (!out->model)
+                    out->model = get_str(msg, "model");
+                partial_assistant(&part, msg);
+            }
+        }
+        json_decref(root);
+    }
+
+    if (last_result) {
+        take_result(last_result, USAGE_CLAUDE, out);
+        json_decref(last_result);
+    } else {
+        partial_finish(&part, out);
+        if (lines == 0)
+            rc = aidf_fail(err, AIDF_EINVAL, "claude printed no result (no JSON lines)");
+        else
+            rc = aidf_fail(err, AIDF_EINVAL,
+                           "claude printed no result line (%zu JSON lines, %zu malformed)", lines,
+                           bad);
+    }
+    partial_release(&part);
+    return rc;
+}
+
+/* Completion markers in upstream's order (reference/upstream-aidf.md §2.6). */
+static const char *const completion_markers[] = {
+    "<TASK_COMPLETE>",
+    "<DONE>",
+    "## Task Complete",
+    "\xE2\x9C\x85 All done",
+    "Definition of Done: All criteria met",
+};
+
+static char *blocked_reason_at(const char *p)
+{
+    /* p points just after "<BLOCKED"; accept ">" or ":" reason ">" */
+    const char *start, *end;
+    size_t n;
+
+    if (*p == '>')
+        return aidf_xstrdup("");
+    p++; /* the ':' */
+    start = p;
+    end = strchr(start, '>');
+    if (!end) {
+        end = strchr(start, '\n');
+        if (!end)
+            end = start + strlen(start);
+    }
+    while (start < end && (is_ws(*start)))
+        start++;
+    while (end > start && is_ws(end[-1]))
+        end--;
+    n = (size_t)(end - start);
+    if (n > AIDF_AGENT_MAX_REASON) {
+        n = AIDF_AGENT_MAX_REASON;
+        /* Do not cut a UTF-8 sequence in half. */
+        while (n > 0 && ((unsigned char)start[n] & 0xC0) == 0x80)
+            n--;
+    }
+    return aidf_xstrndup(start, n);
+}
+
+bool aidf_agent_signals(const char *text, bool *complete, char **blocked_reason)
+{
+    bool found_complete = false;
+    const char *p;
+
+    if (blocked_reason)
+        *blocked_reason = NULL;
+    if (complete)
+        *complete = false;
+    if (!text)
+        return false;
+    for (size_t i = 0; i < sizeof(completion_markers) / sizeof(completion_markers[0]); i++) {
+        if (strstr(text, completion_markers[i])) {
+            found_complete = true;
+            break;
+        }
+    }
+    if (complete)
+        *complete = found_complete;
+
+    for (p = strstr(text, "<BLOCKED"); p; p = strstr(p + 1, "<BLOCKED")) {
+        const char *q = p + strlen("<BLOCKED");
+        if (*q == '>' || *q == ':') {
+            if (blocked_reason)
+                *blocked_reason = blocked_reason_at(q);
+            return true;
+        }
+    }
+    return found_complete;
+}
