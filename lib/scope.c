@@ -1,0 +1,185 @@
+/* Scope guard decisions: which changed files are allowed, need approval, or are blocked. */
+#include "aidf/scope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidf/glob.h"
+#include "aidf/xalloc.h"
+
+void aidf_scope_init(struct aidf_scope *s, enum aidf_scope_mode mode)
+{
+    memset(s, 0, sizeof(*s));
+    s->mode = mode;
+}
+
+void aidf_scope_release(struct aidf_scope *s)
+{
+    if (!s)
+        return;
+    aidf_strlist_release(&s->allowed);
+    aidf_strlist_release(&s->forbidden);
+    aidf_strlist_release(&s->ask_before);
+}
+
+/* Does any pattern match? An over-limit pattern counts as `on_error`. */
+static bool any_match(const struct aidf_strlist *l, const char *path, bool on_error)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        int rc = aidf_glob_match_ex(l->items[i], path);
+        if (rc == 1 || (rc < 0 && on_error))
+            return true;
+    }
+    return false;
+}
+
+/* True when `path` is absolute or its ".." segments climb above the repository root. */
+static bool escapes_repo(const char *path)
+{
+    if (path[0] == '/')
+        return true;
+    long depth = 0;
+    const char *p = path;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (--depth < 0)
+                return true;
+        } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+            depth++;
+        }
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return false;
+}
+
+/* Resolve "." and "x/.." segments so globs see the real target ("src/../.env" → ".env"). */
+static char *resolve_dots(const char *path)
+{
+    size_t n = strlen(path);
+    char *out = aidf_xmalloc(n + 1);
+    size_t o = 0;
+    const char *p = path;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 1 && p[0] == '.') {
+            /* skip */
+        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+            while (o > 0 && out[o - 1] == '/')
+                o--;
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+        } else if (len > 0) {
+            memcpy(out + o, p, len);
+            o += len;
+            if (e)
+                out[o++] = '/';
+        }
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const char *path,
+                                              const char **reason)
+{
+    const char *why = NULL;
+    enum aidf_scope_verdict v = AIDF_SCOPE_VERDICT_ALLOW;
+    if (!path || escapes_repo(path)) {
+        if (reason)
+            *reason = "File is outside the repository";
+        return AIDF_SCOPE_VERDICT_BLOCK;
+    }
+    char *p = resolve_dots(path);
+    if (any_match(&s->forbidden, p, true)) {
+        v = AIDF_SCOPE_VERDICT_BLOCK;
+        why = "File is in forbidden scope";
+    } else if (s->ask_before.n > 0 && any_match(&s->ask_before, p, true)) {
+        if (s->mode != AIDF_SCOPE_PERMISSIVE) {
+            v = AIDF_SCOPE_VERDICT_ASK;
+            why = "File requires approval before modification";
+        }
+    } else if (s->allowed.n > 0 && !any_match(&s->allowed, p, false)) {
+        if (s->mode == AIDF_SCOPE_STRICT) {
+            v = AIDF_SCOPE_VERDICT_BLOCK;
+            why = "File is outside allowed scope";
+        } else if (s->mode == AIDF_SCOPE_ASK) {
+            v = AIDF_SCOPE_VERDICT_ASK;
+            why = "File is outside allowed scope";
+        }
+    }
+    free(p);
+    if (reason)
+        *reason = why;
+    return v;
+}
+
+enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
+                                                 const struct aidf_file_change *changes, size_t n,
+                                                 struct aidf_scope_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        enum aidf_scope_verdict v = aidf_scope_check_file(s, changes[i].path, NULL);
+        if (v == AIDF_SCOPE_VERDICT_BLOCK) {
+            out->blocked_revert = aidf_xgrow(out->blocked_revert, &cap, out->blocked.n + 1,
+                                             sizeof(*out->blocked_revert));
+            out->blocked_revert[out->blocked.n] = aidf_scope_revert_action(changes[i].kind);
+            aidf_strlist_add(&out->blocked, changes[i].path);
+        } else if (v == AIDF_SCOPE_VERDICT_ASK) {
+            aidf_strlist_add(&out->ask, changes[i].path);
+        }
+    }
+    char buf[96];
+    if (out->blocked.n > 0) {
+        out->verdict = AIDF_SCOPE_VERDICT_BLOCK;
+        out->error_code = "SCOPE_FORBIDDEN";
+        snprintf(buf, sizeof(buf), "%zu file(s) in forbidden or outside allowed scope",
+                 out->blocked.n);
+        out->reason = aidf_xstrdup(buf);
+    } else if (out->ask.n > 0) {
+        out->verdict = AIDF_SCOPE_VERDICT_ASK;
+        out->error_code = "SCOPE_OUTSIDE_ALLOWED";
+        snprintf(buf, sizeof(buf), "%zu file(s) require approval", out->ask.n);
+        out->reason = aidf_xstrdup(buf);
+    }
+    return out->verdict;
+}
+
+void aidf_scope_result_release(struct aidf_scope_result *r)
+{
+    if (!r)
+        return;
+    free(r->reason);
+    free(r->blocked_revert);
+    aidf_strlist_release(&r->blocked);
+    aidf_strlist_release(&r->ask);
+    memset(r, 0, sizeof(*r));
+}
+
+enum aidf_revert_action aidf_scope_revert_action(enum aidf_change_kind kind)
+{
+    return kind == AIDF_CHANGE_CREATED ? AIDF_REVERT_DELETE : AIDF_REVERT_CHECKOUT;
+}
+
+const char *aidf_change_kind_name(enum aidf_change_kind kind)
+{
+    switch (kind) {
+    case AIDF_CHANGE_CREATED:
+        return "created";
+    case AIDF_CHANGE_DELETED:
+        return "deleted";
+    case AIDF_CHANGE_MODIFIED:
+        break;
+    }
+    return "modified";
+}
