@@ -110,22 +110,12 @@ int cli_reports_dir(const char *opt, char **dir_out, bool *explicit_dir)
     return 0;
 }
 
-/* "indexing reports: 12,288 of 100,000" on a terminal, erased when done. */
-static void show_index_progress(size_t done, size_t total, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "\raidf: indexing reports: %zu of %zu", done, total);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
 int cli_open_store(const char *dir, bool explicit_dir, struct aidf_store **out)
 {
     struct aidf_error err = {0};
     *out = NULL;
     if (isatty(STDERR_FILENO))
-        aidf_store_set_progress(show_index_progress, NULL);
+        aidf_store_set_progress(aidf_store_progress_to_stderr, NULL);
     int rc = aidf_store_open(dir, 0, out, &err);
     aidf_store_set_progress(NULL, NULL);
     if (rc == AIDF_OK)

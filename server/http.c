@@ -343,15 +343,6 @@ bool aidf_server_host_is_loopback(const char *host)
 
 /* ---- run ---------------------------------------------------------------------------- */
 
-static void show_index_progress(size_t done, size_t total, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "\raidf: indexing reports: %zu of %zu", done, total);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
 static void wait_idle(struct aidf_srv *srv, int64_t max_ms)
 {
     int64_t end = aidf_mono_ns() + max_ms * 1000000;
@@ -438,7 +429,7 @@ int aidf_server_run(const struct aidf_server_opts *o)
     json_object_seed(0);
 
     if (isatty(STDERR_FILENO))
-        aidf_store_set_progress(show_index_progress, NULL);
+        aidf_store_set_progress(aidf_store_progress_to_stderr, NULL);
     int src = aidf_store_open(o->reports_dir, AIDF_STORE_CREATE, &store, &err);
     aidf_store_set_progress(NULL, NULL);
     /* Indexing many new files leaves freed parse buffers in the heap: give them back. */
