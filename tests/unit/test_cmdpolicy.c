@@ -18,7 +18,7 @@ static void expect(const struct aidf_strlist *allowed, const struct aidf_strlist
     char *reason = unset;
     enum aidf_cmd_verdict v = aidf_cmdpolicy_check(allowed, blocked, strict, cmd, &reason);
     if (v != want)
-        print_error("command [%s]: verdict %d want %d\n", cmd, v, want);
+        print_error("command [%s]: verdict %d want %d\n", cmd ? cmd : "(null)", v, want);
     assert_int_equal(v, want);
     if (want == AIDF_CMD_ALLOW) {
         assert_null(reason);
