@@ -72,36 +72,11 @@ have_hyperfine=0
 command -v hyperfine >/dev/null && have_hyperfine=1
 
 # ---- build ----
-aidf=${AIDF_BIN:-}
-gen=${AIDF_GEN_BIN:-}
-targets=()
-[ -n "$aidf" ] || targets+=(aidf)
-[ -n "$gen" ] || targets+=(aidf-gen-reports)
-if [ ${#targets[@]} -gt 0 ]; then
-    echo "== building ${targets[*]} (Release, build-bench/)" >&2
-    cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DAIDF_TESTS=OFF >/dev/null
-    cmake --build build-bench -j2 --target "${targets[@]}" >/dev/null
-    [ -n "$aidf" ] || aidf=$root/build-bench/aidf
-    [ -n "$gen" ] || gen=$root/build-bench/aidf-gen-reports
-fi
-[ -x "$aidf" ] || die "no aidf binary at '$aidf'"
-[ -x "$gen" ] || die "no aidf-gen-reports binary at '$gen'"
-aidf=$(cd "$(dirname "$aidf")" && pwd)/$(basename "$aidf")
+. "$root/bench/lib.sh"
+bench_build_tools
 
 # ---- dataset (reused when the same parameters produced it) ----
-stamp="count=$count seed=$seed now=$now days=$days gen=$(cksum <bench/gen_reports.c | cut -d' ' -f1)"
-have=0
-if [ -f "$out/reports.stamp" ] && [ "$(cat "$out/reports.stamp")" = "$stamp" ] && [ -d "$dir" ]; then
-    have=$(find "$dir" -name 'run-*.json' -type f | wc -l)
-fi
-if [ "$have" -ne "$count" ]; then
-    echo "== generating $count reports into $dir" >&2
-    rm -rf "$dir" "$out/reports.stamp"
-    "$gen" --dir "$dir" --count "$count" --seed "$seed" --now "$now" --days "$days"
-    echo "$stamp" >"$out/reports.stamp"
-else
-    echo "== reusing $count reports in $dir" >&2
-fi
+bench_dataset
 bytes=$(du -sb "$dir" | cut -f1)
 
 # ---- the commands ----
