@@ -1,0 +1,96 @@
+/*
+ * Git operations of the executor, by running the `git` program (aidf/proc.h): working-tree
+ * snapshots and the changes an iteration made (design.md §3: tracked on every iteration,
+ * whether or not auto-commit is on, classified created / modified / deleted), staging,
+ * commits, reverting blocked changes, and push.
+ *
+ * Ownership: arguments are borrowed; snapshots and change lists are owned by the caller
+ * and freed with their _free/_release functions.
+ */
+#ifndef AIDF_GIT_H
+#define AIDF_GIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aidf/err.h"
+#include "aidf/report.h"
+#include "aidf/scope.h"
+
+/* Time limit of one git command (ms). */
+#define AIDF_GIT_TIMEOUT_MS 120000
+
+/** True when `cwd` is inside a git work tree. */
+bool aidf_git_is_repo(const char *cwd);
+
+/**
+ * The work tree's top directory for `cwd` (new heap string), or NULL when `cwd` is not
+ * inside a work tree.
+ */
+char *aidf_git_toplevel(const char *cwd);
+
+/** A picture of the work tree: HEAD and every dirty path with a hash of its content. */
+struct aidf_git_snapshot;
+
+/**
+ * Take a snapshot of the repository at `cwd`: `git rev-parse HEAD` (none in a repository
+ * without commits), `git status --porcelain=v1 -z --untracked-files=all`, and a SHA-256 of
+ * each dirty file's current content (so a change to an already-dirty file is seen).
+ * `*out` is written only on success. AIDF_OK, or AIDF_EIO with the git error in `err`.
+ */
+int aidf_git_snapshot_take(const char *cwd, struct aidf_git_snapshot **out, struct aidf_error *err);
+
+/** Free a snapshot. NULL is a no-op. */
+void aidf_git_snapshot_free(struct aidf_git_snapshot *s);
+
+/** One changed path (relative to the work tree top, '/'-separated). */
+struct aidf_git_change {
+    char *path;
+    enum aidf_change_kind kind; /* created: did not exist at `before` (untracked or
+                                   added); deleted: gone; modified: otherwise */
+};
+
+struct aidf_git_changes {
+    size_t n, cap;
+    struct aidf_git_change *items; /* sorted by path, no duplicates */
+};
+
+/**
+ * What changed in the work tree since `before` (taken in the same repository): paths
+ * whose status or content differ between `before` and now, plus the paths of commits
+ * made since `before` (git diff --name-status <before HEAD> HEAD), as when the agent
+ * commits on its own. Paths starting with any of `ignore_prefixes` (may be NULL; e.g.
+ * ".ai/reports/") are left out. `out` is overwritten. AIDF_OK or AIDF_EIO.
+ */
+int aidf_git_changes_since(const char *cwd, const struct aidf_git_snapshot *before,
+                           const struct aidf_strlist *ignore_prefixes,
+                           struct aidf_git_changes *out, struct aidf_error *err);
+
+/** Free the list and zero it. NULL is a no-op. */
+void aidf_git_changes_release(struct aidf_git_changes *c);
+
+/** `git add -A -- <paths>` (stages modifications, new files and deletions). */
+int aidf_git_add(const char *cwd, const struct aidf_strlist *paths, struct aidf_error *err);
+
+/**
+ * `git commit -m <message>` of what is staged (never --all). Sets `*nothing` (optional)
+ * when there was nothing to commit (AIDF_OK then). `*sha_out` (optional) receives the new
+ * HEAD (heap). AIDF_OK or AIDF_EIO with git's stderr in `err`.
+ */
+int aidf_git_commit(const char *cwd, const char *message, bool *nothing, char **sha_out,
+                    struct aidf_error *err);
+
+/**
+ * Undo changes to `paths`: tracked paths are restored from HEAD (`git checkout HEAD --`,
+ * which also brings back deleted files and unstages them); paths that do not exist in
+ * HEAD are deleted from the work tree (and the index). AIDF_OK or AIDF_EIO.
+ */
+int aidf_git_revert(const char *cwd, const struct aidf_strlist *paths, struct aidf_error *err);
+
+/** `git rm --cached --ignore-unmatch -q -- <path>`. */
+int aidf_git_rm_cached(const char *cwd, const char *path, struct aidf_error *err);
+
+/** `git push` (the current branch to its upstream). AIDF_OK or AIDF_EIO. */
+int aidf_git_push(const char *cwd, struct aidf_error *err);
+
+#endif
