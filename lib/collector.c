@@ -26,7 +26,7 @@ struct usage {
 
 struct file_entry {
     char *path;
-    enum aidf_file_change kind;
+    enum aidf_file_change_kind kind;
 };
 
 struct aidf_collector {
@@ -177,6 +177,29 @@ struct aidf_collector *aidf_collector_new(const struct aidf_run_meta *meta,
     c->context_tokens = AIDF_UNSET;
     c->ci = -1;
     return c;
+}
+
+/* Replace *dst with a copy of `src` when `src` is not NULL. */
+static void update_str(char **dst, const char *src)
+{
+    if (!src)
+        return;
+    free(*dst);
+    *dst = aidf_xstrdup(src);
+}
+
+void aidf_collector_update_meta(struct aidf_collector *c, const struct aidf_run_meta *meta)
+{
+    if (!c || !meta)
+        return;
+    update_str(&c->task_path, meta->task_path);
+    update_str(&c->task_goal, meta->task_goal);
+    update_str(&c->task_type, meta->task_type);
+    update_str(&c->role_name, meta->role_name);
+    update_str(&c->provider_type, meta->provider_type);
+    update_str(&c->provider_model, meta->provider_model);
+    update_str(&c->cwd, meta->cwd);
+    update_str(&c->aidf_version, meta->aidf_version);
 }
 
 void aidf_collector_free(struct aidf_collector *c)
@@ -384,7 +407,7 @@ void aidf_collector_record_scope_violation(struct aidf_collector *c, const char 
 }
 
 void aidf_collector_record_file_change(struct aidf_collector *c, const char *path,
-                                       enum aidf_file_change kind)
+                                       enum aidf_file_change_kind kind)
 {
     if (!c || !path || !*path)
         return;

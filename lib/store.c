@@ -419,6 +419,47 @@ static int put_file(struct aidf_store *s, const char *rel, const char *text, siz
     return rc;
 }
 
+int aidf_store_write_new(const char *dir, const struct aidf_report *r, char **path_out,
+                         struct aidf_error *err)
+{
+    int64_t ts = 0;
+    if (!r->run_id || !aidf_run_id_valid(r->run_id))
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid runId");
+    if (!r->timestamp || aidf_iso_parse(r->timestamp, &ts) != AIDF_OK)
+        return aidf_fail(err, AIDF_EINVAL, "report has no valid timestamp");
+
+    char date[11], lid[AIDF_RUN_ID_LEN + 1], rel[AIDF_RUN_ID_LEN + 32];
+    aidf_date_format(ts, date);
+    lower_copy(lid, r->run_id, AIDF_RUN_ID_LEN);
+    size_t len = 0;
+    char *text = aidf_report_dumps(r, true, &len);
+    char *dpath = aidf_path_join(dir, date);
+    char *path = NULL;
+    int rc = aidf_mkdirs(dpath, err);
+    /* run-<id8>.json, then run-<full id>.json: a short-id collision never overwrites. */
+    for (int attempt = 0; rc == AIDF_OK && attempt < 2; attempt++) {
+        if (attempt == 0)
+            snprintf(rel, sizeof(rel), "%s/run-%.8s.json", date, lid);
+        else
+            snprintf(rel, sizeof(rel), "%s/run-%s.json", date, lid);
+        free(path);
+        path = aidf_path_join(dir, rel);
+        rc = aidf_write_file_atomic(path, text, len, 1, err);
+        if (rc != AIDF_ECONFLICT)
+            break;
+        if (attempt == 0)
+            rc = AIDF_OK;
+    }
+    if (rc == AIDF_OK && path_out) {
+        *path_out = path;
+        path = NULL;
+    }
+    free(path);
+    free(dpath);
+    free(text);
+    return rc;
+}
+
 int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool replace,
                      char **path_out, bool *existed, struct aidf_error *err)
 {

@@ -63,7 +63,7 @@ struct aidf_iteration_metrics {
     int64_t files_changed;             /* AIDF_UNSET when unknown */
 };
 
-enum aidf_file_change {
+enum aidf_file_change_kind {
     AIDF_FILE_CREATED = 0,
     AIDF_FILE_MODIFIED = 1,
     AIDF_FILE_DELETED = 2,
@@ -78,6 +78,13 @@ struct aidf_collector;
  */
 struct aidf_collector *aidf_collector_new(const struct aidf_run_meta *meta,
                                           const struct aidf_collector_clocks *clocks);
+
+/**
+ * Update the run metadata: every non-NULL field of `meta` replaces the one given so far
+ * (the executor creates the collector before the task and config are loaded, and learns
+ * the model from the agent CLI's answer). NULL `c` or `meta` is a no-op.
+ */
+void aidf_collector_update_meta(struct aidf_collector *c, const struct aidf_run_meta *meta);
 
 /** Free the collector and everything it owns. NULL is a no-op. */
 void aidf_collector_free(struct aidf_collector *c);
@@ -137,7 +144,7 @@ void aidf_collector_record_scope_violation(struct aidf_collector *c, const char 
  * deleted; deleted then created (or modified) is modified.
  */
 void aidf_collector_record_file_change(struct aidf_collector *c, const char *path,
-                                       enum aidf_file_change kind);
+                                       enum aidf_file_change_kind kind);
 
 /**
  * Record the run's error (the last call wins). `category` and `code` may be NULL.

@@ -143,6 +143,18 @@ int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool rep
                      char **path_out, bool *existed, struct aidf_error *err);
 
 /**
+ * Write a new run's report into the reports directory `dir` without opening the index
+ * (the executor's path: one run, cheap even beside 100k reports; the index notices the
+ * file on its next refresh). Durable like aidf_store_write(); the file is created
+ * exclusively as run-<id8>.json, or run-<full id>.json when the short name is taken, so
+ * nothing is ever overwritten. `*path_out` (optional) receives the absolute path.
+ * AIDF_OK, AIDF_EINVAL (no valid runId or timestamp), AIDF_ECONFLICT (both names taken)
+ * or AIDF_EIO.
+ */
+int aidf_store_write_new(const char *dir, const struct aidf_report *r, char **path_out,
+                         struct aidf_error *err);
+
+/**
  * Find runs whose id starts with `prefix` (case-insensitive). `*out` is a new array
  * of borrowed pointers (caller frees the array only), newest first.
  */

@@ -479,7 +479,7 @@ static void test_file_changes(void **state)
     aidf_collector_record_file_change(c, "back.c", AIDF_FILE_CREATED); /* modified */
     aidf_collector_record_file_change(c, NULL, AIDF_FILE_CREATED);     /* ignored */
     aidf_collector_record_file_change(c, "", AIDF_FILE_CREATED);       /* ignored */
-    aidf_collector_record_file_change(c, "x", (enum aidf_file_change)7);
+    aidf_collector_record_file_change(c, "x", (enum aidf_file_change_kind)7);
     assert_int_equal(warnings, 1);
 
     struct aidf_report r;
@@ -725,6 +725,28 @@ static void test_zero_iterations(void **state)
     assert_int_equal(r.iterations, 0);
     assert_int_equal(r.max_iterations, 5);
     assert_null(r.blocked_reason);
+    aidf_report_release(&r);
+    aidf_collector_free(c);
+}
+
+/* Metadata learnt later (task after config, model from the CLI) replaces the first. */
+static void test_update_meta(void **state)
+{
+    (void)state;
+    struct fake_clocks f;
+    struct aidf_run_meta first = {.task_path = "t.md", .provider_type = "claude-cli"};
+    struct aidf_collector *c = new_fake(&f, &first);
+    struct aidf_run_meta later = {.task_goal = "Add login", .provider_model = "claude-opus-4-5"};
+    aidf_collector_update_meta(c, &later);
+    aidf_collector_update_meta(c, NULL);
+    aidf_collector_update_meta(NULL, &later);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_collector_to_report(c, &r), AIDF_OK);
+    assert_string_equal(r.task_path, "t.md");
+    assert_string_equal(r.task_goal, "Add login");
+    assert_string_equal(r.provider.type, "claude-cli");
+    assert_string_equal(r.provider.model, "claude-opus-4-5");
     aidf_report_release(&r);
     aidf_collector_free(c);
 }
@@ -1060,6 +1082,7 @@ int main(void)
         T(test_scope_and_validation),
         T(test_to_report_fills_every_block),
         T(test_zero_iterations),
+        T(test_update_meta),
         T(test_no_tokens),
         T(test_phase_never_ended),
         T(test_misuse_never_crashes),

@@ -286,6 +286,42 @@ static void test_short_id_collision(void **state)
     aidf_store_free(s);
 }
 
+/* The executor's write: no index opened, never overwrites, the index finds it later. */
+static void test_write_new(void **state)
+{
+    const char *dir = *state;
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct spec b = {.id = ID2, .ts = "2026-11-24T11:00:00Z", .cost = 2, .in = 2, .out = 2};
+    struct aidf_report r;
+    char *path = NULL;
+    make_report(&a, &r);
+    assert_int_equal(aidf_store_write_new(dir, &r, &path, NULL), AIDF_OK);
+    assert_non_null(strstr(path, "/2026-11-24/run-1a2b3c4d.json"));
+    free(path);
+    /* The same run again: both names are taken by now -> a conflict, nothing replaced. */
+    assert_int_equal(aidf_store_write_new(dir, &r, NULL, NULL), AIDF_OK);
+    assert_true(exists(dir, "2026-11-24/run-" ID1 ".json"));
+    struct aidf_error e;
+    assert_int_equal(aidf_store_write_new(dir, &r, NULL, &e), AIDF_ECONFLICT);
+    aidf_report_release(&r);
+    /* A short-id collision takes the full id. */
+    make_report(&b, &r);
+    assert_int_equal(aidf_store_write_new(dir, &r, &path, NULL), AIDF_OK);
+    assert_non_null(strstr(path, "run-" ID2 ".json"));
+    free(path);
+    aidf_report_release(&r);
+    /* No runId: refused. */
+    aidf_report_init(&r);
+    assert_int_equal(aidf_store_write_new(dir, &r, NULL, &e), AIDF_EINVAL);
+    aidf_report_release(&r);
+
+    struct aidf_store *s = open_store(dir, 0);
+    assert_true(aidf_store_count(s) >= 2);
+    assert_int_equal(aidf_store_read(s, ID2, &r, NULL, NULL), AIDF_OK);
+    aidf_report_release(&r);
+    aidf_store_free(s);
+}
+
 static void test_idempotent_write_and_conflict(void **state)
 {
     const char *dir = *state;
@@ -1184,6 +1220,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_directory_is_utc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_id_collision, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_write_and_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
