@@ -35,13 +35,13 @@ struct aidf_proc_spec {
     const char *cwd;         /* NULL: the current directory */
     const char *stdin_data;  /* written to the child's stdin, then closed; NULL: /dev/null */
     size_t stdin_len;
-    const char *const *env_set; /* "NAME=VALUE" entries added to (or replacing in) the
-                                   inherited environment; "NAME" alone unsets; NULL: none */
-    size_t max_output;          /* cap per stream; 0: AIDF_PROC_DEFAULT_MAX_OUTPUT. Bytes past
-                                   the cap are read and dropped (the *_truncated flag is set) */
-    bool merge_stderr;          /* stderr goes into the stdout buffer, interleaved */
-    int64_t timeout_ms;         /* 0: none */
-    int64_t grace_ms;           /* SIGTERM→SIGKILL wait; 0: AIDF_PROC_DEFAULT_GRACE_MS */
+    const char *const *env_set;    /* "NAME=VALUE" entries added to (or replacing in) the
+                                      inherited environment; "NAME" alone unsets; NULL: none */
+    size_t max_output;             /* cap per stream; 0: AIDF_PROC_DEFAULT_MAX_OUTPUT. Bytes past
+                                      the cap are read and dropped (the *_truncated flag is set) */
+    bool merge_stderr;             /* stderr goes into the stdout buffer, interleaved */
+    int64_t timeout_ms;            /* 0: none */
+    int64_t grace_ms;              /* SIGTERM→SIGKILL wait; 0: AIDF_PROC_DEFAULT_GRACE_MS */
     aidf_proc_output_fn on_output; /* may be NULL */
     void *output_ctx;
     /* When not NULL and it becomes non-zero while the child runs (a SIGINT handler sets
@@ -51,15 +51,15 @@ struct aidf_proc_spec {
 
 /** How it went. Buffers are NUL-terminated heap strings (never NULL after a run). */
 struct aidf_proc_result {
-    int exit_code;    /* exit status; -1 when killed by a signal or never started */
-    int term_signal;  /* signal that ended the child, 0 when it exited */
-    bool timed_out;   /* stopped because timeout_ms passed */
-    bool cancelled;   /* stopped because *cancel became non-zero */
+    int exit_code;     /* exit status; -1 when killed by a signal or never started */
+    int term_signal;   /* signal that ended the child, 0 when it exited */
+    bool timed_out;    /* stopped because timeout_ms passed */
+    bool cancelled;    /* stopped because *cancel became non-zero */
     bool spawn_failed; /* the program could not be started (exit_code 127 or 126) */
     char *out, *err;
     size_t out_len, err_len;
     bool out_truncated, err_truncated;
-    double duration_ms;   /* wall time from fork to reap */
+    double duration_ms;    /* wall time from fork to reap */
     char spawn_error[256]; /* why the start failed, e.g. "claude: No such file or directory" */
 };
 
@@ -68,7 +68,8 @@ struct aidf_proc_result {
  * even on error). Returns AIDF_OK when the child ran (whatever its exit status, timeout
  * or cancel — see the flags), AIDF_ENOTFOUND when the program does not exist or is not
  * executable (res->spawn_failed set), AIDF_EINVAL for an empty spec, AIDF_EIO when
- * fork/pipe fail. `err` (may be NULL) explains failures.
+ * fork/pipe fail or `cwd` cannot be entered (the latter with res->spawn_failed set and
+ * spawn_error "cannot change to '<cwd>': <why>"). `err` (may be NULL) explains failures.
  */
 int aidf_proc_run(const struct aidf_proc_spec *spec, struct aidf_proc_result *res,
                   struct aidf_error *err);
