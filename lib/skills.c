@@ -1,0 +1,783 @@
+/*
+ * Skills (reference/upstream-aidf.md §1.7, upstream core/skill-loader.ts): discovery of
+ * <dir>/<name>/SKILL.md, the frontmatter, the security scan and the <available_skills>
+ * prompt block.
+ *
+ * The scan re-expresses upstream's regular expressions as hand-written matchers run over
+ * one line at a time. Each matcher is a forward scan with bounded look-ahead, so a 1 MiB
+ * file costs a few linear passes per pattern whatever its content. Matching follows
+ * JavaScript's rules: `\s` is JavaScript's white-space set (ASCII plus the Unicode
+ * spaces, matched as UTF-8), `\b` and the `i` flag are ASCII-only, and `.` stops at CR,
+ * U+2028 and U+2029. Each pattern keeps upstream's case sensitivity.
+ */
+#include "context_int.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "aidf/buf.h"
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/xalloc.h"
+
+/* ---- character classes -------------------------------------------------------------- */
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* JavaScript's \w: [A-Za-z0-9_]. */
+static bool is_word(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_b64(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/*
+ * Byte length of the white-space character at p (0 if none): JavaScript's \s, i.e. ASCII
+ * \t \n \v \f \r space plus the Unicode spaces, as UTF-8 bytes.
+ */
+static size_t ws_len(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t left = (size_t)(end - p);
+    if (!left)
+        return 0;
+    if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
+        return 1;
+    if (left >= 2 && u[0] == 0xC2 && u[1] == 0xA0) /* U+00A0 */
+        return 2;
+    if (left < 3)
+        return 0;
+    if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80) /* U+1680 */
+        return 3;
+    /* U+2000..U+200A, U+2028, U+2029, U+202F */
+    if (u[0] == 0xE2 && u[1] == 0x80 &&
+        ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+        return 3;
+    if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) /* U+205F */
+        return 3;
+    if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 */
+        return 3;
+    if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) /* U+FEFF */
+        return 3;
+    return 0;
+}
+
+/* Length of the white-space character ending just before `end` (0 if none). */
+static size_t ws_back(const char *start, const char *end)
+{
+    for (size_t k = 1; k <= 3 && k <= (size_t)(end - start); k++)
+        if (ws_len(end - k, end) == k)
+            return k;
+    return 0;
+}
+
+/* Skip \s* from p. */
+static const char *skip_ws(const char *p, const char *end)
+{
+    size_t k;
+    while ((k = ws_len(p, end)) != 0)
+        p += k;
+    return p;
+}
+
+/* Length of a line terminator other than LF at p (CR, U+2028, U+2029), or 0. */
+static size_t eol_len(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (p < end && u[0] == '\r')
+        return 1;
+    if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
+        return 3;
+    return 0;
+}
+
+/* The literal `lit` at p (ASCII case-insensitive when `ci`). */
+static bool lit_at(const char *p, const char *end, const char *lit, bool ci)
+{
+    size_t m = strlen(lit);
+    if ((size_t)(end - p) < m)
+        return false;
+    for (size_t k = 0; k < m; k++)
+        if (ci ? lower(p[k]) != lower(lit[k]) : p[k] != lit[k])
+            return false;
+    return true;
+}
+
+/* First occurrence of `lit` in [p, end). Needles are short literals. */
+static const char *find(const char *p, const char *end, const char *lit, bool ci)
+{
+    size_t m = strlen(lit);
+    char c0 = lower(lit[0]);
+    for (; (size_t)(end - p) >= m; p++) {
+        if ((ci ? lower(*p) : *p) != (ci ? c0 : lit[0]))
+            continue;
+        if (lit_at(p, end, lit, ci))
+            return p;
+    }
+    return NULL;
+}
+
+/*
+ * First occurrence of the word `w` in [p, end) with \b before it (`line` is where the
+ * tested string starts) and, when `after`, \b after it.
+ */
+static const char *find_word(const char *line, const char *p, const char *end, const char *w,
+                             bool ci, bool after)
+{
+    size_t m = strlen(w);
+    for (const char *q = p; (q = find(q, end, w, ci)) != NULL; q++) {
+        if (q > line && is_word(q[-1]))
+            continue;
+        if (after && q + m < end && is_word(q[m]))
+            continue;
+        return q;
+    }
+    return NULL;
+}
+
+/* ---- the patterns -------------------------------------------------------------------- */
+
+typedef bool (*match_fn)(const char *b, const char *e);
+
+/* \s+instructions at p */
+static bool ws_instructions(const char *p, const char *e)
+{
+    const char *q = skip_ws(p, e);
+    return q > p && lit_at(q, e, "instructions", true);
+}
+
+/* /ignore\s+(previous|above|all\s+previous)\s+instructions/i */
+static bool m_ignore(const char *b, const char *e)
+{
+    for (const char *p = b; (p = find(p, e, "ignore", true)) != NULL; p++) {
+        const char *q = p + 6, *r = skip_ws(q, e);
+        if (r == q)
+            continue;
+        if (lit_at(r, e, "previous", true) && ws_instructions(r + 8, e))
+            return true;
+        if (lit_at(r, e, "above", true) && ws_instructions(r + 5, e))
+            return true;
+        if (lit_at(r, e, "all", true)) {
+            const char *s = skip_ws(r + 3, e);
+            if (s > r + 3 && lit_at(s, e, "previous", true) && ws_instructions(s + 8, e))
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * /\bdisregard\b.*\b(instructions|rules|above|previous)\b/i: both words inside one
+ * stretch without CR/U+2028/U+2029 (what `.` cannot cross); the first "disregard" of a
+ * stretch leaves the most room after it, so it is the only one tried.
+ */
+static bool m_disregard(const char *b, const char *e)
+{
+    static const char *const kw[] = {"instructions", "rules", "above", "previous"};
+    const char *s = b;
+    while (s <= e) {
+        const char *t = s;
+        size_t k = 0;
+        while (t < e && (k = eol_len(t, e)) == 0)
+            t++;
+        const char *d = find_word(b, s, t, "disregard", true, true);
+        if (d)
+            for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+                if (find_word(b, d + 9, t, kw[i], true, true))
+                    return true;
+        if (t >= e)
+            break;
+        s = t + k;
+    }
+    return false;
+}
+
+/* /\byou\s+are\s+now\b/i */
+static bool m_you_are_now(const char *b, const char *e)
+{
+    for (const char *p = b; (p = find_word(b, p, e, "you", true, false)) != NULL; p++) {
+        const char *q = skip_ws(p + 3, e);
+        if (q == p + 3 || !lit_at(q, e, "are", true))
+            continue;
+        const char *r = skip_ws(q + 3, e);
+        if (r == q + 3 || !lit_at(r, e, "now", true))
+            continue;
+        if (r + 3 == e || !is_word(r[3]))
+            return true;
+    }
+    return false;
+}
+
+/* /^\s*system\s*:/im: at the line start or after CR/U+2028/U+2029 (JavaScript's ^ in m). */
+static bool m_system(const char *b, const char *e)
+{
+    for (const char *s = b; s <= e;) {
+        const char *p = skip_ws(s, e);
+        if (lit_at(p, e, "system", true)) {
+            const char *q = skip_ws(p + 6, e);
+            if (q < e && *q == ':')
+                return true;
+        }
+        /*
+         * Next line start. Every start inside the white space just skipped leads to the
+         * same `p`, so the search resumes at `p` (this keeps "\r\r\r..." linear).
+         */
+        size_t k = 0;
+        s = p;
+        while (s < e && (k = eol_len(s, e)) == 0)
+            s++;
+        if (s >= e)
+            break;
+        s += k;
+    }
+    return false;
+}
+
+/* /<system>/i */
+static bool m_system_tag(const char *b, const char *e)
+{
+    return find(b, e, "<system>", true) != NULL;
+}
+
+/* /\b<name>\s*\(/ (case-sensitive) */
+static bool call_of(const char *b, const char *e, const char *name)
+{
+    size_t m = strlen(name);
+    for (const char *p = b; (p = find_word(b, p, e, name, false, false)) != NULL; p++) {
+        const char *q = skip_ws(p + m, e);
+        if (q < e && *q == '(')
+            return true;
+    }
+    return false;
+}
+
+static bool m_eval(const char *b, const char *e)
+{
+    return call_of(b, e, "eval");
+}
+
+static bool m_exec(const char *b, const char *e)
+{
+    return call_of(b, e, "exec");
+}
+
+static bool m_function(const char *b, const char *e)
+{
+    return call_of(b, e, "Function");
+}
+
+/* /[A-Za-z0-9+\/]{60,}={0,2}/ */
+static bool m_base64(const char *b, const char *e)
+{
+    size_t run = 0;
+    for (const char *p = b; p < e; p++) {
+        run = is_b64(*p) ? run + 1 : 0;
+        if (run >= 60)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * /(?:0x[0-9a-fA-F]{2}[\s,]*){20,}/: a chain of 20 tokens. A chain that starts inside
+ * another chain is one of its suffixes, so a failed chain is skipped as a whole.
+ */
+static bool m_hex(const char *b, const char *e)
+{
+    const char *p = b;
+    while (p < e) {
+        int reps = 0;
+        const char *q = p;
+        while (e - q >= 4 && q[0] == '0' && q[1] == 'x' && is_hex(q[2]) && is_hex(q[3])) {
+            if (++reps >= 20)
+                return true;
+            q += 4;
+            for (;;) {
+                size_t k = (q < e && *q == ',') ? 1 : ws_len(q, e);
+                if (!k)
+                    break;
+                q += k;
+            }
+        }
+        p = reps ? q : p + 1;
+    }
+    return false;
+}
+
+static bool m_sudo(const char *b, const char *e)
+{
+    return find_word(b, b, e, "sudo", true, true) != NULL;
+}
+
+static bool m_chmod(const char *b, const char *e)
+{
+    return find_word(b, b, e, "chmod", true, true) != NULL;
+}
+
+static bool m_chown(const char *b, const char *e)
+{
+    return find_word(b, b, e, "chown", true, true) != NULL;
+}
+
+/* One character of [^\s)>\]] at p. */
+static bool url_char(const char *p, const char *e)
+{
+    return p < e && *p != ')' && *p != '>' && *p != ']' && ws_len(p, e) == 0;
+}
+
+/* /https?:\/\/[^\s)>\]]+/i */
+static bool m_url(const char *b, const char *e)
+{
+    for (const char *p = b; (p = find(p, e, "http", true)) != NULL; p++) {
+        const char *q = p + 4;
+        if (lit_at(q, e, "://", false) && url_char(q + 3, e))
+            return true;
+        if (q < e && lower(*q) == 's' && lit_at(q + 1, e, "://", false) && url_char(q + 4, e))
+            return true;
+    }
+    return false;
+}
+
+/* /(?:^|\s)\.env\b|\/etc\/|~\/\.ssh/ */
+static bool m_sensitive(const char *b, const char *e)
+{
+    for (const char *p = b; (p = find(p, e, ".env", false)) != NULL; p++)
+        if ((p == b || ws_back(b, p)) && (p + 4 == e || !is_word(p[4])))
+            return true;
+    return find(b, e, "/etc/", false) || find(b, e, "~/.ssh", false);
+}
+
+static bool m_dangerously(const char *b, const char *e)
+{
+    return find(b, e, "--dangerously", false) != NULL;
+}
+
+/* /\brm\s+-rf\b/ */
+static bool m_rm_rf(const char *b, const char *e)
+{
+    for (const char *p = b; (p = find_word(b, p, e, "rm", false, false)) != NULL; p++) {
+        const char *q = skip_ws(p + 2, e);
+        if (q > p + 2 && lit_at(q, e, "-rf", false) && (q + 3 == e || !is_word(q[3])))
+            return true;
+    }
+    return false;
+}
+
+struct pattern {
+    const char *name, *description;
+    bool danger;
+    bool outside_code; /* checked with fenced code blocks blanked out */
+    match_fn match;
+};
+
+static const struct pattern patterns[AIDF_SCAN_NPATTERNS] = {
+    {"ignore previous instructions",
+     "prompt injection attempt: tries to override previous instructions", true, false, m_ignore},
+    {"disregard instructions", "prompt injection attempt: tries to disregard existing instructions",
+     true, false, m_disregard},
+    {"you are now", "role override attempt: tries to change AI identity mid-prompt", true, false,
+     m_you_are_now},
+    {"system:", "system prompt injection: attempts to inject system-level instructions", true,
+     false, m_system},
+    {"<system>", "system prompt injection: attempts to inject system-level XML block", true, false,
+     m_system_tag},
+    {"eval(", "code execution: eval() in instructions (outside code blocks)", true, true, m_eval},
+    {"exec(", "code execution: exec() in instructions (outside code blocks)", true, true, m_exec},
+    {"Function(", "code execution: Function constructor in instructions (outside code blocks)",
+     true, true, m_function},
+    {"base64 encoded content", "encoded content: possible base64-encoded payload detected", true,
+     true, m_base64},
+    {"hex string", "encoded content: long hex string detected, possible obfuscated payload", true,
+     true, m_hex},
+    {"sudo", "elevated privileges: sudo command found in instructions", false, true, m_sudo},
+    {"chmod", "permission change: chmod command found in instructions", false, true, m_chmod},
+    {"chown", "ownership change: chown command found in instructions", false, true, m_chown},
+    {"external URL", "external URL: link to external domain found in instructions", false, true,
+     m_url},
+    {"sensitive file path",
+     "sensitive path: instructions reference sensitive files (.env, /etc/, ~/.ssh)", false, true,
+     m_sensitive},
+    {"--dangerously flag", "dangerous flag: --dangerously flag found in instructions", false, true,
+     m_dangerously},
+    {"rm -rf", "destructive command: rm -rf found in instructions", false, true, m_rm_rf},
+};
+
+/*
+ * Upstream's stripCodeBlocks: every non-overlapping ```…``` (lazy, may span lines or sit
+ * inside one) is replaced by the newlines it contained, so line numbers survive. An
+ * unclosed fence is left alone.
+ */
+static char *strip_fences(const char *text, size_t len, size_t *out_len)
+{
+    char *out = aidf_xmalloc(len + 1);
+    const char *p = text, *end = text + len;
+    size_t n = 0;
+    for (;;) {
+        const char *a = find(p, end, "```", false);
+        const char *z = a ? find(a + 3, end, "```", false) : NULL;
+        if (!z) {
+            memcpy(out + n, p, (size_t)(end - p));
+            n += (size_t)(end - p);
+            break;
+        }
+        memcpy(out + n, p, (size_t)(a - p));
+        n += (size_t)(a - p);
+        for (const char *c = a; c < z; c++)
+            if (*c == '\n')
+                out[n++] = '\n';
+        p = z + 3;
+    }
+    out[n] = '\0';
+    *out_len = n;
+    return out;
+}
+
+/* 1-based line of the first line of [text, text+len) that `fn` matches, or 0. */
+static int first_line(const char *text, size_t len, match_fn fn)
+{
+    const char *p = text, *end = text + len;
+    for (int line = 1;; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        if (fn(p, e))
+            return line;
+        if (!nl || line == INT_MAX)
+            return 0;
+        p = nl + 1;
+    }
+}
+
+size_t aidf_skill_scan(const char *text, size_t len, struct aidf_scan_hit *hits)
+{
+    size_t slen = 0, n = 0;
+    char *stripped = strip_fences(text, len, &slen);
+    for (size_t i = 0; i < AIDF_SCAN_NPATTERNS; i++) {
+        const struct pattern *pt = &patterns[i];
+        int line = pt->outside_code ? first_line(stripped, slen, pt->match)
+                                    : first_line(text, len, pt->match);
+        if (!line)
+            continue;
+        hits[n].pattern = pt->name;
+        hits[n].description = pt->description;
+        hits[n].danger = pt->danger;
+        hits[n].line = line;
+        n++;
+    }
+    free(stripped);
+    return n;
+}
+
+/* ---- frontmatter --------------------------------------------------------------------- */
+
+static void trim(const char **b, const char **e)
+{
+    size_t k;
+    while ((k = ws_len(*b, *e)) != 0)
+        *b += k;
+    while ((k = ws_back(*b, *e)) != 0)
+        *e -= k;
+}
+
+/* Comma list: items trimmed, empty ones dropped. */
+static void comma_list(const char *b, const char *e, struct aidf_strlist *out)
+{
+    while (b <= e) {
+        const char *c = memchr(b, ',', (size_t)(e - b));
+        const char *ie = c ? c : e, *ib = b;
+        trim(&ib, &ie);
+        if (ie > ib) {
+            char *item = aidf_xstrndup(ib, (size_t)(ie - ib));
+            aidf_strlist_add(out, item);
+            free(item);
+        }
+        if (!c)
+            break;
+        b = c + 1;
+    }
+}
+
+int aidf_skill_parse(const char *text, size_t len, struct aidf_skill *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *end = text + len;
+    /* /^---\n([\s\S]*?)\n---/: the lazy group starts at offset 4 */
+    if (len < 4 || memcmp(text, "---\n", 4) != 0)
+        return AIDF_EINVAL;
+    const char *close = find(text + 4, end, "\n---", false);
+    if (!close)
+        return AIDF_EINVAL;
+
+    /* Each line split at its first ':'; both sides trimmed and non-empty; last one wins. */
+    struct {
+        const char *key;
+        const char *b, *e;
+    } keys[] = {{"name", NULL, NULL},   {"description", NULL, NULL}, {"version", NULL, NULL},
+                {"author", NULL, NULL}, {"tags", NULL, NULL},        {"globs", NULL, NULL}};
+    const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+    for (const char *p = text + 4; p <= close;) {
+        const char *nl = memchr(p, '\n', (size_t)(close - p));
+        const char *le = nl ? nl : close;
+        const char *colon = memchr(p, ':', (size_t)(le - p));
+        if (colon) {
+            const char *kb = p, *ke = colon, *vb = colon + 1, *ve = le;
+            trim(&kb, &ke);
+            trim(&vb, &ve);
+            for (size_t i = 0; ke > kb && ve > vb && i < nkeys; i++)
+                if (strlen(keys[i].key) == (size_t)(ke - kb) &&
+                    memcmp(keys[i].key, kb, (size_t)(ke - kb)) == 0) {
+                    keys[i].b = vb;
+                    keys[i].e = ve;
+                }
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    if (!keys[0].b || !keys[1].b)
+        return AIDF_EINVAL;
+
+    out->name = aidf_xstrndup(keys[0].b, (size_t)(keys[0].e - keys[0].b));
+    out->description = aidf_xstrndup(keys[1].b, (size_t)(keys[1].e - keys[1].b));
+    if (keys[2].b)
+        out->version = aidf_xstrndup(keys[2].b, (size_t)(keys[2].e - keys[2].b));
+    if (keys[3].b)
+        out->author = aidf_xstrndup(keys[3].b, (size_t)(keys[3].e - keys[3].b));
+    if (keys[4].b)
+        comma_list(keys[4].b, keys[4].e, &out->tags);
+    if (keys[5].b)
+        comma_list(keys[5].b, keys[5].e, &out->globs);
+
+    /* Body: /^---\n[\s\S]*?\n---\n([\s\S]*)/ trimmed; without that line the whole text. */
+    const char *sep = find(text + 4, end, "\n---\n", false);
+    if (sep) {
+        const char *bb = sep + 5, *be = end;
+        trim(&bb, &be);
+        out->body = aidf_xstrndup(bb, (size_t)(be - bb));
+    } else {
+        out->body = aidf_xstrndup(text, len);
+    }
+    return AIDF_OK;
+}
+
+void aidf_skill_release(struct aidf_skill *s)
+{
+    if (!s)
+        return;
+    free(s->name);
+    free(s->description);
+    free(s->version);
+    free(s->author);
+    aidf_strlist_release(&s->tags);
+    aidf_strlist_release(&s->globs);
+    free(s->body);
+    free(s->path);
+    free(s->source);
+    aidf_strlist_release(&s->warnings);
+    memset(s, 0, sizeof(*s));
+}
+
+void aidf_skills_free(struct aidf_skill *skills, size_t n)
+{
+    for (size_t i = 0; skills && i < n; i++)
+        aidf_skill_release(&skills[i]);
+    free(skills);
+}
+
+/* ---- discovery ----------------------------------------------------------------------- */
+
+struct skill_vec {
+    struct aidf_skill *items;
+    size_t n, cap;
+};
+
+/* Read, parse and scan one SKILL.md; append it to `v` unless it is skipped. */
+static void load_one(const char *file, const char *source, bool block, struct skill_vec *v)
+{
+    struct aidf_error e;
+    char *text = NULL;
+    size_t len = 0;
+    struct aidf_skill sk;
+    memset(&sk, 0, sizeof(sk));
+
+    int rc = aidf_read_file(file, AIDF_CONTEXT_MAX_FILE, &text, &len, &e);
+    if (rc == AIDF_ENOTFOUND)
+        return;
+    if (rc) {
+        aidf_warn("skill '%s' skipped: %s", file, e.msg);
+        return;
+    }
+    if (memchr(text, '\0', len)) {
+        aidf_warn("skill '%s' skipped: contains NUL bytes", file);
+        goto out;
+    }
+    len = aidf_ctx_crlf_to_lf(text, len);
+    if (aidf_skill_parse(text, len, &sk) != AIDF_OK) {
+        aidf_warn("skill '%s' skipped: invalid frontmatter (a '---' block with name and "
+                  "description is required)",
+                  file);
+        goto out;
+    }
+    sk.path = aidf_xstrdup(file);
+    sk.source = aidf_xstrdup(source);
+
+    struct aidf_scan_hit hits[AIDF_SCAN_NPATTERNS];
+    size_t nh = aidf_skill_scan(text, len, hits), ndanger = 0;
+    char item[160];
+    for (size_t i = 0; i < nh; i++) {
+        snprintf(item, sizeof(item), "line %d: %s%s", hits[i].line, hits[i].pattern,
+                 hits[i].danger ? " (danger)" : "");
+        aidf_strlist_add(&sk.warnings, item);
+        if (hits[i].danger) {
+            ndanger++;
+            aidf_warn("skill '%s': danger: %s (line %d)", sk.name, hits[i].description,
+                      hits[i].line);
+        }
+    }
+    if (ndanger && block) {
+        aidf_warn("skill '%s' blocked (skills.block_suspicious is on): %s", sk.name, file);
+        goto out;
+    }
+    for (size_t i = 0; i < nh; i++)
+        if (!hits[i].danger)
+            aidf_warn("skill '%s': warning: %s (line %d)", sk.name, hits[i].description,
+                      hits[i].line);
+
+    v->items = aidf_xgrow(v->items, &v->cap, v->n + 1, sizeof(*v->items));
+    v->items[v->n++] = sk;
+    memset(&sk, 0, sizeof(sk));
+out:
+    aidf_skill_release(&sk);
+    free(text);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every <dir>/<entry>/SKILL.md, entries in byte order (as Node's readdir gives them). */
+static void scan_dir(const char *dir, const char *source, bool block, struct skill_vec *v)
+{
+    struct aidf_strlist names = {0, 0, NULL};
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            aidf_strlist_add(&names, de->d_name);
+    closedir(d);
+    if (names.n)
+        qsort(names.items, names.n, sizeof(names.items[0]), cmp_str);
+
+    for (size_t i = 0; i < names.n; i++) {
+        char *sub = aidf_path_join(dir, names.items[i]);
+        struct stat st;
+        if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+            char *file = aidf_path_join(sub, "SKILL.md");
+            load_one(file, source, block, v);
+            free(file);
+        }
+        free(sub);
+    }
+    aidf_strlist_release(&names);
+}
+
+void aidf_skills_discover(const char *root, const struct aidf_strlist *directories,
+                          bool block_suspicious, struct aidf_skill **out, size_t *n)
+{
+    struct skill_vec v = {NULL, 0, 0};
+    if (root) {
+        char *dir = aidf_path_join(root, ".ai/skills");
+        scan_dir(dir, "project", block_suspicious, &v);
+        free(dir);
+    }
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        char *dir = aidf_path_join(home, ".aidf/skills");
+        scan_dir(dir, "global", block_suspicious, &v);
+        free(dir);
+    }
+    for (size_t i = 0; directories && i < directories->n; i++) {
+        const char *d = directories->items[i];
+        if (!d || !*d)
+            continue;
+        /* Relative entries are relative to the project root (upstream: the cwd). */
+        char *dir = (d[0] == '/' || !root) ? aidf_xstrdup(d) : aidf_path_join(root, d);
+        scan_dir(dir, "config", block_suspicious, &v);
+        free(dir);
+    }
+    *out = v.items;
+    *n = v.n;
+}
+
+/* ---- the prompt block ---------------------------------------------------------------- */
+
+static void add_escaped(struct aidf_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            aidf_buf_addstr(b, "&amp;");
+            break;
+        case '<':
+            aidf_buf_addstr(b, "&lt;");
+            break;
+        case '>':
+            aidf_buf_addstr(b, "&gt;");
+            break;
+        case '"':
+            aidf_buf_addstr(b, "&quot;");
+            break;
+        default:
+            aidf_buf_addch(b, *s);
+        }
+    }
+}
+
+char *aidf_skills_xml(const struct aidf_skill *skills, size_t n)
+{
+    if (!n)
+        return NULL;
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addstr(&b, "<available_skills>\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct aidf_skill *s = &skills[i];
+        aidf_buf_addstr(&b, "<skill name=\"");
+        add_escaped(&b, s->name);
+        aidf_buf_addstr(&b, "\">\n<description>");
+        add_escaped(&b, s->description);
+        aidf_buf_addstr(&b, "</description>\n");
+        if (s->tags.n) {
+            aidf_buf_addstr(&b, "<tags>");
+            for (size_t t = 0; t < s->tags.n; t++) {
+                if (t)
+                    aidf_buf_addstr(&b, ", ");
+                add_escaped(&b, s->tags.items[t]);
+            }
+            aidf_buf_addstr(&b, "</tags>\n");
+        }
+        aidf_buf_addstr(&b, "<instructions>\n");
+        aidf_buf_addstr(&b, s->body ? s->body : "");
+        aidf_buf_addstr(&b, "\n</instructions>\n</skill>\n");
+    }
+    aidf_buf_addstr(&b, "</available_skills>");
+    return aidf_buf_detach(&b, NULL);
+}
