@@ -57,25 +57,38 @@ struct aidf_git_changes {
 
 /**
  * What changed in the work tree since `before` (taken in the same repository): paths
- * whose status or content differ between `before` and now, plus the paths of commits
- * made since `before` (git diff --name-status <before HEAD> HEAD), as when the agent
- * commits on its own. Paths starting with any of `ignore_prefixes` (may be NULL; e.g.
- * ".ai/reports/") are left out. `out` is overwritten. AIDF_OK or AIDF_EIO.
+ * whose status or content differ between `before` and now (also a path dirty before and
+ * clean now: the agent reverted it), plus the paths of commits made since `before`
+ * (git diff --name-status <before HEAD> HEAD; every file of HEAD when `before` had no
+ * commit), as when the agent commits on its own. A rename is its old path deleted and
+ * its new path created. A path existed at `before` when it was in the work tree then, or
+ * was tracked in `before`'s HEAD; it is deleted when it is not in the work tree now,
+ * created when it did not exist at `before`, else modified. Files ignored by .gitignore
+ * are not seen. Paths starting with any of `ignore_prefixes` (may be NULL; e.g.
+ * ".ai/reports/") are left out. `out` is overwritten (empty on error). AIDF_OK, AIDF_EIO,
+ * or AIDF_EINVAL when `before` is NULL.
  */
 int aidf_git_changes_since(const char *cwd, const struct aidf_git_snapshot *before,
-                           const struct aidf_strlist *ignore_prefixes,
-                           struct aidf_git_changes *out, struct aidf_error *err);
+                           const struct aidf_strlist *ignore_prefixes, struct aidf_git_changes *out,
+                           struct aidf_error *err);
 
 /** Free the list and zero it. NULL is a no-op. */
 void aidf_git_changes_release(struct aidf_git_changes *c);
 
-/** `git add -A -- <paths>` (stages modifications, new files and deletions). */
+/**
+ * `git add -A -- <paths>` (stages modifications, new files and deletions), in batches,
+ * paths taken literally (no globs). A path that is neither in the work tree nor in the
+ * index (an untracked file that was deleted) has nothing to stage and is skipped.
+ * NULL or empty `paths`: AIDF_OK. AIDF_OK or AIDF_EIO.
+ */
 int aidf_git_add(const char *cwd, const struct aidf_strlist *paths, struct aidf_error *err);
 
 /**
- * `git commit -m <message>` of what is staged (never --all). Sets `*nothing` (optional)
- * when there was nothing to commit (AIDF_OK then). `*sha_out` (optional) receives the new
- * HEAD (heap). AIDF_OK or AIDF_EIO with git's stderr in `err`.
+ * `git commit -q -m <message>` of what is staged (never --all). Sets `*nothing` (optional)
+ * when there was nothing to commit (AIDF_OK then, `*sha_out` NULL). `*sha_out` (optional)
+ * receives the new HEAD (heap). Where `git config` has no user.name / user.email, they
+ * default to "aidf" / "aidf@localhost" for this commit. AIDF_OK or AIDF_EIO with git's
+ * stderr in `err`.
  */
 int aidf_git_commit(const char *cwd, const char *message, bool *nothing, char **sha_out,
                     struct aidf_error *err);
@@ -83,11 +96,18 @@ int aidf_git_commit(const char *cwd, const char *message, bool *nothing, char **
 /**
  * Undo changes to `paths`: tracked paths are restored from HEAD (`git checkout HEAD --`,
  * which also brings back deleted files and unstages them); paths that do not exist in
- * HEAD are deleted from the work tree (and the index). AIDF_OK or AIDF_EIO.
+ * HEAD are deleted from the index (`git rm --cached -f`) and the work tree, with the
+ * directories this empties (a directory, such as a nested repository, is removed only
+ * when empty). Nothing is done, and AIDF_EINVAL returned, when a path is empty, absolute,
+ * has a ".." component or goes through a symlinked directory. AIDF_OK, AIDF_EINVAL or
+ * AIDF_EIO.
  */
 int aidf_git_revert(const char *cwd, const struct aidf_strlist *paths, struct aidf_error *err);
 
-/** `git rm --cached --ignore-unmatch -q -- <path>`. */
+/**
+ * `git rm --cached -f --ignore-unmatch -q -- <path>`: out of the index, the file stays (-f:
+ * also when the staged copy differs from both HEAD and the file).
+ */
 int aidf_git_rm_cached(const char *cwd, const char *path, struct aidf_error *err);
 
 /** `git push` (the current branch to its upstream). AIDF_OK or AIDF_EIO. */
