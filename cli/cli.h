@@ -42,6 +42,8 @@ int cmd_report_webhook(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 /** `aidf serve ...`: the HTTP report server. */
 int cmd_serve(int argc, char **argv);
+/** `aidf run ...`: run the agent on tasks (the executor). */
+int cmd_run(int argc, char **argv);
 
 /* Long-option values shared by the commands (above any short-option character). */
 enum cli_opt {

@@ -20,6 +20,7 @@ static const struct cli_command {
     cli_cmd_fn fn;
     const char *summary;
 } commands[] = {
+    {"run", cmd_run, "run the AI agent on a task, with safety rails, and report the run"},
     {"report", cmd_report, "list, show, summarise, export and clean execution reports"},
     {"status", cmd_status, "show the project, its tasks and (with --report) the last run"},
     {"serve", cmd_serve, "serve the reports over HTTP (REST API for CI and dashboards)"},

@@ -1,0 +1,337 @@
+/*
+ * `aidf run [TASK...]`: pick the task(s), then hand each to the executor
+ * (reference/upstream-aidf.md §2.1). Without a task the first pending one runs; with
+ * --resume the first blocked one. Several tasks run one after another.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/xalloc.h"
+#include "executor.h"
+#include "term.h"
+
+enum {
+    OPT_MAX_ITER = 1100,
+    OPT_DRY_RUN,
+    OPT_RESUME,
+    OPT_VERBOSE,
+    OPT_QUIET,
+    OPT_REPORT_SERVER,
+};
+
+static const char run_help[] =
+    "usage: aidf run [TASK...] [options]\n"
+    "\n"
+    "Run the AI agent on a task until it is complete, blocked or failed, and write an\n"
+    "execution report to .ai/reports/. TASK is a task file (a path, or a name in\n"
+    ".ai/tasks/pending/); without one the first pending task runs (with --resume, the\n"
+    "first blocked one). Several tasks run one after another.\n"
+    "\n"
+    "Options:\n"
+    "  --provider TYPE       claude-cli or cursor-cli (default: provider.type)\n"
+    "  --model MODEL         model for the agent (default: provider.model)\n"
+    "  --max-iterations N    stop after N iterations (1..1000; default:\n"
+    "                        execution.max_iterations, 50)\n"
+    "  --dry-run             print the prompt of the first iteration and stop\n"
+    "  --resume              continue a task that is BLOCKED (from its task file)\n"
+    "  --report-server URL   also push the report to an 'aidf serve' server\n"
+    "                        (default: observability.server.url; token from\n"
+    "                        $AIDF_SERVER_TOKEN); failed pushes wait in the outbox\n"
+    "  -v, --verbose         more detail, and a [profile] line after each iteration\n"
+    "  -q, --quiet           only warnings, errors and the summary\n"
+    "  --json                print the final report(s) as JSON on stdout\n"
+    "  --color WHEN          auto, always or never (default auto)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 when every task completed (or a dry run), 1 when one was blocked or\n"
+    "failed or nothing could run, 2 on a usage error. Ctrl-C stops the agent, and the\n"
+    "run is reported as failed.\n";
+
+static const struct option run_options[] = {
+    {"help", no_argument, NULL, OPT_HELP},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"provider", required_argument, NULL, OPT_PROVIDER},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"max-iterations", required_argument, NULL, OPT_MAX_ITER},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"report-server", required_argument, NULL, OPT_REPORT_SERVER},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
+static volatile sig_atomic_t cancelled;
+
+static void on_signal(int sig)
+{
+    if (cancelled) {
+        /* A second Ctrl-C: stop now. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    cancelled = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Does the file look like a BLOCKED task ("## Status:" and "BLOCKED")? */
+static bool file_is_blocked(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (aidf_read_file(path, (size_t)1 << 20, &text, &len, NULL) != AIDF_OK)
+        return false;
+    bool b = strstr(text, "## Status:") && strstr(text, "BLOCKED");
+    free(text);
+    return b;
+}
+
+static bool file_has_status(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (aidf_read_file(path, (size_t)1 << 20, &text, &len, NULL) != AIDF_OK)
+        return true;
+    bool b = strstr(text, "## Status:") != NULL;
+    free(text);
+    return b;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The *.md files of `dir` (no dot files), sorted by name; absolute paths. */
+static void list_md(const char *dir, struct aidf_strlist *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    size_t first = out->n;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.' || n < 4 || strcmp(e->d_name + n - 3, ".md") != 0)
+            continue;
+        char *p = aidf_path_join(dir, e->d_name);
+        if (is_file(p))
+            aidf_strlist_add(out, p);
+        free(p);
+    }
+    closedir(d);
+    qsort(out->items + first, out->n - first, sizeof(char *), cmp_str);
+}
+
+/* The task to run when none was named. NULL (after a message) when there is none. */
+static char *pick_task(const char *root, bool resume)
+{
+    static const char *const pending_dirs[] = {".ai/tasks/pending", NULL};
+    static const char *const blocked_dirs[] = {".ai/tasks/blocked", ".ai/tasks", NULL};
+    const char *const *dirs = resume ? blocked_dirs : pending_dirs;
+    char *found = NULL;
+    for (size_t i = 0; dirs[i] && !found; i++) {
+        struct aidf_strlist l = {0};
+        char *dir = aidf_path_join(root, dirs[i]);
+        list_md(dir, &l);
+        for (size_t k = 0; k < l.n && !found; k++)
+            if (!resume || file_is_blocked(l.items[k]))
+                found = aidf_xstrdup(l.items[k]);
+        free(dir);
+        aidf_strlist_release(&l);
+    }
+    if (!found && !resume) {
+        /* The legacy flat layout: the first .md file directly in tasks/ without a status. */
+        struct aidf_strlist l = {0};
+        char *dir = aidf_path_join(root, ".ai/tasks");
+        list_md(dir, &l);
+        for (size_t k = 0; k < l.n && !found; k++)
+            if (!file_has_status(l.items[k]))
+                found = aidf_xstrdup(l.items[k]);
+        free(dir);
+        aidf_strlist_release(&l);
+    }
+    if (!found)
+        cli_fail("%s", resume ? "No blocked task found to resume."
+                              : "No task specified and no pending tasks found.");
+    return found;
+}
+
+/* An argument as a task file: a path (relative to the cwd), else a name in pending/
+ * (with or without ".md"). NULL after a message when there is no such file. */
+static char *resolve_task(const char *root, const char *arg)
+{
+    char resolved[PATH_MAX];
+    if (is_file(arg) && realpath(arg, resolved))
+        return aidf_xstrdup(resolved);
+    static const char *const dirs[] = {".ai/tasks/pending", ".ai/tasks/blocked", ".ai/tasks"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        for (int ext = 0; ext < 2; ext++) {
+            char name[PATH_MAX];
+            snprintf(name, sizeof(name), "%s/%s/%s%s", root, dirs[i], arg, ext ? ".md" : "");
+            if (!strchr(arg, '/') && is_file(name) && realpath(name, resolved))
+                return aidf_xstrdup(resolved);
+        }
+    }
+    cli_fail("Task file not found: %s", arg);
+    return NULL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_opts o = {0};
+    bool json = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hvq", run_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            fputs(run_help, stdout);
+            return CLI_EXIT_OK;
+        case OPT_COLOR: {
+            int m = term_parse_color_mode(optarg);
+            if (m < 0)
+                return cli_usage_error("run",
+                                       "invalid --color '%s' (expected auto, always or "
+                                       "never)",
+                                       optarg);
+            term_set_color_mode((enum term_color_mode)m);
+            break;
+        }
+        case OPT_PROVIDER:
+            if (strcmp(optarg, "claude-cli") != 0 && strcmp(optarg, "cursor-cli") != 0)
+                return cli_usage_error("run",
+                                       "unknown provider '%s' (expected claude-cli or "
+                                       "cursor-cli)",
+                                       optarg);
+            o.provider = optarg;
+            break;
+        case OPT_MODEL:
+            if (!*optarg)
+                return cli_usage_error("run", "--model needs a model name");
+            o.model = optarg;
+            break;
+        case OPT_MAX_ITER: {
+            int64_t n;
+            if (cli_parse_count(optarg, &n) || n < 1 || n > 1000)
+                return cli_usage_error("run", "invalid --max-iterations '%s' (expected 1..1000)",
+                                       optarg);
+            o.max_iterations = n;
+            break;
+        }
+        case OPT_DRY_RUN:
+            o.dry_run = true;
+            break;
+        case OPT_RESUME:
+            o.resume = true;
+            break;
+        case 'v':
+        case OPT_VERBOSE:
+            o.verbose = true;
+            break;
+        case 'q':
+        case OPT_QUIET:
+            o.quiet = true;
+            break;
+        case OPT_REPORT_SERVER:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return cli_usage_error("run",
+                                       "invalid --report-server '%s' (expected an "
+                                       "http:// or https:// URL)",
+                                       optarg);
+            o.report_server = optarg;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        default:
+            return cli_bad_option(c, argc, argv, "run");
+        }
+    }
+    if (o.verbose && o.quiet)
+        return cli_usage_error("run", "--verbose and --quiet cannot be used together");
+    if (o.verbose && aidf_log_level < AIDF_LOG_INFO)
+        aidf_log_level = AIDF_LOG_INFO;
+
+    char *root = aidf_find_project_root(NULL);
+    if (!root)
+        return cli_fail("No .ai directory found. Run `aidf init` first.");
+
+    struct aidf_strlist tasks = {0};
+    int rc = CLI_EXIT_OK;
+    if (optind >= argc) {
+        char *t = pick_task(root, o.resume);
+        if (!t) {
+            free(root);
+            return CLI_EXIT_FAIL;
+        }
+        aidf_strlist_add(&tasks, t);
+        free(t);
+    }
+    for (int i = optind; i < argc; i++) {
+        char *t = resolve_task(root, argv[i]);
+        if (!t) {
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        aidf_strlist_add(&tasks, t);
+        free(t);
+    }
+
+    install_signals();
+    o.cancel = &cancelled;
+    json_t *all = json ? json_array() : NULL;
+    for (size_t i = 0; i < tasks.n; i++) {
+        if (cancelled)
+            break;
+        struct run_result res;
+        if (executor_run(root, tasks.items[i], &o, &res) != 0)
+            rc = CLI_EXIT_FAIL;
+        if (all && res.report)
+            json_array_append(all, res.report);
+        run_result_release(&res);
+    }
+    if (all) {
+        if (json_array_size(all) == 1) {
+            json_t *one = json_incref(json_array_get(all, 0));
+            json_decref(all);
+            all = one;
+        }
+        cli_print_json(all);
+    }
+    if (cancelled)
+        rc = CLI_EXIT_FAIL;
+out:
+    aidf_strlist_release(&tasks);
+    free(root);
+    return rc;
+}

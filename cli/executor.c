@@ -1,0 +1,311 @@
+/*
+ * The executor: set-up (config, context, resume, provider, scope, collector) and the
+ * loop around exec_iteration() (reference/upstream-aidf.md §2.2–2.4, design.md §3).
+ *
+ * The collector exists from the first moment, so that a run which fails before its loop
+ * (a config error, a missing role, a missing agent CLI) still gets its report.
+ */
+#include "executor_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aidf/ci.h"
+#include "aidf/fsutil.h"
+#include "aidf/log.h"
+#include "aidf/task_status.h"
+#include "aidf/xalloc.h"
+
+#ifndef AIDF_VERSION
+#define AIDF_VERSION "unknown"
+#endif
+
+void exec_finish_with(struct exec *x, enum aidf_status status, const char *category,
+                      const char *code, const char *reason)
+{
+    x->state = EXEC_DONE;
+    x->status = status;
+    free(x->reason);
+    x->reason = reason ? aidf_xstrdup(reason) : NULL;
+    if (status == AIDF_STATUS_FAILED)
+        aidf_collector_record_error(x->col, reason ? reason : "Unknown error", category, code);
+}
+
+void exec_note_failure(struct exec *x, const char *msg, const char *category, const char *code)
+{
+    free(x->last_error);
+    x->last_error = aidf_xstrdup(msg ? msg : "Unknown error");
+    x->last_category = category;
+    x->last_code = code;
+}
+
+void exec_phase_begin(struct exec *x, enum aidf_phase p, const char *label)
+{
+    aidf_collector_start_phase(x->col, aidf_phase_key(p));
+    if (label)
+        run_ui_phase(x->ui, x->iteration, x->max_iter, label);
+}
+
+void exec_phase_end(struct exec *x, enum aidf_phase p)
+{
+    aidf_collector_end_phase(x->col, aidf_phase_key(p));
+}
+
+/* The task's path relative to the root when it is inside it, else as given. */
+static char *relative_to(const char *root, const char *path)
+{
+    size_t n = strlen(root);
+    if (strncmp(path, root, n) == 0 && path[n] == '/')
+        return aidf_xstrdup(path + n + 1);
+    return aidf_xstrdup(path);
+}
+
+/* The file name without ".md", for the live line. */
+static char *task_label(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".md") == 0)
+        n -= 3;
+    return aidf_xstrndup(b, n);
+}
+
+static const char *getenv_cb(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* Config, command-line overrides and their checks. false when the run ends here. */
+static bool setup_config(struct exec *x)
+{
+    struct aidf_error err = {0};
+    if (aidf_config_load(x->root, AIDF_CONFIG_REQUIRE_ENV, &x->cfg, &err) != AIDF_OK) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "CONFIG_INVALID", err.msg);
+        return false;
+    }
+    x->cfg_ok = true;
+    if (x->o->provider) {
+        free(x->cfg.provider.type);
+        x->cfg.provider.type = aidf_xstrdup(x->o->provider);
+    }
+    if (x->o->model) {
+        free(x->cfg.provider.model);
+        x->cfg.provider.model = aidf_xstrdup(x->o->model);
+    }
+    if (x->cfg.observability.reports_dir && *x->cfg.observability.reports_dir) {
+        free(x->reports_dir);
+        x->reports_dir = x->cfg.observability.reports_dir[0] == '/'
+                             ? aidf_xstrdup(x->cfg.observability.reports_dir)
+                             : aidf_path_join(x->root, x->cfg.observability.reports_dir);
+    }
+    x->max_iter = x->o->max_iterations > 0 ? x->o->max_iterations : x->cfg.execution.max_iterations;
+    x->max_failures = x->cfg.execution.max_consecutive_failures;
+    struct aidf_run_meta meta = {.provider_type = x->cfg.provider.type,
+                                 .provider_model = x->cfg.provider.model};
+    aidf_collector_update_meta(x->col, &meta);
+    aidf_collector_set_rates(x->col, &x->cfg.cost.rates);
+    aidf_collector_set_scope_mode(x->col,
+                                  aidf_scope_mode_name(x->cfg.permissions.scope_enforcement));
+    if (!provider_type_known(x->cfg.provider.type)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "Unknown provider type: %s (expected claude-cli or cursor-cli; the API "
+                 "providers are not in this build yet)",
+                 x->cfg.provider.type ? x->cfg.provider.type : "(none)");
+        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "CONFIG_INVALID", msg);
+        return false;
+    }
+    return true;
+}
+
+/* Context, resume, scope. false when the run ends here. */
+static bool setup_context(struct exec *x)
+{
+    struct aidf_error err = {0};
+    exec_phase_begin(x, AIDF_PHASE_CONTEXT_LOADING, "Loading context");
+    int rc = aidf_context_load(x->root, x->task_path, &x->cfg, &x->ctx, &err);
+    exec_phase_end(x, AIDF_PHASE_CONTEXT_LOADING);
+    if (rc != AIDF_OK) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG,
+                         rc == AIDF_ENOTFOUND ? "CONTEXT_MISSING" : "CONTEXT_INVALID", err.msg);
+        return false;
+    }
+    x->ctx_ok = true;
+    const struct aidf_task *t = &x->ctx.task;
+    struct aidf_run_meta meta = {
+        .task_goal = t->goal, .task_type = t->task_type, .role_name = x->ctx.role_name};
+    aidf_collector_update_meta(x->col, &meta);
+
+    struct aidf_num_map br = {0};
+    aidf_num_map_set(&br, "agents", (double)x->ctx.tok_agents);
+    aidf_num_map_set(&br, "role", (double)x->ctx.tok_role);
+    aidf_num_map_set(&br, "task", (double)x->ctx.tok_task);
+    aidf_num_map_set(&br, "plan", (double)x->ctx.tok_plan);
+    aidf_num_map_set(&br, "skills", (double)x->ctx.tok_skills);
+    aidf_collector_set_context_tokens(x->col, x->ctx.tok_total, &br);
+    aidf_num_map_release(&br);
+
+    run_ui_detail(x->ui, "loaded context for task: %s", t->goal);
+    run_ui_detail(x->ui,
+                  "role: %s; context ~%lld tokens (AGENTS.md %lld, role %lld, task %lld, "
+                  "plan %lld, skills %lld)",
+                  x->ctx.role_name, (long long)x->ctx.tok_total, (long long)x->ctx.tok_agents,
+                  (long long)x->ctx.tok_role, (long long)x->ctx.tok_task,
+                  (long long)x->ctx.tok_plan, (long long)x->ctx.tok_skills);
+
+    aidf_scope_init(&x->scope, x->cfg.permissions.scope_enforcement);
+    for (size_t i = 0; i < t->allowed.n; i++)
+        aidf_strlist_add(&x->scope.allowed, t->allowed.items[i]);
+    for (size_t i = 0; i < t->forbidden.n; i++)
+        aidf_strlist_add(&x->scope.forbidden, t->forbidden.items[i]);
+    for (size_t i = 0; i < t->ask_before.n; i++)
+        aidf_strlist_add(&x->scope.ask_before, t->ask_before.items[i]);
+
+    if (x->o->resume) {
+        if (!t->blocked.present) {
+            exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "TASK_NOT_BLOCKED",
+                             "Task is not blocked. Cannot resume a task that is not in BLOCKED "
+                             "status.");
+            return false;
+        }
+        x->first_iteration = t->blocked.previous_iteration;
+        x->iteration = x->first_iteration;
+        for (size_t i = 0; i < t->blocked.files_modified.n; i++)
+            aidf_strlist_add(&x->files_modified, t->blocked.files_modified.items[i]);
+        run_ui_say(x->ui, "resuming blocked task from iteration %lld",
+                   (long long)x->first_iteration);
+    }
+    return true;
+}
+
+static char *edit_record_resume(const char *text, void *ctx)
+{
+    struct exec *x = ctx;
+    const char *blocked_at = x->ctx.task.blocked.blocked_at;
+    return aidf_task_text_record_resume(text, x->started_at, x->first_iteration,
+                                        blocked_at ? blocked_at : "unknown");
+}
+
+/* Git repository, provider, and the resume record. false when the run ends here. */
+static bool setup_run(struct exec *x)
+{
+    struct aidf_error err = {0};
+    if (!aidf_git_is_repo(x->root)) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, "git", "GIT_NOT_A_REPOSITORY",
+                         "the project is not a git repository (aidf tracks and commits the "
+                         "agent's changes with git; run `git init`)");
+        return false;
+    }
+    if (provider_new(x->cfg.provider.type, x->root, &x->cfg, &x->ctx, &x->prov, &err) != AIDF_OK) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_PROVIDER, "PROVIDER_NOT_AVAILABLE",
+                         err.msg);
+        return false;
+    }
+    if (x->cfg.security.skip_permissions && x->cfg.security.warn_on_skip &&
+        strcmp(x->prov->type, "claude-cli") == 0 && geteuid() != 0)
+        aidf_warn("running with --dangerously-skip-permissions: the agent has unrestricted "
+                  "access to your files and commands (set security.skip_permissions: false in "
+                  ".ai/config.yml to limit it to file edits)");
+    if (x->o->resume && !x->o->dry_run &&
+        aidf_task_file_edit(x->task_path, edit_record_resume, x, &err) != AIDF_OK)
+        aidf_warn("cannot record the resume in %s: %s", x->task_rel, err.msg);
+    return true;
+}
+
+static void exec_release(struct exec *x)
+{
+    run_ui_free(x->ui);
+    provider_free(x->prov);
+    aidf_collector_free(x->col);
+    aidf_scope_release(&x->scope);
+    if (x->ctx_ok)
+        aidf_context_release(&x->ctx);
+    aidf_config_release(&x->cfg);
+    aidf_git_changes_release(&x->uncommitted);
+    aidf_strlist_release(&x->files_modified);
+    aidf_num_map_release(&x->phase_mark);
+    free(x->root);
+    free(x->task_path);
+    free(x->task_rel);
+    free(x->reports_dir);
+    free(x->reason);
+    free(x->last_error);
+    free(x->session_id);
+    free(x->validation_feedback);
+    free(x->previous_output);
+}
+
+int executor_run(const char *root, const char *task_path, const struct run_opts *o,
+                 struct run_result *res)
+{
+    struct exec x = {0};
+    memset(res, 0, sizeof(*res));
+    x.o = o;
+    x.root = aidf_xstrdup(root);
+    x.task_path = aidf_xstrdup(task_path);
+    x.task_rel = relative_to(root, task_path);
+    x.reports_dir = aidf_path_join(root, ".ai/reports");
+    x.cost_total = NAN;
+    x.max_iter = o->max_iterations > 0 ? o->max_iterations : 50;
+    x.max_failures = 3;
+
+    char *label = task_label(task_path);
+    x.ui = run_ui_new(label, o->quiet, o->verbose);
+    free(label);
+
+    struct aidf_run_meta meta = {
+        .task_path = x.task_rel, .cwd = root, .aidf_version = AIDF_VERSION};
+    x.col = aidf_collector_new(&meta, NULL);
+    aidf_iso_format(aidf_wall_ms(), x.started_at);
+    aidf_collector_fill_host(x.col);
+    struct aidf_ci_env ci;
+    aidf_ci_detect(getenv_cb, NULL, &ci);
+    aidf_collector_set_environment(x.col, &ci);
+    aidf_ci_env_release(&ci);
+
+    if (setup_config(&x) && setup_context(&x) && setup_run(&x)) {
+        run_ui_say(x.ui, "running %s with %s%s%s (max %lld iterations, scope %s)", x.task_rel,
+                   x.prov->type, x.prov->model ? " / " : "", x.prov->model ? x.prov->model : "",
+                   (long long)x.max_iter,
+                   aidf_scope_mode_name(x.cfg.permissions.scope_enforcement));
+        while (x.state == EXEC_RUNNING) {
+            if (o->cancel && *o->cancel) {
+                exec_finish_with(&x, AIDF_STATUS_FAILED, PROVIDER_CAT_CANCELLED, "CANCELLED",
+                                 "Interrupted");
+                break;
+            }
+            if (x.iteration >= x.max_iter) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "Max iterations (%lld) reached", (long long)x.max_iter);
+                exec_finish_with(&x, AIDF_STATUS_BLOCKED, NULL, NULL, msg);
+                break;
+            }
+            if (x.failures >= x.max_failures) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "Max consecutive failures (%lld) reached",
+                         (long long)x.max_failures);
+                exec_finish_with(&x, AIDF_STATUS_BLOCKED, NULL, NULL, msg);
+                break;
+            }
+            exec_iteration(&x);
+        }
+    }
+    int code = exec_conclude(&x, res);
+    exec_release(&x);
+    return code;
+}
+
+void run_result_release(struct run_result *r)
+{
+    free(r->report_path);
+    free(r->task_path);
+    if (r->report)
+        json_decref(r->report);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,124 @@
+/*
+ * Providers: what runs one iteration of the agent. The agent CLIs (claude-cli,
+ * cursor-cli) are child processes whose JSON result is parsed with aidf/agent_result.h;
+ * the API providers (anthropic-api, openai-api) talk HTTP.
+ *
+ * A provider call never decides the task's fate: it reports what happened (text,
+ * signals, usage, cost, session, an error with its category) and the executor applies
+ * the rules of the loop.
+ *
+ * Ownership: requests are borrowed; a struct provider_result owns its strings and is
+ * freed with provider_result_release(); a struct provider is freed with provider_free().
+ */
+#ifndef AIDF_CLI_PROVIDER_H
+#define AIDF_CLI_PROVIDER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aidf/config.h"
+#include "aidf/context.h"
+#include "aidf/err.h"
+#include "aidf/proc.h"
+
+/* Error categories (upstream §3.8) as they appear in reports. */
+#define PROVIDER_CAT_PROVIDER   "provider"
+#define PROVIDER_CAT_TIMEOUT    "timeout"
+#define PROVIDER_CAT_CONFIG     "config"
+#define PROVIDER_CAT_PERMISSION "permission"
+#define PROVIDER_CAT_CANCELLED  "cancelled"
+
+/** How the executor treats a failed call. */
+enum provider_failure {
+    PROVIDER_FAIL_NONE = 0,   /* the call succeeded */
+    PROVIDER_FAIL_RETRY,      /* counts as a failed iteration; the loop goes on */
+    PROVIDER_FAIL_RATE_LIMIT, /* wait (retry_after_ms or backoff) and call again; not counted */
+    PROVIDER_FAIL_FATAL,      /* the run ends failed (auth, missing binary, config) */
+    PROVIDER_FAIL_CANCELLED,  /* the user interrupted the run */
+};
+
+/** One call. Strings may be NULL. */
+struct provider_request {
+    const char *prompt;
+    const char *session_id; /* continue this session (claude --resume, cursor --resume) */
+    int64_t iteration;
+    int64_t timeout_ms; /* 0: none */
+    volatile sig_atomic_t *cancel;
+    aidf_proc_output_fn on_output; /* live output of a CLI (may be NULL) */
+    void *output_ctx;
+};
+
+/** What one call produced. */
+struct provider_result {
+    enum provider_failure failure;
+    char *output;                /* the agent's final text ("" when none) */
+    char *error;                 /* why it failed; NULL on success */
+    const char *category, *code; /* static, NULL on success */
+    char *session_id;            /* to continue with; NULL when the provider has none */
+    char *model;                 /* the model that answered, when the provider says */
+    bool complete;               /* a completion signal was given */
+    char *blocked_reason;        /* <BLOCKED: reason> / task_blocked; NULL when not blocked */
+    bool has_usage;
+    int64_t input, output_tokens, cache_read, cache_write, reasoning; /* AIDF_UNSET: unknown */
+    bool estimated;         /* usage is a chars/4 estimate */
+    double cost_usd;        /* cost the provider reported; NaN when none */
+    int64_t retry_after_ms; /* rate limits: the server's hint, 0 when none */
+    int64_t exit_code;      /* CLI providers: the exit status, AIDF_UNSET otherwise */
+    bool timed_out;
+    /* API providers: files written by tools (repository-relative). */
+    struct aidf_strlist files_written;
+};
+
+struct provider;
+
+/** Run one call. Never returns without filling `res` (initialised by the call). */
+typedef void (*provider_execute_fn)(struct provider *p, const struct provider_request *req,
+                                    struct provider_result *res);
+
+struct provider {
+    const char *type; /* "claude-cli", ... (static) */
+    char *binary;     /* CLI providers: the executable found */
+    char *model;      /* configured model, NULL when none */
+    char *cwd;        /* project root */
+    bool skip_permissions;
+    bool supports_session; /* continuation by session id */
+    provider_execute_fn execute;
+    const struct aidf_config *cfg;  /* borrowed */
+    const struct aidf_context *ctx; /* borrowed; API providers read the scope from it */
+    void *impl;                     /* provider-specific state */
+    void (*impl_free)(void *impl);
+};
+
+/**
+ * Create the provider `type` for the project at `root`, configured by `cfg` (binary,
+ * model, security) and, for the API providers, `ctx` (scope, system prompt). Both are
+ * borrowed and must outlive the provider. Returns AIDF_OK with `*out` set; AIDF_EINVAL
+ * for an unknown type ("Unknown provider type: X"); AIDF_ENOTFOUND when a CLI's binary
+ * is not on PATH (nor where config says) or an API key is missing, with the message in
+ * `err`.
+ */
+int provider_new(const char *type, const char *root, const struct aidf_config *cfg,
+                 const struct aidf_context *ctx, struct provider **out, struct aidf_error *err);
+
+/** Free a provider. NULL is a no-op. */
+void provider_free(struct provider *p);
+
+/** Initialise `r` to an empty success. */
+void provider_result_init(struct provider_result *r);
+/** Free what `r` owns and re-initialise it. */
+void provider_result_release(struct provider_result *r);
+
+/** Set the failure of `r` (message printf-style, copied). */
+void provider_result_fail(struct provider_result *r, enum provider_failure f, const char *category,
+                          const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/** True when `type` names a provider this build knows. */
+bool provider_type_known(const char *type);
+
+/* Constructors of the individual providers (provider_*.c), used by provider_new(). */
+int provider_claude_init(struct provider *p, struct aidf_error *err);
+int provider_cursor_init(struct provider *p, struct aidf_error *err);
+
+#endif
