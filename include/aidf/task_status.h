@@ -5,7 +5,11 @@
  * Text functions are pure: they take the file's text and return the new text. Fixes of
  * upstream quirks (design.md §3): a task whose "## Goal" is followed by a blank line (the
  * template style) still gets its status section; a task blocked again after a resume
- * keeps its "### Resume Attempt History".
+ * keeps its "### Resume Attempt History". Headings ("## Status:", "## Goal", ...) are
+ * matched at line starts only, so prose mentioning "## Status:" is left alone.
+ *
+ * Line endings: the text functions work on an LF copy (CRLF pairs become LF, as the
+ * parser does) and return CRLF text when the input's first line ended in CRLF.
  *
  * Ownership: arguments are borrowed; returned strings are new heap strings.
  */
@@ -34,15 +38,21 @@ struct aidf_task_outcome {
 
 /**
  * The "## Status: ..." section for `o` exactly as §2.9 lays it out (BLOCKED, ✅ COMPLETED
- * or ❌ FAILED), without a trailing newline. New heap string.
+ * or ❌ FAILED; any other status is written as FAILED), without a trailing newline. The
+ * "Tokens used" line (COMPLETED/FAILED only) appears when either count is set (an unset one
+ * counts 0); "Cost" and "Run" lines in all three. A NULL blocking reason is "No reason
+ * given", a NULL/empty error "Unknown error", a NULL resume_path "<task file>". Lines of a
+ * reason starting with "```" or '#' get one leading space so they can end neither the
+ * fence nor the status block. New heap string.
  */
 char *aidf_task_status_section(const struct aidf_task_outcome *o);
 
 /**
  * `text` with the status section `section` in place: replacing the block from the first
  * "## Status:" up to the next "\n## " (or the end) when there is one, otherwise inserted
- * after the "## Goal" section (before the next "## " heading), or appended at the end when
- * the file has no Goal. New heap string.
+ * after the "## Goal" section (before the next "## " heading) with one blank line on
+ * each side, or appended at the end after one blank line when the file has no Goal. A
+ * replaced block followed by a heading keeps one blank line before it. New heap string.
  */
 char *aidf_task_text_set_status(const char *text, const char *section);
 
@@ -50,7 +60,8 @@ char *aidf_task_text_set_status(const char *text, const char *section);
  * `text` with a resume attempt recorded (§2.11): "- **Resumed at:** <resumed_at>\n-
  * **Previous attempt:** Iteration <prev>, blocked at <blocked_at>" added under
  * "### Resume Attempt History" (created before "---\n@developer:" or at the end of the
- * status block when missing). New heap string.
+ * status block when missing). Newest record first. `text` unchanged in the result when it
+ * has no status block. New heap string.
  */
 char *aidf_task_text_record_resume(const char *text, const char *resumed_at, int64_t prev_iteration,
                                    const char *blocked_at);
@@ -68,15 +79,19 @@ char *aidf_task_text_resume_completed(const char *text, const char *completed_at
  * `text` after a resumed run was blocked again: the "### Resume Attempt History" of the
  * old block survives into `new_section` (with "- **Completed at:**", "- **Status:**
  * blocked_again" and "- **Iterations in this attempt:** N" added to its newest entry), and
- * the result is `text` with that section in place. New heap string.
+ * the result is `text` with that section in place (the history goes before the
+ * "---\n@developer:" line of `new_section`). Without a history this is
+ * aidf_task_text_set_status(text, new_section). New heap string.
  */
 char *aidf_task_text_blocked_again(const char *text, const char *new_section, const char *ended_at,
                                    int64_t iterations_this_attempt);
 
 /**
  * Read `path`, apply `edit(text, ctx)` (which returns a new heap string, or NULL to leave
- * the file alone) and write the result back atomically. AIDF_OK, or the read/write error
- * (AIDF_ENOTFOUND, AIDF_EIO, AIDF_ETOOBIG).
+ * the file alone) and write the result back atomically (not at all when unchanged).
+ * AIDF_OK, or the read/write error (AIDF_ENOTFOUND, AIDF_EIO, AIDF_ETOOBIG); also
+ * AIDF_EINVAL for a file holding NUL bytes and AIDF_ETOOBIG when the edited text would be
+ * over AIDF_TASK_MAX_BYTES (the file is then left as it was, so it always stays loadable).
  */
 int aidf_task_file_edit(const char *path, char *(*edit)(const char *text, void *ctx), void *ctx,
                         struct aidf_error *err);
@@ -86,7 +101,9 @@ int aidf_task_file_edit(const char *path, char *(*edit)(const char *text, void *
  * parent directory is "pending", "completed" or "blocked" and differs from `folder`
  * (upstream moveTaskFile). Creates the folder; never replaces an existing file there
  * (AIDF_ECONFLICT). `*new_path` receives the path after the move (a new heap string; the
- * same path when nothing moved). AIDF_OK, AIDF_ECONFLICT or AIDF_EIO.
+ * same path when nothing moved; NULL on error). The move is renameat2(RENAME_NOREPLACE),
+ * or link+unlink where that is unsupported. AIDF_OK, AIDF_ECONFLICT, AIDF_EIO, or
+ * AIDF_EINVAL when `folder` is empty or holds a '/'.
  */
 int aidf_task_move(const char *path, const char *folder, char **new_path, struct aidf_error *err);
 
