@@ -3,12 +3,15 @@
  * <dir>/<name>/SKILL.md, the frontmatter, the security scan and the <available_skills>
  * prompt block.
  *
- * The scan re-expresses upstream's regular expressions as hand-written matchers run over
- * one line at a time. Each matcher is a forward scan with bounded look-ahead, so a 1 MiB
- * file costs a few linear passes per pattern whatever its content. Matching follows
- * JavaScript's rules: `\s` is JavaScript's white-space set (ASCII plus the Unicode
- * spaces, matched as UTF-8), `\b` and the `i` flag are ASCII-only, and `.` stops at CR,
- * U+2028 and U+2029. Each pattern keeps upstream's case sensitivity.
+ * The scan re-expresses upstream's regular expressions (tested line by line) as
+ * hand-written matchers, each one forward scan over the whole text that never lets a
+ * match cross a LF; the first match's line is the first matching line. Look-ahead and
+ * look-behind are bounded, so a 1 MiB file costs a few linear passes per pattern whatever
+ * its content (and no per-line call overhead). Matching follows JavaScript's rules: `\s`
+ * is JavaScript's white-space set (ASCII plus the Unicode spaces, matched as UTF-8), `\b`
+ * and the `i` flag are ASCII-only, and `.` stops at CR, U+2028 and U+2029 as well as LF.
+ * Each pattern keeps upstream's case sensitivity: eval(, exec(, Function(, the sensitive
+ * paths, --dangerously and rm -rf are case-sensitive, the others are not.
  */
 #include "context_int.h"
 
@@ -88,20 +91,30 @@ static size_t ws_back(const char *start, const char *end)
     return 0;
 }
 
-/* Skip \s* from p. */
+/*
+ * Length of the white-space character at p other than LF (0 if none). The patterns are
+ * tested line by line upstream, so their \s never crosses a LF; here they run over the
+ * whole text and use this.
+ */
+static size_t sp_len(const char *p, const char *end)
+{
+    return (p < end && *p == '\n') ? 0 : ws_len(p, end);
+}
+
+/* Skip \s* from p within its line. */
 static const char *skip_ws(const char *p, const char *end)
 {
     size_t k;
-    while ((k = ws_len(p, end)) != 0)
+    while ((k = sp_len(p, end)) != 0)
         p += k;
     return p;
 }
 
-/* Length of a line terminator other than LF at p (CR, U+2028, U+2029), or 0. */
+/* Length of a line terminator at p (LF, CR, U+2028, U+2029), or 0. */
 static size_t eol_len(const char *p, const char *end)
 {
     const unsigned char *u = (const unsigned char *)p;
-    if (p < end && u[0] == '\r')
+    if (p < end && (u[0] == '\n' || u[0] == '\r'))
         return 1;
     if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
         return 3;
@@ -124,26 +137,25 @@ static bool lit_at(const char *p, const char *end, const char *lit, bool ci)
 static const char *find(const char *p, const char *end, const char *lit, bool ci)
 {
     size_t m = strlen(lit);
-    char c0 = lower(lit[0]);
-    for (; (size_t)(end - p) >= m; p++) {
-        if ((ci ? lower(*p) : *p) != (ci ? c0 : lit[0]))
-            continue;
-        if (lit_at(p, end, lit, ci))
+    char c0 = lit[0], c1 = ci ? lower(c0) : c0, c2 = c1;
+    if (ci && c1 >= 'a' && c1 <= 'z')
+        c2 = (char)(c1 - 'a' + 'A');
+    for (; (size_t)(end - p) >= m; p++)
+        if ((*p == c1 || *p == c2) && lit_at(p, end, lit, ci))
             return p;
-    }
     return NULL;
 }
 
 /*
- * First occurrence of the word `w` in [p, end) with \b before it (`line` is where the
- * tested string starts) and, when `after`, \b after it.
+ * First occurrence of the word `w` in [p, end) with \b before it and, when `after`, \b
+ * after it. A LF is no word character, so line starts and ends are boundaries too.
  */
-static const char *find_word(const char *line, const char *p, const char *end, const char *w,
-                             bool ci, bool after)
+static const char *find_word(const char *b, const char *p, const char *end, const char *w, bool ci,
+                             bool after)
 {
     size_t m = strlen(w);
     for (const char *q = p; (q = find(q, end, w, ci)) != NULL; q++) {
-        if (q > line && is_word(q[-1]))
+        if (q > b && is_word(q[-1]))
             continue;
         if (after && q + m < end && is_word(q[m]))
             continue;
@@ -154,7 +166,16 @@ static const char *find_word(const char *line, const char *p, const char *end, c
 
 /* ---- the patterns -------------------------------------------------------------------- */
 
-typedef bool (*match_fn)(const char *b, const char *e);
+/*
+ * A matcher returns the start of the first match in [b, e), or NULL. A match never
+ * spans a LF, so the line of the first match is the first line that matches.
+ */
+typedef const char *(*match_fn)(const char *b, const char *e);
+
+static const char *first_of(const char *x, const char *y)
+{
+    return (!x || (y && y < x)) ? y : x;
+}
 
 /* \s+instructions at p */
 static bool ws_instructions(const char *p, const char *e)
@@ -164,53 +185,48 @@ static bool ws_instructions(const char *p, const char *e)
 }
 
 /* /ignore\s+(previous|above|all\s+previous)\s+instructions/i */
-static bool m_ignore(const char *b, const char *e)
+static const char *m_ignore(const char *b, const char *e)
 {
     for (const char *p = b; (p = find(p, e, "ignore", true)) != NULL; p++) {
         const char *q = p + 6, *r = skip_ws(q, e);
         if (r == q)
             continue;
         if (lit_at(r, e, "previous", true) && ws_instructions(r + 8, e))
-            return true;
+            return p;
         if (lit_at(r, e, "above", true) && ws_instructions(r + 5, e))
-            return true;
+            return p;
         if (lit_at(r, e, "all", true)) {
             const char *s = skip_ws(r + 3, e);
             if (s > r + 3 && lit_at(s, e, "previous", true) && ws_instructions(s + 8, e))
-                return true;
+                return p;
         }
     }
-    return false;
+    return NULL;
 }
 
 /*
  * /\bdisregard\b.*\b(instructions|rules|above|previous)\b/i: both words inside one
- * stretch without CR/U+2028/U+2029 (what `.` cannot cross); the first "disregard" of a
- * stretch leaves the most room after it, so it is the only one tried.
+ * stretch without a line terminator (what `.` cannot cross). The first "disregard" of a
+ * stretch leaves the most room after it, so a failed one skips its whole stretch.
  */
-static bool m_disregard(const char *b, const char *e)
+static const char *m_disregard(const char *b, const char *e)
 {
     static const char *const kw[] = {"instructions", "rules", "above", "previous"};
-    const char *s = b;
-    while (s <= e) {
-        const char *t = s;
-        size_t k = 0;
-        while (t < e && (k = eol_len(t, e)) == 0)
+    const char *p = b, *d;
+    while ((d = find_word(b, p, e, "disregard", true, true)) != NULL) {
+        const char *t = d + 9;
+        while (t < e && !eol_len(t, e))
             t++;
-        const char *d = find_word(b, s, t, "disregard", true, true);
-        if (d)
-            for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
-                if (find_word(b, d + 9, t, kw[i], true, true))
-                    return true;
-        if (t >= e)
-            break;
-        s = t + k;
+        for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+            if (find_word(b, d + 9, t, kw[i], true, true))
+                return d;
+        p = t;
     }
-    return false;
+    return NULL;
 }
 
 /* /\byou\s+are\s+now\b/i */
-static bool m_you_are_now(const char *b, const char *e)
+static const char *m_you_are_now(const char *b, const char *e)
 {
     for (const char *p = b; (p = find_word(b, p, e, "you", true, false)) != NULL; p++) {
         const char *q = skip_ws(p + 3, e);
@@ -220,86 +236,94 @@ static bool m_you_are_now(const char *b, const char *e)
         if (r == q + 3 || !lit_at(r, e, "now", true))
             continue;
         if (r + 3 == e || !is_word(r[3]))
-            return true;
+            return p;
     }
-    return false;
+    return NULL;
 }
 
-/* /^\s*system\s*:/im: at the line start or after CR/U+2028/U+2029 (JavaScript's ^ in m). */
-static bool m_system(const char *b, const char *e)
+/*
+ * /^\s*system\s*:/im: "system" preceded, back to its line start, only by white space, or
+ * by white space that includes a CR/U+2028/U+2029 (JavaScript's ^ in m mode follows any
+ * line terminator, and those are white space themselves).
+ */
+static const char *m_system(const char *b, const char *e)
 {
-    for (const char *s = b; s <= e;) {
-        const char *p = skip_ws(s, e);
-        if (lit_at(p, e, "system", true)) {
-            const char *q = skip_ws(p + 6, e);
-            if (q < e && *q == ':')
-                return true;
+    for (const char *p = b; (p = find(p, e, "system", true)) != NULL; p++) {
+        const char *q = skip_ws(p + 6, e);
+        if (q >= e || *q != ':')
+            continue;
+        const char *s = p;
+        bool start = false;
+        size_t k;
+        for (;;) {
+            if (s == b || s[-1] == '\n') {
+                start = true;
+                break;
+            }
+            if ((k = ws_back(b, s)) == 0)
+                break;
+            s -= k;
+            if (eol_len(s, e)) {
+                start = true;
+                break;
+            }
         }
-        /*
-         * Next line start. Every start inside the white space just skipped leads to the
-         * same `p`, so the search resumes at `p` (this keeps "\r\r\r..." linear).
-         */
-        size_t k = 0;
-        s = p;
-        while (s < e && (k = eol_len(s, e)) == 0)
-            s++;
-        if (s >= e)
-            break;
-        s += k;
+        if (start)
+            return p;
     }
-    return false;
+    return NULL;
 }
 
 /* /<system>/i */
-static bool m_system_tag(const char *b, const char *e)
+static const char *m_system_tag(const char *b, const char *e)
 {
-    return find(b, e, "<system>", true) != NULL;
+    return find(b, e, "<system>", true);
 }
 
 /* /\b<name>\s*\(/ (case-sensitive) */
-static bool call_of(const char *b, const char *e, const char *name)
+static const char *call_of(const char *b, const char *e, const char *name)
 {
     size_t m = strlen(name);
     for (const char *p = b; (p = find_word(b, p, e, name, false, false)) != NULL; p++) {
         const char *q = skip_ws(p + m, e);
         if (q < e && *q == '(')
-            return true;
+            return p;
     }
-    return false;
+    return NULL;
 }
 
-static bool m_eval(const char *b, const char *e)
+static const char *m_eval(const char *b, const char *e)
 {
     return call_of(b, e, "eval");
 }
 
-static bool m_exec(const char *b, const char *e)
+static const char *m_exec(const char *b, const char *e)
 {
     return call_of(b, e, "exec");
 }
 
-static bool m_function(const char *b, const char *e)
+static const char *m_function(const char *b, const char *e)
 {
     return call_of(b, e, "Function");
 }
 
 /* /[A-Za-z0-9+\/]{60,}={0,2}/ */
-static bool m_base64(const char *b, const char *e)
+static const char *m_base64(const char *b, const char *e)
 {
     size_t run = 0;
     for (const char *p = b; p < e; p++) {
         run = is_b64(*p) ? run + 1 : 0;
         if (run >= 60)
-            return true;
+            return p - 59;
     }
-    return false;
+    return NULL;
 }
 
 /*
  * /(?:0x[0-9a-fA-F]{2}[\s,]*){20,}/: a chain of 20 tokens. A chain that starts inside
  * another chain is one of its suffixes, so a failed chain is skipped as a whole.
  */
-static bool m_hex(const char *b, const char *e)
+static const char *m_hex(const char *b, const char *e)
 {
     const char *p = b;
     while (p < e) {
@@ -307,10 +331,10 @@ static bool m_hex(const char *b, const char *e)
         const char *q = p;
         while (e - q >= 4 && q[0] == '0' && q[1] == 'x' && is_hex(q[2]) && is_hex(q[3])) {
             if (++reps >= 20)
-                return true;
+                return p;
             q += 4;
             for (;;) {
-                size_t k = (q < e && *q == ',') ? 1 : ws_len(q, e);
+                size_t k = (q < e && *q == ',') ? 1 : sp_len(q, e);
                 if (!k)
                     break;
                 q += k;
@@ -318,22 +342,22 @@ static bool m_hex(const char *b, const char *e)
         }
         p = reps ? q : p + 1;
     }
-    return false;
+    return NULL;
 }
 
-static bool m_sudo(const char *b, const char *e)
+static const char *m_sudo(const char *b, const char *e)
 {
-    return find_word(b, b, e, "sudo", true, true) != NULL;
+    return find_word(b, b, e, "sudo", true, true);
 }
 
-static bool m_chmod(const char *b, const char *e)
+static const char *m_chmod(const char *b, const char *e)
 {
-    return find_word(b, b, e, "chmod", true, true) != NULL;
+    return find_word(b, b, e, "chmod", true, true);
 }
 
-static bool m_chown(const char *b, const char *e)
+static const char *m_chown(const char *b, const char *e)
 {
-    return find_word(b, b, e, "chown", true, true) != NULL;
+    return find_word(b, b, e, "chown", true, true);
 }
 
 /* One character of [^\s)>\]] at p. */
@@ -343,41 +367,44 @@ static bool url_char(const char *p, const char *e)
 }
 
 /* /https?:\/\/[^\s)>\]]+/i */
-static bool m_url(const char *b, const char *e)
+static const char *m_url(const char *b, const char *e)
 {
     for (const char *p = b; (p = find(p, e, "http", true)) != NULL; p++) {
         const char *q = p + 4;
         if (lit_at(q, e, "://", false) && url_char(q + 3, e))
-            return true;
+            return p;
         if (q < e && lower(*q) == 's' && lit_at(q + 1, e, "://", false) && url_char(q + 4, e))
-            return true;
+            return p;
     }
-    return false;
+    return NULL;
 }
 
-/* /(?:^|\s)\.env\b|\/etc\/|~\/\.ssh/ */
-static bool m_sensitive(const char *b, const char *e)
+/* /(?:^|\s)\.env\b|\/etc\/|~\/\.ssh/ (a LF before ".env" is a line start) */
+static const char *m_sensitive(const char *b, const char *e)
 {
+    const char *env = NULL;
     for (const char *p = b; (p = find(p, e, ".env", false)) != NULL; p++)
-        if ((p == b || ws_back(b, p)) && (p + 4 == e || !is_word(p[4])))
-            return true;
-    return find(b, e, "/etc/", false) || find(b, e, "~/.ssh", false);
+        if ((p == b || ws_back(b, p)) && (p + 4 == e || !is_word(p[4]))) {
+            env = p;
+            break;
+        }
+    return first_of(first_of(env, find(b, e, "/etc/", false)), find(b, e, "~/.ssh", false));
 }
 
-static bool m_dangerously(const char *b, const char *e)
+static const char *m_dangerously(const char *b, const char *e)
 {
-    return find(b, e, "--dangerously", false) != NULL;
+    return find(b, e, "--dangerously", false);
 }
 
 /* /\brm\s+-rf\b/ */
-static bool m_rm_rf(const char *b, const char *e)
+static const char *m_rm_rf(const char *b, const char *e)
 {
     for (const char *p = b; (p = find_word(b, p, e, "rm", false, false)) != NULL; p++) {
         const char *q = skip_ws(p + 2, e);
         if (q > p + 2 && lit_at(q, e, "-rf", false) && (q + 3 == e || !is_word(q[3])))
-            return true;
+            return p;
     }
-    return false;
+    return NULL;
 }
 
 struct pattern {
@@ -449,19 +476,14 @@ static char *strip_fences(const char *text, size_t len, size_t *out_len)
     return out;
 }
 
-/* 1-based line of the first line of [text, text+len) that `fn` matches, or 0. */
-static int first_line(const char *text, size_t len, match_fn fn)
+/* 1-based line of `at` in `text`. */
+static int line_of(const char *text, const char *at)
 {
-    const char *p = text, *end = text + len;
-    for (int line = 1;; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        if (fn(p, e))
-            return line;
-        if (!nl || line == INT_MAX)
-            return 0;
-        p = nl + 1;
-    }
+    int line = 1;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(at - p))) != NULL; p++)
+        if (line < INT_MAX)
+            line++;
+    return line;
 }
 
 size_t aidf_skill_scan(const char *text, size_t len, struct aidf_scan_hit *hits)
@@ -470,10 +492,11 @@ size_t aidf_skill_scan(const char *text, size_t len, struct aidf_scan_hit *hits)
     char *stripped = strip_fences(text, len, &slen);
     for (size_t i = 0; i < AIDF_SCAN_NPATTERNS; i++) {
         const struct pattern *pt = &patterns[i];
-        int line = pt->outside_code ? first_line(stripped, slen, pt->match)
-                                    : first_line(text, len, pt->match);
-        if (!line)
+        const char *src = pt->outside_code ? stripped : text;
+        const char *at = pt->match(src, src + (pt->outside_code ? slen : len));
+        if (!at)
             continue;
+        int line = line_of(src, at);
         hits[n].pattern = pt->name;
         hits[n].description = pt->description;
         hits[n].danger = pt->danger;

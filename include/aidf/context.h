@@ -28,31 +28,38 @@ struct aidf_skill {
     char *body;   /* text after the frontmatter, trimmed */
     char *path;   /* the SKILL.md file */
     char *source; /* "project", "global" or "config" */
-    struct aidf_strlist warnings; /* security-scan warnings ("line N: sudo"); logged */
+    /* Security-scan hits, logged too: "line N: sudo" for a warning, "line N: you are now
+     * (danger)" for a danger hit kept because block_suspicious is off. */
+    struct aidf_strlist warnings;
 };
 
 struct aidf_context {
     char *root;      /* project root: the directory holding .ai/ */
     char *agents;    /* .ai/AGENTS.md, CRLF→LF */
-    char *role_name; /* task.role ("developer" by default) */
+    char *role_name; /* task.role; "developer" when the task names none (or an empty one) */
     char *role;      /* .ai/roles/<role_name>.md, CRLF→LF */
     struct aidf_task task;
-    char *plan;          /* .ai/IMPLEMENTATION_PLAN.md, CRLF→LF; NULL when absent */
-    size_t n_skills;     /* skills injected into the prompt: those named aidf-<role_name> */
+    char *plan;      /* .ai/IMPLEMENTATION_PLAN.md, CRLF→LF; NULL when absent */
+    size_t n_skills; /* skills injected into the prompt: those named aidf-<role_name> */
     struct aidf_skill *skills;
-    char *skills_xml;    /* the <available_skills> block (§1.7); NULL when no skills */
-    /* Estimated tokens, ceil(chars/4) of each part (chars = UTF-8 code points). */
+    char *skills_xml; /* the <available_skills> block (§1.7); NULL when no skills */
+    /* Estimated tokens, ceil(chars/4) of each part (chars = UTF-8 code points); tok_skills
+     * is that of skills_xml; tok_total is the sum. */
     int64_t tok_agents, tok_role, tok_task, tok_plan, tok_skills, tok_total;
 };
 
 /**
  * Load the context of the task at `task_path` (absolute, or relative to the cwd) in the
  * project at `root`, with skills as `cfg->skills` says (enabled, block_suspicious,
- * directories; `cfg` may be NULL for defaults). `out` is initialised by this call and
- * must be released even on error. Errors: AIDF_ENOTFOUND with the upstream messages
- * ("AGENTS.md not found at <path>. Run `aidf init` first.", "Role file not found:
- * <path>. Available roles are in <dir>", "Task file not found: <path>"), AIDF_EINVAL /
- * AIDF_ETOOBIG for unreadable files. Skill problems are warnings, never errors.
+ * directories; `cfg` may be NULL for defaults). Files are read in upstream's order (task,
+ * role, AGENTS.md, plan), so the first missing one is reported. `out` is initialised by
+ * this call and must be released even on error. Errors: AIDF_ENOTFOUND with the upstream
+ * messages ("Task file not found: <path>", "Role file not found: <path>. Available roles
+ * are in <dir>", "AGENTS.md not found at <path>. Run `aidf init` first."); AIDF_EINVAL for
+ * a role name that is not a plain file name (contains '/' or starts with '.') and for
+ * files with NUL bytes; AIDF_ETOOBIG over AIDF_CONTEXT_MAX_FILE; AIDF_EIO when a file
+ * cannot be read (a directory, permissions). A missing plan is no error. Skill problems
+ * are warnings, never errors.
  */
 int aidf_context_load(const char *root, const char *task_path, const struct aidf_config *cfg,
                       struct aidf_context *out, struct aidf_error *err);
@@ -60,15 +67,22 @@ int aidf_context_load(const char *root, const char *task_path, const struct aidf
 /** Free what `c` owns and zero it. NULL is a no-op. */
 void aidf_context_release(struct aidf_context *c);
 
-/** ceil(code points / 4) of a UTF-8 string (NULL: 0); the estimate used everywhere. */
+/**
+ * ceil(code points / 4) of a UTF-8 string (NULL: 0); the estimate used everywhere. Each
+ * byte of a malformed sequence counts as one code point. (Upstream counts UTF-16 units,
+ * so a character outside the BMP counts 1 here and 2 there.)
+ */
 int64_t aidf_estimate_tokens(const char *s);
 
 /**
- * Discover every skill (project `.ai/skills/`, then `$HOME/.aidf/skills/`, then each of
- * `directories`), parse its frontmatter and run the security scan; skills with invalid
- * frontmatter are skipped, skills with a "danger" hit are skipped when
- * `block_suspicious`. `*out`/`*n` receive a new array (free with
- * aidf_skills_free()). Never fails.
+ * Discover every skill (`<root>/.ai/skills/`, then `$HOME/.aidf/skills/` when HOME is set,
+ * then each of `directories`, where a relative entry is relative to `root`; `root` and
+ * `directories` may be NULL), each directory's entries in byte order, as
+ * `<entry>/SKILL.md`. Parse the frontmatter and run the security scan; skills that cannot
+ * be read (over AIDF_CONTEXT_MAX_FILE, NUL bytes) or have invalid frontmatter are skipped,
+ * skills with a "danger" hit are skipped when `block_suspicious`; each is logged with
+ * aidf_warn(), as are the scan's warnings. `*out`/`*n` receive a new array (NULL/0 when
+ * none; free with aidf_skills_free()). Never fails.
  */
 void aidf_skills_discover(const char *root, const struct aidf_strlist *directories,
                           bool block_suspicious, struct aidf_skill **out, size_t *n);

@@ -87,7 +87,7 @@ static char *join(const char *a, const char *b)
     return aidf_path_join(a, b);
 }
 
-static const char *const SKILL_MIN = "---\nname: %s\ndescription: d\n---\n\nbody of %s\n";
+#define SKILL_MIN "---\nname: %s\ndescription: d\n---\n\nbody of %s\n"
 
 static void write_skill(const char *dir, const char *sub, const char *name)
 {
@@ -687,6 +687,26 @@ static void test_scan_patterns(void **state)
         {"rm -rfv x", "rm -rf", 0},
         {"farm -rf", "rm -rf", 0},
         {"RM -RF /", "rm -rf", 0},
+        /* no match crosses a line end */
+        {"ignore\nprevious instructions", "ignore previous instructions", 0},
+        {"ignore previous\ninstructions", "ignore previous instructions", 0},
+        {"disregard\nthe rules", "disregard instructions", 0},
+        {"disregard\ndisregard the rules", "disregard instructions", 2},
+        {"you are\nnow", "you are now", 0},
+        {"system\n: x", "system:", 0},
+        {"x\n  system: y", "system:", 2},
+        {"x system:\nsystem:", "system:", 2},
+        {"eval\n(x)", "eval(", 0},
+        {"rm\n-rf", "rm -rf", 0},
+        {"x\n.env", "sensitive file path", 2},
+        {"http://\nx", "external URL", 0},
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "base64 encoded content",
+         0},
+        {"0x41 0x42 0x43 0x44 0x45 0x46 0x47 0x48 0x49 0x4a\n0x4b 0x4c 0x4d 0x4e 0x4f 0x50 0x51 "
+         "0x52 0x53 0x54",
+         "hex string", 0},
+        {"sudo\nsudo", "sudo", 1},
+        {"a\nb\nc sudo", "sudo", 3},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int got = hit_line(cases[i].text, cases[i].pattern);
@@ -751,7 +771,7 @@ static char *repeat(const char *unit, size_t n)
 static void test_scan_big(void **state)
 {
     (void)state;
-    /* near misses of every pattern on one huge line, then as many short lines */
+    /* near misses of the patterns, each repeated to 1 MiB: every scan stays linear */
     static const char *const units[] = {
         "disregard ",
         "ignore ignore all ",
@@ -765,6 +785,13 @@ static void test_scan_big(void **state)
         "\r",
         "       ",
         "\xe2\x80\x83",
+        "x system: \r",
+        "httphttps:/",
+        "you are no ",
+        ".env.envx",
+        "rm rm -r -rfx ",
+        "Function Function eval eval x ",
+        "disregard\r",
     };
     const size_t n = AIDF_CONTEXT_MAX_FILE;
     for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
