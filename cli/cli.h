@@ -22,6 +22,8 @@
 /** A command: `argv[0]` is the command name. Returns the exit code. */
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
+/** `aidf init ...`: create the .ai/ folder. */
+int cmd_init(int argc, char **argv);
 /** `aidf report ...`. */
 int cmd_report(int argc, char **argv);
 /** `aidf report list ...`. */

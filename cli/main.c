@@ -20,6 +20,7 @@ static const struct cli_command {
     cli_cmd_fn fn;
     const char *summary;
 } commands[] = {
+    {"init", cmd_init, "create the .ai/ folder: AGENTS.md, config, roles, task templates"},
     {"run", cmd_run, "run the AI agent on a task, with safety rails, and report the run"},
     {"report", cmd_report, "list, show, summarise, export and clean execution reports"},
     {"status", cmd_status, "show the project, its tasks and (with --report) the last run"},
