@@ -55,8 +55,7 @@ void exec_phase_end(struct exec *x, enum aidf_phase p)
     aidf_collector_end_phase(x->col, aidf_phase_key(p));
 }
 
-/* The task's path relative to the root when it is inside it, else as given. */
-static char *relative_to(const char *root, const char *path)
+char *exec_relative(const char *root, const char *path)
 {
     size_t n = strlen(root);
     if (strncmp(path, root, n) == 0 && path[n] == '/')
@@ -249,7 +248,7 @@ int executor_run(const char *root, const char *task_path, const struct run_opts 
     x.o = o;
     x.root = aidf_xstrdup(root);
     x.task_path = aidf_xstrdup(task_path);
-    x.task_rel = relative_to(root, task_path);
+    x.task_rel = exec_relative(root, task_path);
     x.reports_dir = aidf_path_join(root, ".ai/reports");
     x.cost_total = NAN;
     x.max_iter = o->max_iterations > 0 ? o->max_iterations : 50;

@@ -104,10 +104,12 @@ static void update_task_file(struct exec *x, struct run_result *res)
     /* Stage the task file where it is now (and its removal from the old place). */
     exec_phase_begin(x, AIDF_PHASE_GIT_OPERATIONS, "Committing");
     struct aidf_strlist paths = {0};
-    aidf_strlist_add(&paths, now_path);
+    char *now_rel = exec_relative(x->root, now_path);
+    aidf_strlist_add(&paths, now_rel);
+    free(now_rel);
     if (aidf_git_add(x->root, &paths, &err) != AIDF_OK)
         aidf_warn("cannot stage the task file: %s", err.msg);
-    else if (moved && aidf_git_rm_cached(x->root, x->task_path, &err) != AIDF_OK)
+    else if (moved && aidf_git_rm_cached(x->root, x->task_rel, &err) != AIDF_OK)
         aidf_warn("cannot unstage the old task file: %s", err.msg);
     else if (x->cfg_ok && x->cfg.permissions.auto_commit) {
         char name[256], msg[512];

@@ -77,6 +77,10 @@ struct exec {
 void exec_finish_with(struct exec *x, enum aidf_status status, const char *category,
                       const char *code, const char *reason);
 
+/** `path` relative to `root` when it lies inside it, else a copy of `path` (git and the
+ *  reports want work-tree paths). New heap string. */
+char *exec_relative(const char *root, const char *path);
+
 /** Remember an iteration's failure (message copied; category and code static). */
 void exec_note_failure(struct exec *x, const char *msg, const char *category, const char *code);
 

@@ -385,8 +385,11 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
                continuing ? " (continuing the session)" : "");
     exec_phase_begin(x, AIDF_PHASE_AI_EXECUTION, "Executing AI");
     call_provider(x, prompt, continuing ? x->session_id : NULL, &res);
-    if (continuing && res.failure == PROVIDER_FAIL_RETRY && !res.timed_out) {
-        /* A lost session (expired, unknown id): once more with the whole context. */
+    if (continuing && res.failure == PROVIDER_FAIL_RETRY && res.code &&
+        strcmp(res.code, "PROVIDER_NO_RESULT") == 0) {
+        /* No answer at all to a continued session (expired or unknown id): once more
+         * with the whole context. Other failures did reach the agent; repeating them
+         * with the full prompt would only double their cost. */
         run_ui_say(x->ui, "session continuation failed (%s); retrying with the full prompt",
                    res.error);
         free(prompt);

@@ -69,6 +69,8 @@ write_config() {
 add_task() {
     local name=$1 goal=$2 allowed=${3:-src/**} forbidden=${4:-secrets/**} ask=${5:-}
     local f=$PROJ/.ai/tasks/pending/$name.md p
+    local -
+    set -f # the scope globs are words, not patterns for the shell
     mkdir -p "$PROJ/.ai/tasks/pending"
     {
         printf '# TASK\n\n## Goal\n%s\n\n## Task Type\ncomponent\n\n## Suggested Roles\n- developer\n\n' "$goal"

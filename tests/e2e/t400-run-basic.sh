@@ -59,7 +59,7 @@ rcheck "exact input/output tokens" '.tokens.totalInput == 1534 and .tokens.total
 rcheck "cache tokens" '.tokens.cacheRead == 1500 and .tokens.cacheWrite == 100'
 rcheck "tokens are not estimated" '.tokens.estimated == false'
 rcheck "per-iteration tokens" '.tokens.perIteration | length == 1 and .[0].iteration == 1 and .[0].input == 1534'
-rcheck "context size estimated with a breakdown" '.tokens.contextTokens > 0 and .tokens.contextBreakdown.agents > 0 and .tokens.contextBreakdown.task > 0'
+rcheck "context size estimated with a breakdown" '.tokens.contextTokens > 0 and .tokens.breakdown.agents > 0 and .tokens.breakdown.task > 0'
 rcheck "cost is the CLI's own" '.cost.source == "provider" and (.cost.estimatedTotal - 0.008456 | fabs) < 1e-9 and .cost.currency == "USD"'
 rcheck "the rate-table figure is there too" '.cost.computed > 0'
 rcheck "files by kind" '.files.created == ["src/hello.c"] and .files.modified == [] and .files.deleted == [] and .files.totalCount == 1'

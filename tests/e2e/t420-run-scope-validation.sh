@@ -28,6 +28,7 @@ say Did some things.
 [2]
 say All done.\n<TASK_COMPLETE>
 EOF
+BASE_SHA=$(git rev-parse HEAD)
 expect 0 "a run with a reverted violation completes" run
 last_report
 rcheck "completed in two iterations" '.status == "completed" and .iterations == 2'
@@ -37,7 +38,7 @@ rcheck "only the allowed file counts as changed" '.files.created == ["src/ok.c"]
 check "the new forbidden file was deleted" test ! -e secrets/key.txt
 check "the tracked file was restored" test "$(cat README.md)" = "# Demo project"
 check "the allowed file was committed" test "$(git log -1 --format=%s -- src/ok.c)" = "aidf: Stay in src"
-check "nothing outside the scope was committed" test -z "$(git log --format= --name-only | grep -E '^(README.md|secrets/)')"
+check "nothing outside the scope was committed" test -z "$(git log --format= --name-only "$BASE_SHA"..HEAD | grep -E '^(README.md|secrets/)')"
 check "the violation was reported" err_has "scope violation"
 check "the work tree is clean" test -z "$(git status --porcelain)"
 
