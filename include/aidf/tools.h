@@ -1,0 +1,86 @@
+/*
+ * The tools the API providers give the model (reference/upstream-aidf.md §3.6, with the
+ * fixes of design.md §3): read_file, write_file, list_files, run_command, task_complete
+ * and task_blocked, their JSON schemas in the Anthropic and OpenAI shapes, and the
+ * handler that runs them.
+ *
+ * Safety: every path is confined to the project root (after resolving symlinks, of the
+ * target and of its parent); write_file asks the scope guard BEFORE writing and refuses
+ * paths it blocks; run_command applies the security.commands policy (aidf/cmdpolicy.h)
+ * and runs with a time limit and an output cap. A refusal is a tool result the model
+ * reads (is_error set), never an error of the run.
+ *
+ * Ownership: the context and the input are borrowed; an outcome owns its strings and is
+ * freed with aidf_tool_outcome_release().
+ */
+#ifndef AIDF_TOOLS_H
+#define AIDF_TOOLS_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidf/report.h"
+#include "aidf/scope.h"
+
+/* Largest file read_file returns and write_file writes (bytes). */
+#define AIDF_TOOL_MAX_FILE ((size_t)1 << 20)
+/* Most entries list_files returns. */
+#define AIDF_TOOL_MAX_LIST 2000
+/* Default time limit and output cap of run_command. */
+#define AIDF_TOOL_DEFAULT_CMD_TIMEOUT_MS 120000
+#define AIDF_TOOL_DEFAULT_CMD_OUTPUT     ((size_t)64 * 1024)
+
+/** What the tools may touch. */
+struct aidf_tool_ctx {
+    const char *root;               /* project root (absolute) */
+    const struct aidf_scope *scope; /* write_file refuses BLOCK verdicts; NULL: no check */
+    const struct aidf_strlist *cmd_allowed, *cmd_blocked; /* security.commands; may be NULL */
+    bool cmd_strict;
+    int64_t cmd_timeout_ms;        /* 0: AIDF_TOOL_DEFAULT_CMD_TIMEOUT_MS */
+    size_t cmd_output_cap;         /* 0: AIDF_TOOL_DEFAULT_CMD_OUTPUT */
+    volatile sig_atomic_t *cancel; /* stops a running command */
+};
+
+/** The result of one tool call. */
+struct aidf_tool_outcome {
+    char *result;  /* the text returned to the model (never NULL after a call) */
+    bool is_error; /* a refusal or failure (Anthropic tool_result is_error) */
+    bool complete; /* task_complete was called */
+    bool blocked;  /* task_blocked was called */
+    char *reason;  /* task_complete summary / task_blocked reason (NULL otherwise) */
+    char *written; /* write_file: the repository-relative path written, NULL otherwise */
+};
+
+/**
+ * Run tool `name` with `input` (the model's arguments, a JSON object; anything else is a
+ * refusal "Invalid arguments for <name>: ..."). Always fills `out` (initialised by the
+ * call). Results, as upstream: read_file → the contents; write_file → "File written:
+ * <path>"; list_files → matching paths relative to `path`, one per line; run_command →
+ * "Exit code: N\n<stdout+stderr>"; task_complete → "Task completed: <summary>";
+ * task_blocked → "Task blocked: <reason>"; unknown → "Unknown tool: <name>". Refusals:
+ * "Path traversal blocked: \"<p>\" resolves outside project root", "SCOPE VIOLATION:
+ * Cannot write to \"<p>\". <reason>.\n\nAllowed paths: ...\nForbidden paths: ...\n\n
+ * Please only modify files within the allowed scope.", the command policy's message.
+ */
+void aidf_tool_run(const struct aidf_tool_ctx *c, const char *name, const json_t *input,
+                   struct aidf_tool_outcome *out);
+
+/** Free what `o` owns and zero it. NULL is a no-op. */
+void aidf_tool_outcome_release(struct aidf_tool_outcome *o);
+
+/**
+ * The tool definitions for the Anthropic Messages API: a new JSON array of
+ * {name, description, input_schema} (JSON Schema objects with required fields).
+ */
+json_t *aidf_tools_anthropic(void);
+
+/**
+ * The same tools for OpenAI Chat Completions: a new JSON array of
+ * {type: "function", function: {name, description, parameters}}.
+ */
+json_t *aidf_tools_openai(void);
+
+#endif
