@@ -32,7 +32,9 @@ int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct
     char *p = aidf_xmalloc(cap);
     for (;;) {
         if (n + 1 >= cap) {
-            if (cap > max) {
+            /* Room for one byte past `max`, so a file of exactly `max` bytes reads to
+             * its EOF and a longer one is caught below. */
+            if (cap > max + 1) {
                 free(p);
                 close(fd);
                 return aidf_fail(err, AIDF_ETOOBIG, "'%s' is larger than %zu bytes", path, max);

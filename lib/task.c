@@ -487,6 +487,14 @@ enum aidf_task_state aidf_task_state_from_text(const char *text)
     const char *s = strstr(text, "## Status:");
     if (!s)
         return AIDF_TASK_PENDING;
+    /* The heading line decides first: a BLOCKED section may mention "Completed at" in its
+     * resume history, which must not make the task look completed. */
+    const char *nl = strchr(s, '\n');
+    struct span head = {s, nl ? (size_t)(nl - s) : strlen(s)};
+    if (find_in(head, "completed", true))
+        return AIDF_TASK_COMPLETED;
+    if (find_in(head, "blocked", true))
+        return AIDF_TASK_BLOCKED;
     const char *e = strstr(s + 10, "\n## ");
     struct span block = {s, e ? (size_t)(e - s) : strlen(s)};
     if (find_in(block, "completed", true))

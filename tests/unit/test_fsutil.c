@@ -49,6 +49,13 @@ static void test_atomic_write_and_read(void **state)
     s = NULL;
     assert_int_equal(aidf_read_file(f, 3, &s, NULL, &e), AIDF_ETOOBIG);
     assert_null(s);
+    /* Exactly `max` bytes is within the limit; one byte fewer allowed is not. */
+    assert_int_equal(aidf_read_file(f, 6, &s, &len, NULL), AIDF_OK);
+    assert_int_equal(len, 6);
+    free(s);
+    s = NULL;
+    assert_int_equal(aidf_read_file(f, 5, &s, NULL, &e), AIDF_ETOOBIG);
+    assert_null(s);
     char *missing = aidf_path_join(sub, "nope");
     assert_int_equal(aidf_read_file(missing, 100, &s, NULL, &e), AIDF_ENOTFOUND);
     assert_non_null(strstr(e.msg, "nope"));

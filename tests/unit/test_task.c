@@ -391,6 +391,10 @@ static void test_state_from_text(void **state)
                      AIDF_TASK_PENDING);
     assert_int_equal(aidf_task_state_from_text("## Status: x\n### Log\nCompleted\n"),
                      AIDF_TASK_COMPLETED);
+    /* A BLOCKED heading wins over "Completed at" in the resume history below it. */
+    assert_int_equal(aidf_task_state_from_text("## Status: BLOCKED\n\n### Resume Attempt History\n"
+                                               "- **Completed at:** 2026-12-01\n"),
+                     AIDF_TASK_BLOCKED);
     assert_string_equal(aidf_task_state_name(AIDF_TASK_PENDING), "pending");
     assert_string_equal(aidf_task_state_name(AIDF_TASK_IN_PROGRESS), "in_progress");
     assert_string_equal(aidf_task_state_name(AIDF_TASK_COMPLETED), "completed");
