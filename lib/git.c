@@ -16,6 +16,7 @@
 #include "aidf/git.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -218,12 +219,27 @@ static char *one_line(const struct aidf_proc_result *res)
     return aidf_xstrndup(res->out, len);
 }
 
+/*
+ * The last directory asked about and its top: the executor asks for the same directory
+ * several times per iteration, and each `git rev-parse` is a process start. A work tree
+ * does not move under a running aidf, so the answer stays true.
+ */
+static pthread_mutex_t top_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *top_cwd, *top_dir;
+
 /* The work tree's top, or AIDF_EIO "not a git work tree". */
 static int top_of(const char *cwd, char **top, struct aidf_error *err)
 {
     struct argv a = {0};
     struct aidf_proc_result res;
     int rc;
+    pthread_mutex_lock(&top_mu);
+    if (top_cwd && cwd && strcmp(top_cwd, cwd) == 0) {
+        *top = aidf_xstrdup(top_dir);
+        pthread_mutex_unlock(&top_mu);
+        return AIDF_OK;
+    }
+    pthread_mutex_unlock(&top_mu);
     av_git(&a, cwd);
     av_push(&a, "rev-parse");
     av_push(&a, "--show-toplevel");
@@ -235,6 +251,14 @@ static int top_of(const char *cwd, char **top, struct aidf_error *err)
         goto out;
     }
     *top = one_line(&res);
+    if (cwd) {
+        pthread_mutex_lock(&top_mu);
+        free(top_cwd);
+        free(top_dir);
+        top_cwd = aidf_xstrdup(cwd);
+        top_dir = aidf_xstrdup(*top);
+        pthread_mutex_unlock(&top_mu);
+    }
 out:
     aidf_proc_result_release(&res);
     free(a.v);
