@@ -56,14 +56,35 @@ struct aidf_tool_outcome {
 
 /**
  * Run tool `name` with `input` (the model's arguments, a JSON object; anything else is a
- * refusal "Invalid arguments for <name>: ..."). Always fills `out` (initialised by the
- * call). Results, as upstream: read_file → the contents; write_file → "File written:
- * <path>"; list_files → matching paths relative to `path`, one per line; run_command →
- * "Exit code: N\n<stdout+stderr>"; task_complete → "Task completed: <summary>";
- * task_blocked → "Task blocked: <reason>"; unknown → "Unknown tool: <name>". Refusals:
- * "Path traversal blocked: \"<p>\" resolves outside project root", "SCOPE VIOLATION:
- * Cannot write to \"<p>\". <reason>.\n\nAllowed paths: ...\nForbidden paths: ...\n\n
- * Please only modify files within the allowed scope.", the command policy's message.
+ * refusal "Invalid arguments for <name>: expected a JSON object"; a required string field
+ * that is missing or not a string gives "Invalid arguments for <name>: '<field>' must be
+ * a string"; optional fields may be absent or null). Always fills `out` (initialised by
+ * the call); `out->result` is valid UTF-8 (malformed bytes and NULs become U+FFFD).
+ *
+ * Results, as upstream: read_file → the contents; write_file → "File written: <path>"
+ * (the path as given; `written` gets the normalised repository-relative path);
+ * list_files → the files (not directories; symlinks are listed, never followed; ".git"
+ * skipped) below `path` whose path relative to `path` matches `pattern`
+ * (aidf_glob_minimatch()), sorted, one per line, at most AIDF_TOOL_MAX_LIST then
+ * "... (N more)", or "(no files match ...)" when none does; run_command →
+ * "Exit code: N\n<stdout+stderr>" (a non-zero code is NOT is_error: the model reads it;
+ * "... (output truncated)" marks a cut; "Command timed out after <s>s\n<output>" and
+ * "Command cancelled\n<output>" are is_error); task_complete → "Task completed:
+ * <summary>" (complete, reason = summary); task_blocked → "Task blocked: <reason>"
+ * (blocked, reason with " (attempted: ...)" / " (suggestion: ...)" appended when given);
+ * unknown → "Unknown tool: <name>" (is_error).
+ *
+ * Paths (read/write/list) must be non-empty and NUL-free; relative ones are taken from
+ * the root. They are normalised lexically, then the deepest existing ancestor is
+ * realpath'd (the target itself when it exists), and the result must lie inside the
+ * root's realpath, else "Path traversal blocked: \"<p>\" resolves outside project root".
+ * A symlink that stays inside is followed (its target is what is read or written); a
+ * dangling one is refused. write_file also refuses any path with a ".git" component,
+ * content over AIDF_TOOL_MAX_FILE, and a BLOCK verdict of the scope (checked on the
+ * resolved path and, when it differs, on the lexical one) with "SCOPE VIOLATION: Cannot
+ * write to \"<p>\". <reason>.\n\nAllowed paths: ...\nForbidden paths: ...\n\nPlease
+ * only modify files within the allowed scope." (patterns ", "-joined, "(none)" when
+ * empty); ASK writes. run_command refuses with the command policy's message.
  */
 void aidf_tool_run(const struct aidf_tool_ctx *c, const char *name, const json_t *input,
                    struct aidf_tool_outcome *out);
