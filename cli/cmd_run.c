@@ -18,6 +18,7 @@
 #include "aidf/log.h"
 #include "aidf/xalloc.h"
 #include "executor.h"
+#include "provider.h"
 #include "term.h"
 
 enum {
@@ -38,7 +39,9 @@ static const char run_help[] =
     "first blocked one). Several tasks run one after another.\n"
     "\n"
     "Options:\n"
-    "  --provider TYPE       claude-cli or cursor-cli (default: provider.type)\n"
+    "  --provider TYPE       claude-cli, cursor-cli, anthropic-api or openai-api\n"
+    "                        (default: provider.type; the API providers read\n"
+    "                        ANTHROPIC_API_KEY / OPENAI_API_KEY and *_BASE_URL)\n"
     "  --model MODEL         model for the agent (default: provider.model)\n"
     "  --max-iterations N    stop after N iterations (1..1000; default:\n"
     "                        execution.max_iterations, 50)\n"
@@ -228,10 +231,10 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_PROVIDER:
-            if (strcmp(optarg, "claude-cli") != 0 && strcmp(optarg, "cursor-cli") != 0)
+            if (!provider_type_known(optarg))
                 return cli_usage_error("run",
-                                       "unknown provider '%s' (expected claude-cli or "
-                                       "cursor-cli)",
+                                       "unknown provider '%s' (expected claude-cli, cursor-cli, "
+                                       "anthropic-api or openai-api)",
                                        optarg);
             o.provider = optarg;
             break;

@@ -114,8 +114,8 @@ static bool setup_config(struct exec *x)
     if (!provider_type_known(x->cfg.provider.type)) {
         char msg[256];
         snprintf(msg, sizeof(msg),
-                 "Unknown provider type: %s (expected claude-cli or cursor-cli; the API "
-                 "providers are not in this build yet)",
+                 "Unknown provider type: %s (expected claude-cli, cursor-cli, anthropic-api "
+                 "or openai-api)",
                  x->cfg.provider.type ? x->cfg.provider.type : "(none)");
         exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "CONFIG_INVALID", msg);
         return false;

@@ -18,6 +18,8 @@ static const struct {
 } known[] = {
     {"claude-cli", provider_claude_init},
     {"cursor-cli", provider_cursor_init},
+    {"anthropic-api", provider_anthropic_init},
+    {"openai-api", provider_openai_init},
 };
 
 bool provider_type_known(const char *type)

@@ -120,5 +120,7 @@ bool provider_type_known(const char *type);
 /* Constructors of the individual providers (provider_*.c), used by provider_new(). */
 int provider_claude_init(struct provider *p, struct aidf_error *err);
 int provider_cursor_init(struct provider *p, struct aidf_error *err);
+int provider_anthropic_init(struct provider *p, struct aidf_error *err);
+int provider_openai_init(struct provider *p, struct aidf_error *err);
 
 #endif
