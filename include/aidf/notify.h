@@ -5,7 +5,8 @@
  * run; errors: failed and blocked; blocked: blocked only). Each message carries the
  * task, status, iterations, files, tokens, cost, duration and the error or blocked
  * reason. Every channel is bounded in time; failures are logged and never affect the
- * run.
+ * run. A run whose status is not completed or blocked counts as failed (filter, title,
+ * colour). Webhook URLs, credentials and header values are never logged.
  *
  * Ownership: arguments are borrowed.
  */
@@ -21,10 +22,14 @@
 /* Time limit of one channel's delivery (ms). */
 #define AIDF_NOTIFY_TIMEOUT_MS 10000
 
-/** Which channels were tried and how they did. */
+/**
+ * Which channels were tried and how they did. A channel that is enabled but cannot be
+ * used (no notify-send on PATH, an empty URL, no smtp_host) is skipped: not attempted.
+ * attempted == delivered + failed.
+ */
 struct aidf_notify_result {
     int attempted, delivered, failed;
-    bool filtered; /* the level filter skipped this run */
+    bool filtered; /* the level filter skipped this run (nothing attempted) */
 };
 
 /** True when `level` lets a run with `status` through. */
