@@ -2,9 +2,9 @@
  * The end of a run (reference/upstream-aidf.md §2.8 with design.md §3 and §6): the task
  * file's status section, its move to completed/ or blocked/ (committed with auto_commit),
  * the optional push, then the report — built by the collector, written durably to the
- * reports directory, pushed to the report server through the outbox and sent to the
- * metrics webhook. Report and delivery problems are logged and never change the run's
- * outcome.
+ * reports directory, pushed to the report server through the outbox, sent to the
+ * metrics webhook and summarised in the notifications. Report and delivery problems are logged and
+ * never change the run's outcome.
  */
 #include "executor_int.h"
 
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "aidf/log.h"
+#include "aidf/notify.h"
 #include "aidf/push.h"
 #include "aidf/store.h"
 #include "aidf/task_status.h"
@@ -198,6 +199,12 @@ int exec_conclude(struct exec *x, struct run_result *res)
             struct aidf_webhook_result wr;
             if (aidf_webhook_send(&x->cfg, &rep, NULL, &wr) == AIDF_OK && wr.sent)
                 run_ui_detail(x->ui, "report sent to the metrics webhook");
+        }
+        if (x->cfg_ok) {
+            struct aidf_notify_result nr;
+            aidf_notify_run(&x->cfg, &rep, &nr);
+            if (nr.delivered)
+                run_ui_detail(x->ui, "%d notification(s) sent", nr.delivered);
         }
         res->report = aidf_report_to_json(&rep);
         run_ui_summary(x->ui, &rep, res->report_path);
