@@ -22,6 +22,7 @@
 #include "aidf/log.h"
 #include "aidf/proc.h"
 #include "aidf/timeutil.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 /* Error and blocked-reason texts are cut to this many bytes (on a UTF-8 boundary). */
@@ -715,34 +716,6 @@ static void rfc5322_date(int64_t ms, char *out, size_t outlen)
              iso + 11);
 }
 
-static void html_escape(struct aidf_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            aidf_buf_addstr(b, "&amp;");
-            break;
-        case '<':
-            aidf_buf_addstr(b, "&lt;");
-            break;
-        case '>':
-            aidf_buf_addstr(b, "&gt;");
-            break;
-        case '"':
-            aidf_buf_addstr(b, "&quot;");
-            break;
-        case '\'':
-            aidf_buf_addstr(b, "&#39;");
-            break;
-        case '\n':
-            aidf_buf_addstr(b, "<br>\r\n");
-            break;
-        default:
-            aidf_buf_addch(b, *s);
-        }
-    }
-}
-
 /* Text with LF line ends (clean_text() output) written with CRLF. */
 static void add_crlf(struct aidf_buf *b, const char *s)
 {
@@ -833,7 +806,7 @@ static char *email_message(const struct facts *f, const char *from_hdr, const ch
                   f->title, f->hex_colour, f->title);
     for (size_t i = 0; i < n; i++) {
         aidf_buf_addf(&m, "<tr><th align=\"left\">%s</th><td>", rows[i].label);
-        html_escape(&m, rows[i].value);
+        aidf_buf_add_escaped(&m, rows[i].value, AIDF_ESCAPE_APOS | AIDF_ESCAPE_BR_CRLF);
         aidf_buf_addstr(&m, "</td></tr>\r\n");
     }
     aidf_buf_addstr(&m, "</table>\r\n<p style=\"color: #888888; font-size: 12px\">"

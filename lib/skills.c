@@ -25,6 +25,7 @@
 #include "aidf/buf.h"
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 /* ---- character classes -------------------------------------------------------------- */
@@ -52,53 +53,13 @@ static bool is_b64(char c)
 }
 
 /*
- * Byte length of the white-space character at p (0 if none): JavaScript's \s, i.e. ASCII
- * \t \n \v \f \r space plus the Unicode spaces, as UTF-8 bytes.
- */
-static size_t ws_len(const char *p, const char *end)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    size_t left = (size_t)(end - p);
-    if (!left)
-        return 0;
-    if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
-        return 1;
-    if (left >= 2 && u[0] == 0xC2 && u[1] == 0xA0) /* U+00A0 */
-        return 2;
-    if (left < 3)
-        return 0;
-    if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80) /* U+1680 */
-        return 3;
-    /* U+2000..U+200A, U+2028, U+2029, U+202F */
-    if (u[0] == 0xE2 && u[1] == 0x80 &&
-        ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
-        return 3;
-    if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) /* U+205F */
-        return 3;
-    if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 */
-        return 3;
-    if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) /* U+FEFF */
-        return 3;
-    return 0;
-}
-
-/* Length of the white-space character ending just before `end` (0 if none). */
-static size_t ws_back(const char *start, const char *end)
-{
-    for (size_t k = 1; k <= 3 && k <= (size_t)(end - start); k++)
-        if (ws_len(end - k, end) == k)
-            return k;
-    return 0;
-}
-
-/*
  * Length of the white-space character at p other than LF (0 if none). The patterns are
  * tested line by line upstream, so their \s never crosses a LF; here they run over the
  * whole text and use this.
  */
 static size_t sp_len(const char *p, const char *end)
 {
-    return (p < end && *p == '\n') ? 0 : ws_len(p, end);
+    return (p < end && *p == '\n') ? 0 : aidf_js_space_len(p, end);
 }
 
 /* Skip \s* from p within its line. */
@@ -260,7 +221,7 @@ static const char *m_system(const char *b, const char *e)
                 start = true;
                 break;
             }
-            if ((k = ws_back(b, s)) == 0)
+            if ((k = aidf_js_space_back(b, s)) == 0)
                 break;
             s -= k;
             if (eol_len(s, e)) {
@@ -363,7 +324,7 @@ static const char *m_chown(const char *b, const char *e)
 /* One character of [^\s)>\]] at p. */
 static bool url_char(const char *p, const char *e)
 {
-    return p < e && *p != ')' && *p != '>' && *p != ']' && ws_len(p, e) == 0;
+    return p < e && *p != ')' && *p != '>' && *p != ']' && aidf_js_space_len(p, e) == 0;
 }
 
 /* /https?:\/\/[^\s)>\]]+/i */
@@ -384,7 +345,7 @@ static const char *m_sensitive(const char *b, const char *e)
 {
     const char *env = NULL;
     for (const char *p = b; (p = find(p, e, ".env", false)) != NULL; p++)
-        if ((p == b || ws_back(b, p)) && (p + 4 == e || !is_word(p[4]))) {
+        if ((p == b || aidf_js_space_back(b, p)) && (p + 4 == e || !is_word(p[4]))) {
             env = p;
             break;
         }
@@ -509,22 +470,13 @@ size_t aidf_skill_scan(const char *text, size_t len, struct aidf_scan_hit *hits)
 
 /* ---- frontmatter --------------------------------------------------------------------- */
 
-static void trim(const char **b, const char **e)
-{
-    size_t k;
-    while ((k = ws_len(*b, *e)) != 0)
-        *b += k;
-    while ((k = ws_back(*b, *e)) != 0)
-        *e -= k;
-}
-
 /* Comma list: items trimmed, empty ones dropped. */
 static void comma_list(const char *b, const char *e, struct aidf_strlist *out)
 {
     while (b <= e) {
         const char *c = memchr(b, ',', (size_t)(e - b));
         const char *ie = c ? c : e, *ib = b;
-        trim(&ib, &ie);
+        aidf_js_trim(&ib, &ie);
         if (ie > ib) {
             char *item = aidf_xstrndup(ib, (size_t)(ie - ib));
             aidf_strlist_add(out, item);
@@ -560,8 +512,8 @@ int aidf_skill_parse(const char *text, size_t len, struct aidf_skill *out)
         const char *colon = memchr(p, ':', (size_t)(le - p));
         if (colon) {
             const char *kb = p, *ke = colon, *vb = colon + 1, *ve = le;
-            trim(&kb, &ke);
-            trim(&vb, &ve);
+            aidf_js_trim(&kb, &ke);
+            aidf_js_trim(&vb, &ve);
             for (size_t i = 0; ke > kb && ve > vb && i < nkeys; i++)
                 if (strlen(keys[i].key) == (size_t)(ke - kb) &&
                     memcmp(keys[i].key, kb, (size_t)(ke - kb)) == 0) {
@@ -591,7 +543,7 @@ int aidf_skill_parse(const char *text, size_t len, struct aidf_skill *out)
     const char *sep = find(text + 4, end, "\n---\n", false);
     if (sep) {
         const char *bb = sep + 5, *be = end;
-        trim(&bb, &be);
+        aidf_js_trim(&bb, &be);
         out->body = aidf_xstrndup(bb, (size_t)(be - bb));
     } else {
         out->body = aidf_xstrndup(text, len);
@@ -753,28 +705,6 @@ void aidf_skills_discover(const char *root, const struct aidf_strlist *directori
 
 /* ---- the prompt block ---------------------------------------------------------------- */
 
-static void add_escaped(struct aidf_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            aidf_buf_addstr(b, "&amp;");
-            break;
-        case '<':
-            aidf_buf_addstr(b, "&lt;");
-            break;
-        case '>':
-            aidf_buf_addstr(b, "&gt;");
-            break;
-        case '"':
-            aidf_buf_addstr(b, "&quot;");
-            break;
-        default:
-            aidf_buf_addch(b, *s);
-        }
-    }
-}
-
 char *aidf_skills_xml(const struct aidf_skill *skills, size_t n)
 {
     if (!n)
@@ -784,16 +714,16 @@ char *aidf_skills_xml(const struct aidf_skill *skills, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct aidf_skill *s = &skills[i];
         aidf_buf_addstr(&b, "<skill name=\"");
-        add_escaped(&b, s->name);
+        aidf_buf_add_escaped(&b, s->name, 0);
         aidf_buf_addstr(&b, "\">\n<description>");
-        add_escaped(&b, s->description);
+        aidf_buf_add_escaped(&b, s->description, 0);
         aidf_buf_addstr(&b, "</description>\n");
         if (s->tags.n) {
             aidf_buf_addstr(&b, "<tags>");
             for (size_t t = 0; t < s->tags.n; t++) {
                 if (t)
                     aidf_buf_addstr(&b, ", ");
-                add_escaped(&b, s->tags.items[t]);
+                aidf_buf_add_escaped(&b, s->tags.items[t], 0);
             }
             aidf_buf_addstr(&b, "</tags>\n");
         }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "aidf/fsutil.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 struct span {
@@ -65,54 +66,10 @@ static bool starts_with(const char *p, const char *end, const char *lit, bool ci
     return true;
 }
 
-/*
- * Byte length of the white-space character at p (0 if none): JavaScript's \s and trim()
- * set, i.e. ASCII \t \n \v \f \r space plus the Unicode spaces, matched as UTF-8 bytes.
- */
-static size_t ws_fwd(const char *p, const char *end)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    size_t left = (size_t)(end - p);
-    if (!left)
-        return 0;
-    if (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r'))
-        return 1;
-    if (left >= 2 && u[0] == 0xC2 && u[1] == 0xA0) /* U+00A0 */
-        return 2;
-    if (left < 3)
-        return 0;
-    if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80) /* U+1680 */
-        return 3;
-    /* U+2000..U+200A, U+2028, U+2029, U+202F */
-    if (u[0] == 0xE2 && u[1] == 0x80 &&
-        ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
-        return 3;
-    if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) /* U+205F */
-        return 3;
-    if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) /* U+3000 */
-        return 3;
-    if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) /* U+FEFF */
-        return 3;
-    return 0;
-}
-
-/* Length of the white-space character that ends just before `end` (0 if none). */
-static size_t ws_back(const char *start, const char *end)
-{
-    for (size_t k = 1; k <= 3 && k <= (size_t)(end - start); k++)
-        if (ws_fwd(end - k, end) == k)
-            return k;
-    return 0;
-}
-
 static struct span trim(struct span s)
 {
     const char *b = s.p, *e = s.p + s.n;
-    size_t k;
-    while ((k = ws_fwd(b, e)) != 0)
-        b += k;
-    while ((k = ws_back(b, e)) != 0)
-        e -= k;
+    aidf_js_trim(&b, &e);
     return (struct span){b, (size_t)(e - b)};
 }
 
@@ -222,7 +179,7 @@ static void dod_line(struct span line, struct aidf_strlist *out)
     if (p == end || *p != '-')
         return;
     p++;
-    while ((k = ws_fwd(p, end)) != 0)
+    while ((k = aidf_js_space_len(p, end)) != 0)
         p += k;
     if (end - p < 3 || p[0] != '[' || (p[1] != ' ' && lower(p[1]) != 'x') || p[2] != ']')
         return;
@@ -313,7 +270,7 @@ static void parse_blocked(struct span text, struct aidf_task *t)
     while ((hit = find(p, (size_t)(end - p), "## Status:", true)) != NULL) {
         const char *q = hit + 10;
         size_t k;
-        while ((k = ws_fwd(q, end)) != 0)
+        while ((k = aidf_js_space_len(q, end)) != 0)
             q += k;
         if (starts_with(q, end, "BLOCKED\n", true)) {
             start = q + 8;

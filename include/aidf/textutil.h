@@ -1,0 +1,36 @@
+/*
+ * Small text helpers shared by the parsers and writers: the white space JavaScript's
+ * trim() removes (the task and skill parsers follow the original's String.trim()), and
+ * escaping for XML/HTML text.
+ *
+ * Ownership: arguments are borrowed.
+ */
+#ifndef AIDF_TEXTUTIL_H
+#define AIDF_TEXTUTIL_H
+
+#include <stddef.h>
+
+#include "aidf/buf.h"
+
+/**
+ * Length of the white-space character starting at `p` (before `end`), or 0: ASCII space
+ * and \t..\r, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 and
+ * U+FEFF (what JavaScript's trim() drops), as UTF-8.
+ */
+size_t aidf_js_space_len(const char *p, const char *end);
+
+/** Length of the white-space character ending just before `end` (not before `start`), or 0. */
+size_t aidf_js_space_back(const char *start, const char *end);
+
+/** Move `*b` forward and `*e` back over JavaScript white space. */
+void aidf_js_trim(const char **b, const char **e);
+
+enum aidf_escape_flags {
+    AIDF_ESCAPE_APOS = 1 << 0,    /* also ' as &#39; (HTML attributes in either quote) */
+    AIDF_ESCAPE_BR_CRLF = 1 << 1, /* a newline becomes "<br>\r\n" (HTML mail bodies) */
+};
+
+/** Append `s` with & < > " escaped as entities (plus what `flags` adds). */
+void aidf_buf_add_escaped(struct aidf_buf *b, const char *s, unsigned flags);
+
+#endif
