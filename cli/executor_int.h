@@ -67,9 +67,9 @@ struct exec {
     char *last_error;
     const char *last_category, *last_code; /* static */
 
-    int64_t tokens_in, tokens_out;  /* for the task file's "Tokens used" line */
-    int64_t tokens_total;           /* input + output + cache so far, for the live line */
-    double cost_total;              /* NaN until a cost is known */
+    int64_t tokens_in, tokens_out; /* for the task file's "Tokens used" line */
+    int64_t tokens_total; /* input + output so far (the report's total), for the live line */
+    double cost_total;    /* NaN until a cost is known */
     struct aidf_num_map phase_mark; /* profiler totals (ms) at the start of the iteration */
 };
 

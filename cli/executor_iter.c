@@ -54,8 +54,7 @@ static void record_usage(struct exec *x, const struct provider_result *r)
         x->tokens_in += r->input > 0 ? r->input : 0;
         x->tokens_out += r->output_tokens > 0 ? r->output_tokens : 0;
         x->tokens_total +=
-            (r->input > 0 ? r->input : 0) + (r->output_tokens > 0 ? r->output_tokens : 0) +
-            (r->cache_read > 0 ? r->cache_read : 0) + (r->cache_write > 0 ? r->cache_write : 0);
+            (r->input > 0 ? r->input : 0) + (r->output_tokens > 0 ? r->output_tokens : 0);
     }
     double cost = NAN;
     if (!isnan(r->cost_usd)) {

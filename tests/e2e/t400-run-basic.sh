@@ -180,4 +180,24 @@ check "CI detected" jq -e 'all(.[]; .environment.ci == true and .environment.ciP
 check "both completed" sh -c 'test -f .ai/tasks/completed/005-a.md && test -f .ai/tasks/completed/006-b.md'
 check "quiet prints no progress lines" sh -c "! grep -q '^aidf: iteration' '$ERR'"
 
+# --- the live status line on a terminal ------------------------------------------------------------
+if command -v script >/dev/null 2>&1; then
+    new_project live
+    add_task 007-live "Show progress"
+    scenario <<'EOF'
+[*]
+sleep 1.5
+write src/l.c int l;\n
+say <TASK_COMPLETE>
+EOF
+    COLUMNS=120 script -qec "$AIDF run" /dev/null >"$OUT" 2>&1 </dev/null
+    check "the live line shows the iteration and phase" grep -qa 'iter 1/50 · Executing AI' "$OUT"
+    check "and the tokens and cost once known" grep -qa '1,610 tokens · \$0.0085' "$OUT"
+    add_task 008-live "Show nothing"
+    COLUMNS=120 script -qec "$AIDF run --quiet" /dev/null >"$OUT" 2>&1 </dev/null
+    check "--quiet shows no live line" sh -c "! grep -qa 'Executing AI' '$OUT'"
+else
+    skip "script(1) is not installed: no terminal test"
+fi
+
 finish
