@@ -151,7 +151,8 @@ static void list_md(const char *dir, struct aidf_strlist *out)
         free(p);
     }
     closedir(d);
-    qsort(out->items + first, out->n - first, sizeof(char *), cmp_str);
+    if (out->n - first > 1)
+        qsort(out->items + first, out->n - first, sizeof(char *), cmp_str);
 }
 
 /* The task to run when none was named. NULL (after a message) when there is none. */

@@ -111,6 +111,7 @@ static void call_provider(struct exec *x, const char *prompt, const char *sessio
         nap(x, wait);
         provider_result_release(res);
         if (x->o->cancel && *x->o->cancel) {
+            provider_result_init(res);
             provider_result_fail(res, PROVIDER_FAIL_CANCELLED, PROVIDER_CAT_CANCELLED, "CANCELLED",
                                  "Interrupted");
             return;
@@ -351,10 +352,9 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
 {
     struct aidf_error err = {0};
     struct aidf_git_snapshot *before = NULL;
-    struct provider_result res;
+    struct provider_result res = {0};
     struct aidf_git_changes ch = {0};
     char *prompt = NULL;
-    provider_result_init(&res);
 
     exec_phase_begin(x, AIDF_PHASE_GIT_OPERATIONS, "Starting iteration");
     int rc = aidf_git_snapshot_take(x->root, &before, &err);

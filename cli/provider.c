@@ -85,7 +85,7 @@ void provider_result_release(struct provider_result *r)
     free(r->model);
     free(r->blocked_reason);
     aidf_strlist_release(&r->files_written);
-    provider_result_init(r);
+    memset(r, 0, sizeof(*r));
 }
 
 void provider_result_fail(struct provider_result *r, enum provider_failure f, const char *category,

@@ -72,7 +72,7 @@ struct provider_result {
 
 struct provider;
 
-/** Run one call. Never returns without filling `res` (initialised by the call). */
+/** Run one call. `res` must be zeroed or released; the call initialises and fills it. */
 typedef void (*provider_execute_fn)(struct provider *p, const struct provider_request *req,
                                     struct provider_result *res);
 
@@ -104,9 +104,9 @@ int provider_new(const char *type, const char *root, const struct aidf_config *c
 /** Free a provider. NULL is a no-op. */
 void provider_free(struct provider *p);
 
-/** Initialise `r` to an empty success. */
+/** Initialise `r` (zeroed or released, never holding data) to an empty success. */
 void provider_result_init(struct provider_result *r);
-/** Free what `r` owns and re-initialise it. */
+/** Free what `r` owns and zero it (a zeroed result may be released again). */
 void provider_result_release(struct provider_result *r);
 
 /** Set the failure of `r` (message printf-style, copied). */

@@ -151,9 +151,16 @@ phases_fit() {
     rq '([.timing.phases[]] | add // 0) <= .timing.totalDurationMs + 0.5'
 }
 
-# no_fake_left: no fake agent process is still running.
+# no_fake_left: no fake agent started by this test is still running (found by this test's
+# own scenario path in the process environment: other tests run their fakes in parallel).
 no_fake_left() {
-    ! pgrep -f "$FAKES/" >/dev/null 2>&1
+    local f
+    for f in /proc/[0-9]*/environ; do
+        if { tr '\0' '\n' <"$f"; } 2>/dev/null | grep -qxF "FAKE_CLAUDE_SCENARIO=$TMP/claude.scen"; then
+            return 1
+        fi
+    done
+    return 0
 }
 
 # task_in FOLDER NAME: the task file is in .ai/tasks/FOLDER/ (and nowhere else).
