@@ -176,4 +176,28 @@ check "no commit was made" test "$(git rev-parse HEAD)" = "$BEFORE"
 check "the changes are in the work tree" sh -c 'test -f src/n.c && grep -q touched src/app.c'
 check "the task file lists both files" sh -c 'grep -qF -- "- \`src/n.c\`" .ai/tasks/completed/007-nocommit.md && grep -qF -- "- \`src/app.c\`" .ai/tasks/completed/007-nocommit.md'
 
+# --- a validation command over its time limit -----------------------------------------------------------
+new_project valtimeout
+write_config <<'EOF'
+execution:
+  max_consecutive_failures: 1
+validation:
+  command_timeout: 1
+  pre_commit:
+    - "sleep 20"
+EOF
+add_task 008-valto "Slow checks"
+scenario <<'EOF'
+[*]
+write src/v.c int v;\n
+say <TASK_COMPLETE>
+EOF
+T0=$(date +%s)
+expect 1 "a validation timeout fails the iteration" run
+T1=$(date +%s)
+check "the command was stopped (< 10 s)" [ $((T1 - T0)) -lt 10 ]
+last_report
+rcheck "the validation run timed out" '.validation.runs[0].passed == false and .validation.runs[0].exitCode == -1 and .validation.runs[0].durationMs >= 900'
+rcheck "the run is blocked by the failure limit" '.status == "blocked"'
+
 finish

@@ -70,4 +70,26 @@ check "the move is committed" test "$(git log -1 --format=%s)" = "aidf: task 001
 expect 1 "nothing left to resume" run --resume
 check "it says so" err_has "No blocked task found to resume."
 
+# --- auto_push after completion ------------------------------------------------------------------------
+new_project pushing
+git init -q --bare "$TMP/remote.git"
+git remote add origin "$TMP/remote.git"
+BRANCH=$(git symbolic-ref --short HEAD)
+git push -q -u origin "$BRANCH" 2>/dev/null
+write_config <<'EOF'
+permissions:
+  auto_push: true
+EOF
+add_task 002-push "Publish the work"
+scenario <<'EOF'
+[1]
+write src/pub.c int pub;\n
+say <TASK_COMPLETE>
+EOF
+expect 0 "a completed task with auto_push" run
+check "it said it pushed" err_has "pushed to the remote"
+check "the remote has the agent's commit and the task move" \
+    test "$(git --git-dir="$TMP/remote.git" log -1 --format=%s "$BRANCH")" = "aidf: task 002-push completed"
+check "the remote has the file" git --git-dir="$TMP/remote.git" cat-file -e "$BRANCH~1:src/pub.c"
+
 finish
