@@ -267,7 +267,10 @@ static void api_execute(struct provider *p, const struct provider_request *req,
                 aidf_buf_addch(&out, '\n');
             aidf_buf_addstr(&out, t.text);
         }
-        json_array_append(im->messages, t.assistant);
+        /* An empty answer (no text, no calls) is not kept: the APIs refuse an empty
+         * assistant turn in the history. */
+        if (t.n_calls > 0 || *t.text)
+            json_array_append(im->messages, t.assistant);
         if (t.n_calls == 0) {
             if (t.truncated)
                 aidf_warn("%s: the answer was cut off by the output limit (%d tokens)", p->type,

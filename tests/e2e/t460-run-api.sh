@@ -207,4 +207,17 @@ check "it names the variable" err_has "ANTHROPIC_API_KEY"
 last_report
 rcheck "failed before the loop" '.status == "failed" and .iterations == 0 and .error.code == "PROVIDER_NOT_AVAILABLE"'
 
+# --- an empty answer is not kept in the conversation ---------------------------------------------
+anthropic_project empty
+add_task 009-empty "Nothing to say"
+api_start <<'EOF'
+[
+ {"status": 200, "body": {"id": "msg_empty", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5", "content": [], "stop_reason": "end_turn", "stop_sequence": null, "usage": {"input_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}}},
+ {"anthropic": "tool_use", "calls": [{"name": "task_complete", "input": {"summary": "ok"}}]}
+]
+EOF
+expect 0 "an empty answer, then completion" run
+check "the second request was valid (no empty assistant turn)" [ "$(invalid_reqs)" = 0 ]
+check "and carried only user turns merged into one" jq -e -s '.[1].body.messages | length == 1 and .[0].role == "user"' "$API_LOG"
+
 finish
