@@ -184,7 +184,10 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
     if (!hit && n == 1)
         hit = v[0];
     json_t *cands = NULL;
+    uint64_t gen = aidf_store_generation(st->store);
+    char hit_id[AIDF_RUN_ID_LEN + 1] = "";
     if (hit) {
+        snprintf(hit_id, sizeof(hit_id), "%s", hit->run_id);
         path = aidf_store_path_of(st->store, hit);
     } else if (n > 1) {
         cands = json_array();
@@ -206,7 +209,19 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no run matches '%s'",
                                    id);
 
-    /* Served as stored, straight from the file (sendfile), never re-encoded. */
+    /* Served as stored, never re-encoded: from the response cache, or the file. While
+     * stopping, answers carry "Connection: close" and are not shared. */
+    bool stopping = atomic_load(&req->srv->stopping);
+    enum MHD_Result qrc;
+    size_t qlen = 0;
+    if (!stopping && aidf_srv_run_cached(st, c, hit_id, gen, &qrc, &qlen)) {
+        free(path);
+        if (qrc == MHD_YES) {
+            req->status = MHD_HTTP_OK;
+            req->bytes = qlen;
+        }
+        return qrc;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -222,6 +237,44 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
                                    "cannot read the report");
     }
     free(path);
+    if (!stopping && (uint64_t)sb.st_size <= AIDF_SRV_RUN_MAX_BYTES) {
+        /* Small (every real report): read it once and keep the response for the next
+         * requests of the same generation. */
+        size_t sz = (size_t)sb.st_size, got = 0;
+        char *body = malloc(sz ? sz : 1);
+        while (body && got < sz) {
+            ssize_t k = read(fd, body + got, sz - got);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            got += (size_t)k;
+        }
+        if (body && got == sz) {
+            close(fd);
+            struct MHD_Response *mr =
+                MHD_create_response_from_buffer(sz, body, MHD_RESPMEM_MUST_FREE);
+            if (!mr) {
+                free(body);
+                return MHD_NO;
+            }
+            MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    "application/json; charset=utf-8");
+            MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+            enum MHD_Result prc = aidf_srv_run_cache_put(st, c, hit_id, gen, mr, sz);
+            if (prc == MHD_YES) {
+                req->status = MHD_HTTP_OK;
+                req->bytes = sz;
+            }
+            return prc;
+        }
+        free(body);
+        if (lseek(fd, 0, SEEK_SET) != 0) {
+            close(fd);
+            return aidf_srv_send_error(c, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                       "cannot read the report");
+        }
+    }
     struct MHD_Response *r = MHD_create_response_from_fd((size_t)sb.st_size, fd);
     if (!r) {
         close(fd);

@@ -39,6 +39,18 @@ struct aidf_srv_cache_ent {
     uint64_t used; /* tick of the last hit, for eviction */
 };
 
+/* GET /runs/<id>: reports kept as ready responses, and the largest file kept. */
+#define AIDF_SRV_RUN_SLOTS     256
+#define AIDF_SRV_RUN_MAX_BYTES (64u * 1024)
+
+/** One report file as a ready response, shared by every connection that asks for it. */
+struct aidf_srv_run_ent {
+    char id[AIDF_RUN_ID_LEN + 1];
+    uint64_t gen;              /* store generation the file was read at */
+    struct MHD_Response *resp; /* owned reference; MHD counts the queued ones */
+    size_t len;
+};
+
 /**
  * The store behind a writer-preferring rwlock. Readers take the shared lock and only
  * call store functions that do not change it; writes, refreshes and rescans take the
@@ -51,7 +63,23 @@ struct aidf_srv_state {
     pthread_mutex_t cache_mu;
     struct aidf_srv_cache_ent cache[AIDF_SRV_CACHE_SLOTS];
     uint64_t cache_tick;
+    pthread_mutex_t run_mu;
+    struct aidf_srv_run_ent runs[AIDF_SRV_RUN_SLOTS];
 };
+
+/**
+ * Queue the cached response of run `id` read at generation `gen`, if there is one.
+ * Returns true (with `*rc` and `*len` set) when it was queued, false on a miss.
+ */
+bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, const char *id,
+                         uint64_t gen, enum MHD_Result *rc, size_t *len);
+/**
+ * Keep `resp` (a reference the cache takes over) as run `id`'s response at `gen`, replacing
+ * what its slot held, and queue it on `c`. Returns MHD_queue_response()'s result.
+ */
+enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Connection *c,
+                                       const char *id, uint64_t gen, struct MHD_Response *resp,
+                                       size_t len);
 
 /** Take ownership of `store` and set up the locks. */
 void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store);

@@ -8,7 +8,9 @@
 #include "srv.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aidf/log.h"
 #include "aidf/timeutil.h"
@@ -29,6 +31,7 @@ void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store)
     pthread_rwlock_init(&st->lock, &a);
     pthread_rwlockattr_destroy(&a);
     pthread_mutex_init(&st->cache_mu, NULL);
+    pthread_mutex_init(&st->run_mu, NULL);
     atomic_store(&st->next_refresh_ms, mono_ms() + AIDF_SRV_REFRESH_MS);
 }
 
@@ -44,6 +47,10 @@ void aidf_srv_state_release(struct aidf_srv_state *st)
         free(st->cache[i].key);
         free(st->cache[i].body);
     }
+    for (size_t i = 0; i < AIDF_SRV_RUN_SLOTS; i++)
+        if (st->runs[i].resp)
+            MHD_destroy_response(st->runs[i].resp);
+    pthread_mutex_destroy(&st->run_mu);
     pthread_mutex_destroy(&st->cache_mu);
     pthread_rwlock_destroy(&st->lock);
 }
@@ -147,6 +154,49 @@ void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen
     slot->gen = gen;
     slot->used = ++st->cache_tick;
     pthread_mutex_unlock(&st->cache_mu);
+}
+
+/* The slot of a run id (FNV-1a over its case-folded characters). */
+static size_t run_slot(const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (; *id; id++)
+        h = (h ^ (uint32_t)(unsigned char)(*id | 0x20)) * 16777619u;
+    return h % AIDF_SRV_RUN_SLOTS;
+}
+
+bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, const char *id,
+                         uint64_t gen, enum MHD_Result *rc, size_t *len)
+{
+    bool hit = false;
+    pthread_mutex_lock(&st->run_mu);
+    struct aidf_srv_run_ent *e = &st->runs[run_slot(id)];
+    if (e->resp && e->gen == gen && strcasecmp(e->id, id) == 0) {
+        /* Queued under the mutex, so an eviction cannot free it in between; MHD keeps
+         * its own reference from here on. */
+        *rc = MHD_queue_response(c, MHD_HTTP_OK, e->resp);
+        *len = e->len;
+        hit = true;
+    }
+    pthread_mutex_unlock(&st->run_mu);
+    return hit;
+}
+
+enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Connection *c,
+                                       const char *id, uint64_t gen, struct MHD_Response *resp,
+                                       size_t len)
+{
+    pthread_mutex_lock(&st->run_mu);
+    struct aidf_srv_run_ent *e = &st->runs[run_slot(id)];
+    if (e->resp)
+        MHD_destroy_response(e->resp);
+    snprintf(e->id, sizeof(e->id), "%s", id);
+    e->gen = gen;
+    e->resp = resp;
+    e->len = len;
+    enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    pthread_mutex_unlock(&st->run_mu);
+    return rc;
 }
 
 int aidf_srv_state_save(struct aidf_srv_state *st, struct aidf_error *err)
