@@ -129,6 +129,18 @@ check "verbose prints a [profile] line per iteration" test "$(grep -c '^\[profil
 check "one commit per iteration with changes" test "$(git log --format=%s | grep -c '^aidf: Write the greeting module')" = 3
 check "the task moved to completed/" task_in completed 002-multi
 
+# --- --model reaches the CLI ------------------------------------------------------------------
+new_project model
+add_task 010-model "Use a chosen model"
+scenario <<'EOF'
+[1]
+say <TASK_COMPLETE>
+EOF
+expect 0 "--model is passed to claude" run --model claude-sonnet-4-5
+check "claude got --model" jq -e -s '.[0].argv | .[index("--model") + 1] == "claude-sonnet-4-5"' "$CALLS"
+last_report
+rcheck "the report names the model" '.provider.model == "claude-sonnet-4-5"'
+
 # --- never done: max iterations --------------------------------------------------------------------
 new_project maxed
 add_task 003-endless "Polish forever"
