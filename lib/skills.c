@@ -82,18 +82,6 @@ static size_t eol_len(const char *p, const char *end)
     return 0;
 }
 
-/* The literal `lit` at p (ASCII case-insensitive when `ci`). */
-static bool lit_at(const char *p, const char *end, const char *lit, bool ci)
-{
-    size_t m = strlen(lit);
-    if ((size_t)(end - p) < m)
-        return false;
-    for (size_t k = 0; k < m; k++)
-        if (ci ? lower(p[k]) != lower(lit[k]) : p[k] != lit[k])
-            return false;
-    return true;
-}
-
 /* First occurrence of `lit` in [p, end). Needles are short literals. */
 static const char *find(const char *p, const char *end, const char *lit, bool ci)
 {
@@ -102,7 +90,7 @@ static const char *find(const char *p, const char *end, const char *lit, bool ci
     if (ci && c1 >= 'a' && c1 <= 'z')
         c2 = (char)(c1 - 'a' + 'A');
     for (; (size_t)(end - p) >= m; p++)
-        if ((*p == c1 || *p == c2) && lit_at(p, end, lit, ci))
+        if ((*p == c1 || *p == c2) && aidf_text_has_prefix(p, end, lit, ci))
             return p;
     return NULL;
 }
@@ -142,7 +130,7 @@ static const char *first_of(const char *x, const char *y)
 static bool ws_instructions(const char *p, const char *e)
 {
     const char *q = skip_ws(p, e);
-    return q > p && lit_at(q, e, "instructions", true);
+    return q > p && aidf_text_has_prefix(q, e, "instructions", true);
 }
 
 /* /ignore\s+(previous|above|all\s+previous)\s+instructions/i */
@@ -152,13 +140,14 @@ static const char *m_ignore(const char *b, const char *e)
         const char *q = p + 6, *r = skip_ws(q, e);
         if (r == q)
             continue;
-        if (lit_at(r, e, "previous", true) && ws_instructions(r + 8, e))
+        if (aidf_text_has_prefix(r, e, "previous", true) && ws_instructions(r + 8, e))
             return p;
-        if (lit_at(r, e, "above", true) && ws_instructions(r + 5, e))
+        if (aidf_text_has_prefix(r, e, "above", true) && ws_instructions(r + 5, e))
             return p;
-        if (lit_at(r, e, "all", true)) {
+        if (aidf_text_has_prefix(r, e, "all", true)) {
             const char *s = skip_ws(r + 3, e);
-            if (s > r + 3 && lit_at(s, e, "previous", true) && ws_instructions(s + 8, e))
+            if (s > r + 3 && aidf_text_has_prefix(s, e, "previous", true) &&
+                ws_instructions(s + 8, e))
                 return p;
         }
     }
@@ -191,10 +180,10 @@ static const char *m_you_are_now(const char *b, const char *e)
 {
     for (const char *p = b; (p = find_word(b, p, e, "you", true, false)) != NULL; p++) {
         const char *q = skip_ws(p + 3, e);
-        if (q == p + 3 || !lit_at(q, e, "are", true))
+        if (q == p + 3 || !aidf_text_has_prefix(q, e, "are", true))
             continue;
         const char *r = skip_ws(q + 3, e);
-        if (r == q + 3 || !lit_at(r, e, "now", true))
+        if (r == q + 3 || !aidf_text_has_prefix(r, e, "now", true))
             continue;
         if (r + 3 == e || !is_word(r[3]))
             return p;
@@ -332,9 +321,10 @@ static const char *m_url(const char *b, const char *e)
 {
     for (const char *p = b; (p = find(p, e, "http", true)) != NULL; p++) {
         const char *q = p + 4;
-        if (lit_at(q, e, "://", false) && url_char(q + 3, e))
+        if (aidf_text_has_prefix(q, e, "://", false) && url_char(q + 3, e))
             return p;
-        if (q < e && lower(*q) == 's' && lit_at(q + 1, e, "://", false) && url_char(q + 4, e))
+        if (q < e && lower(*q) == 's' && aidf_text_has_prefix(q + 1, e, "://", false) &&
+            url_char(q + 4, e))
             return p;
     }
     return NULL;
@@ -362,7 +352,7 @@ static const char *m_rm_rf(const char *b, const char *e)
 {
     for (const char *p = b; (p = find_word(b, p, e, "rm", false, false)) != NULL; p++) {
         const char *q = skip_ws(p + 2, e);
-        if (q > p + 2 && lit_at(q, e, "-rf", false) && (q + 3 == e || !is_word(q[3])))
+        if (q > p + 2 && aidf_text_has_prefix(q, e, "-rf", false) && (q + 3 == e || !is_word(q[3])))
             return p;
     }
     return NULL;

@@ -55,17 +55,6 @@ static const char *find_in(struct span s, const char *needle, bool ci)
     return find(s.p, s.n, needle, ci);
 }
 
-static bool starts_with(const char *p, const char *end, const char *lit, bool ci)
-{
-    size_t m = strlen(lit);
-    if ((size_t)(end - p) < m)
-        return false;
-    for (size_t k = 0; k < m; k++)
-        if (ci ? lower(p[k]) != lower(lit[k]) : p[k] != lit[k])
-            return false;
-    return true;
-}
-
 static struct span trim(struct span s)
 {
     const char *b = s.p, *e = s.p + s.n;
@@ -272,7 +261,7 @@ static void parse_blocked(struct span text, struct aidf_task *t)
         size_t k;
         while ((k = aidf_js_space_len(q, end)) != 0)
             q += k;
-        if (starts_with(q, end, "BLOCKED\n", true)) {
+        if (aidf_text_has_prefix(q, end, "BLOCKED\n", true)) {
             start = q + 8;
             break;
         }
@@ -309,7 +298,7 @@ static void parse_blocked(struct span text, struct aidf_task *t)
         if (nl) {
             c = nl + 1;
             /* The closing fence may follow directly when the text is empty. */
-            const char *f = starts_with(c, bend, "```", false)
+            const char *f = aidf_text_has_prefix(c, bend, "```", false)
                                 ? c
                                 : find(c, (size_t)(bend - c), "\n```", false);
             if (f)

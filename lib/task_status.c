@@ -21,6 +21,7 @@
 #include "aidf/buf.h"
 #include "aidf/fsutil.h"
 #include "aidf/task.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 #define STATUS_HEAD  "## Status:"
@@ -54,22 +55,6 @@ static char *detach(struct aidf_buf *b)
     return aidf_buf_detach(b, NULL);
 }
 
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool has_prefix(const char *p, const char *end, const char *lit, bool ci)
-{
-    size_t m = strlen(lit);
-    if ((size_t)(end - p) < m)
-        return false;
-    for (size_t k = 0; k < m; k++)
-        if (ci ? lower(p[k]) != lower(lit[k]) : p[k] != lit[k])
-            return false;
-    return true;
-}
-
 /* End of the line holding `p` (its '\n' or `end`). */
 static const char *line_end(const char *p, const char *end)
 {
@@ -93,7 +78,7 @@ static const char *find_line(const char *text, const char *from, const char *end
         p++;
     }
     while (p < end) {
-        if (has_prefix(p, end, lit, ci))
+        if (aidf_text_has_prefix(p, end, lit, ci))
             return p;
         p = memchr(p, '\n', (size_t)(end - p));
         if (!p)
@@ -220,7 +205,7 @@ static bool block_is_blocked(const char *s, const char *e)
     const char *p = s + strlen(STATUS_HEAD);
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;
-    return has_prefix(p, e, "BLOCKED", true);
+    return aidf_text_has_prefix(p, e, "BLOCKED", true);
 }
 
 /* Rest of the first line in [lo, hi) starting with `label`, as a new string; or NULL. */
@@ -265,7 +250,7 @@ static void put_fenced(struct aidf_buf *b, const char *text)
     const char *p = text, *end = text + strlen(text);
     for (;;) {
         const char *le = line_end(p, end);
-        if (has_prefix(p, le, "```", false) || (p < le && *p == '#'))
+        if (aidf_text_has_prefix(p, le, "```", false) || (p < le && *p == '#'))
             put(b, " ");
         putn(b, p, (size_t)(le - p));
         if (le == end)
@@ -546,7 +531,7 @@ static char *old_history(const char *t, const char *ended_at, int64_t iters)
     const char *at = he;
     if (r) {
         at = line_end(r, he);
-        if (at < he && has_prefix(at + 1, he, "- **Previous attempt:**", false))
+        if (at < he && aidf_text_has_prefix(at + 1, he, "- **Previous attempt:**", false))
             at = line_end(at + 1, he);
     }
     putn(&b, h, (size_t)(at - h));

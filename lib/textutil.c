@@ -3,6 +3,24 @@
  */
 #include "aidf/textutil.h"
 
+#include <string.h>
+
+static char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+bool aidf_text_has_prefix(const char *p, const char *end, const char *lit, bool ci)
+{
+    size_t m = strlen(lit);
+    if ((size_t)(end - p) < m)
+        return false;
+    for (size_t k = 0; k < m; k++)
+        if (ci ? ascii_lower(p[k]) != ascii_lower(lit[k]) : p[k] != lit[k])
+            return false;
+    return true;
+}
+
 size_t aidf_js_space_len(const char *p, const char *end)
 {
     const unsigned char *u = (const unsigned char *)p;

@@ -8,6 +8,7 @@
 #ifndef AIDF_TEXTUTIL_H
 #define AIDF_TEXTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aidf/buf.h"
@@ -21,6 +22,10 @@ size_t aidf_js_space_len(const char *p, const char *end);
 
 /** Length of the white-space character ending just before `end` (not before `start`), or 0. */
 size_t aidf_js_space_back(const char *start, const char *end);
+
+/** True when the literal `lit` starts at `p` (before `end`); ASCII case-insensitive
+ *  when `ci`. */
+bool aidf_text_has_prefix(const char *p, const char *end, const char *lit, bool ci);
 
 /** Move `*b` forward and `*e` back over JavaScript white space. */
 void aidf_js_trim(const char **b, const char **e);

@@ -34,6 +34,18 @@ static void test_space(void **state)
     assert_true(b == e);
 }
 
+static void test_has_prefix(void **state)
+{
+    (void)state;
+    const char *s = "## Status: BLOCKED";
+    const char *end = s + strlen(s);
+    assert_true(aidf_text_has_prefix(s, end, "## Status:", false));
+    assert_true(aidf_text_has_prefix(s, end, "## STATUS:", true));
+    assert_false(aidf_text_has_prefix(s, end, "## STATUS:", false));
+    assert_false(aidf_text_has_prefix(s, s + 4, "## Status:", false)); /* past `end` */
+    assert_true(aidf_text_has_prefix(s, s, "", false));
+}
+
 static void test_escape(void **state)
 {
     (void)state;
@@ -50,6 +62,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_space),
+        cmocka_unit_test(test_has_prefix),
         cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests_name("textutil", tests, NULL, NULL);
