@@ -1,6 +1,8 @@
 /*
- * Aggregate statistics over run summaries. Sums are taken in the order of the input
- * (the store's newest-first order), so results are deterministic.
+ * Aggregate statistics over run summaries, through an accumulator that can also be kept
+ * and extended run by run (the server's unfiltered /summary). Sums are taken oldest
+ * first, so results are deterministic and an extended accumulator gives exactly the
+ * figures of a fresh computation.
  */
 #include "aidf/aggregate.h"
 
@@ -14,14 +16,16 @@
 
 #define PTR_CACHE 256
 
-/* Groups keyed by name, in first-seen order. */
+/* Groups keyed by name, in first-seen order. Names are owned. */
 struct groups {
     struct aidf_strmap map;
     struct aidf_agg_group *items;
     size_t n, cap;
     /*
      * Names usually come from the store's deduplicated strings, so the same pointer
-     * recurs: a small direct-mapped pointer cache skips hashing the text.
+     * recurs: a small direct-mapped pointer cache skips hashing the text. It is valid
+     * only during one aidf_agg_acc_add_many() call (the store may free the strings
+     * afterwards), and cleared at its end.
      */
     struct {
         const char *ptr;
@@ -29,23 +33,48 @@ struct groups {
     } cache[PTR_CACHE];
 };
 
+struct file_count {
+    const char *path; /* owned by the accumulator (files) or borrowed (scratch lists) */
+    size_t len, runs;
+};
+
+struct aidf_agg_acc {
+    struct aidf_aggregate sums; /* scalar sums only; the arrays stay empty */
+    int64_t iterations;
+    double phase_sum[AIDF_PHASE_COUNT];
+    struct groups tasks, providers, models;
+    struct aidf_strmap files_map;
+    struct file_count *files;
+    size_t nf, capf;
+};
+
 static struct aidf_agg_group *group_of(struct groups *g, const char *name)
 {
     size_t slot = ((uintptr_t)name >> 3) % PTR_CACHE;
     if (g->cache[slot].ptr == name)
         return &g->items[g->cache[slot].idx];
-    bool added;
-    size_t *v = aidf_strmap_put(&g->map, name, strlen(name), &added);
-    if (added) {
+    size_t len = strlen(name);
+    size_t *v = aidf_strmap_find(&g->map, name, len);
+    if (!v) {
+        char *own = aidf_xstrndup(name, len);
+        v = aidf_strmap_put(&g->map, own, len, NULL);
         g->items = aidf_xgrow(g->items, &g->cap, g->n + 1, sizeof(*g->items));
         memset(&g->items[g->n], 0, sizeof(g->items[g->n]));
-        /* Borrowed while computing; owned copies are made for what is kept. */
-        g->items[g->n].name = (char *)(uintptr_t)name;
+        g->items[g->n].name = own;
         *v = g->n++;
     }
     g->cache[slot].ptr = name;
     g->cache[slot].idx = *v;
     return &g->items[*v];
+}
+
+static void groups_release(struct groups *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->items[i].name);
+    free(g->items);
+    aidf_strmap_release(&g->map);
+    memset(g, 0, sizeof(*g));
 }
 
 static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r)
@@ -77,23 +106,20 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Sort, keep at most `max` groups (all when 0) with owned names. */
-static struct aidf_agg_group *finish_groups(struct groups *g, size_t max, size_t *n_out)
+/* A sorted copy of the groups, at most `max` (all when 0), with names of its own. */
+static struct aidf_agg_group *sorted_groups(const struct groups *g, size_t max, size_t *n_out)
 {
+    struct aidf_agg_group *v = aidf_xcalloc(g->n ? g->n : 1, sizeof(*v));
+    if (g->n)
+        memcpy(v, g->items, g->n * sizeof(*v));
     if (g->n > 1)
-        qsort(g->items, g->n, sizeof(*g->items), cmp_group);
+        qsort(v, g->n, sizeof(*v), cmp_group);
     size_t n = max && g->n > max ? max : g->n;
     for (size_t i = 0; i < n; i++)
-        g->items[i].name = aidf_xstrdup(g->items[i].name);
+        v[i].name = aidf_xstrdup(v[i].name);
     *n_out = n;
-    aidf_strmap_release(&g->map);
-    return g->items;
+    return v;
 }
-
-struct file_count {
-    const char *path;
-    size_t len, runs;
-};
 
 static int cmp_file(const void *a, const void *b)
 {
@@ -112,17 +138,16 @@ static int cmp_file(const void *a, const void *b)
  * Runs often share the same change list (the store dedupes strings), so count the
  * distinct lists first and split each only once.
  */
-static void top_files(const struct aidf_run_summary *const *runs, size_t n,
-                      struct aidf_aggregate *out)
+static void add_files(struct aidf_agg_acc *acc, const struct aidf_run_summary *const *runs,
+                      size_t n, bool reverse)
 {
-    struct aidf_strmap lists, map, seen;
+    struct aidf_strmap lists, seen;
     aidf_strmap_init(&lists);
-    aidf_strmap_init(&map);
     aidf_strmap_init(&seen);
-    struct file_count *fc = NULL, *lc = NULL;
-    size_t nf = 0, cap = 0, nl = 0, lcap = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = runs[i]->changed_files;
+    struct file_count *lc = NULL;
+    size_t nl = 0, lcap = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *p = runs[reverse ? n - 1 - k : k]->changed_files;
         if (!p || !*p)
             continue;
         size_t len = strlen(p);
@@ -145,47 +170,57 @@ static void top_files(const struct aidf_run_summary *const *runs, size_t n,
             if (len > 0)
                 aidf_strmap_put(&seen, p, len, &fresh);
             if (fresh) {
-                bool added;
-                size_t *v = aidf_strmap_put(&map, p, len, &added);
-                if (added) {
-                    fc = aidf_xgrow(fc, &cap, nf + 1, sizeof(*fc));
-                    fc[nf] = (struct file_count){p, len, 0};
-                    *v = nf++;
+                size_t *v = aidf_strmap_find(&acc->files_map, p, len);
+                if (!v) {
+                    char *own = aidf_xstrndup(p, len);
+                    v = aidf_strmap_put(&acc->files_map, own, len, NULL);
+                    acc->files =
+                        aidf_xgrow(acc->files, &acc->capf, acc->nf + 1, sizeof(*acc->files));
+                    acc->files[acc->nf] = (struct file_count){own, len, 0};
+                    *v = acc->nf++;
                 }
-                fc[*v].runs += lc[l].runs;
+                acc->files[*v].runs += lc[l].runs;
             }
             p += len + 1;
         }
     }
-    if (nf > 1)
-        qsort(fc, nf, sizeof(*fc), cmp_file);
-    out->n_top_files = nf < AIDF_AGG_TOP_FILES ? nf : AIDF_AGG_TOP_FILES;
-    for (size_t i = 0; i < out->n_top_files; i++) {
-        out->top_files[i].path = aidf_xstrndup(fc[i].path, fc[i].len);
-        out->top_files[i].runs = fc[i].runs;
-    }
-    free(fc);
     free(lc);
     aidf_strmap_release(&lists);
-    aidf_strmap_release(&map);
     aidf_strmap_release(&seen);
 }
 
-void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n,
-                            struct aidf_aggregate *out)
+struct aidf_agg_acc *aidf_agg_acc_new(void)
 {
-    memset(out, 0, sizeof(*out));
-    out->first_ts_ms = AIDF_UNSET;
-    out->last_ts_ms = AIDF_UNSET;
-    struct groups tasks = {0}, providers = {0}, models = {0};
-    aidf_strmap_init(&tasks.map);
-    aidf_strmap_init(&providers.map);
-    aidf_strmap_init(&models.map);
-    double phase_sum[AIDF_PHASE_COUNT] = {0};
-    int64_t iterations = 0;
+    struct aidf_agg_acc *acc = aidf_xcalloc(1, sizeof(*acc));
+    acc->sums.first_ts_ms = AIDF_UNSET;
+    acc->sums.last_ts_ms = AIDF_UNSET;
+    aidf_strmap_init(&acc->tasks.map);
+    aidf_strmap_init(&acc->providers.map);
+    aidf_strmap_init(&acc->models.map);
+    aidf_strmap_init(&acc->files_map);
+    return acc;
+}
 
-    for (size_t i = 0; i < n; i++) {
-        const struct aidf_run_summary *r = runs[i];
+void aidf_agg_acc_free(struct aidf_agg_acc *acc)
+{
+    if (!acc)
+        return;
+    groups_release(&acc->tasks);
+    groups_release(&acc->providers);
+    groups_release(&acc->models);
+    for (size_t i = 0; i < acc->nf; i++)
+        free((char *)(uintptr_t)acc->files[i].path);
+    free(acc->files);
+    aidf_strmap_release(&acc->files_map);
+    free(acc);
+}
+
+void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summary *const *runs,
+                           size_t n, bool reverse)
+{
+    struct aidf_aggregate *out = &acc->sums;
+    for (size_t k = 0; k < n; k++) {
+        const struct aidf_run_summary *r = runs[reverse ? n - 1 - k : k];
         out->runs++;
         out->completed += r->status == AIDF_STATUS_COMPLETED;
         out->blocked += r->status == AIDF_STATUS_BLOCKED;
@@ -203,7 +238,7 @@ void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n
             out->priced_runs++;
             out->cost_total += r->cost;
         }
-        iterations += r->iterations;
+        acc->iterations += r->iterations;
         out->total_duration_ms += r->duration_ms;
         out->files_changed += r->files_total;
         out->scope_violations += r->scope_violations;
@@ -213,37 +248,74 @@ void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n
             out->first_ts_ms = r->ts_ms;
         if (out->last_ts_ms == AIDF_UNSET || r->ts_ms > out->last_ts_ms)
             out->last_ts_ms = r->ts_ms;
-        for (int k = 0; k < AIDF_PHASE_COUNT; k++)
-            phase_sum[k] += r->phases[k];
-        group_add(group_of(&tasks, r->task_path ? r->task_path : ""), r);
-        group_add(group_of(&providers, r->provider ? r->provider : ""), r);
-        group_add(group_of(&models, r->model ? r->model : ""), r);
+        for (int p = 0; p < AIDF_PHASE_COUNT; p++)
+            acc->phase_sum[p] += r->phases[p];
+        group_add(group_of(&acc->tasks, r->task_path ? r->task_path : ""), r);
+        group_add(group_of(&acc->providers, r->provider ? r->provider : ""), r);
+        group_add(group_of(&acc->models, r->model ? r->model : ""), r);
     }
+    add_files(acc, runs, n, reverse);
+    /* The pointers of this call may be freed by the store from now on. */
+    memset(acc->tasks.cache, 0, sizeof(acc->tasks.cache));
+    memset(acc->providers.cache, 0, sizeof(acc->providers.cache));
+    memset(acc->models.cache, 0, sizeof(acc->models.cache));
+}
 
+size_t aidf_agg_acc_runs(const struct aidf_agg_acc *acc)
+{
+    return acc->sums.runs;
+}
+
+void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *out)
+{
+    *out = acc->sums;
+    out->providers = out->models = NULL;
     if (out->runs) {
         out->success_rate = (double)out->completed / (double)out->runs;
-        out->avg_iterations = (double)iterations / (double)out->runs;
+        out->avg_iterations = (double)acc->iterations / (double)out->runs;
         out->avg_duration_ms = out->total_duration_ms / (double)out->runs;
     }
     if (out->priced_runs)
         out->avg_cost = out->cost_total / (double)out->priced_runs;
     double phase_total = 0;
     for (int k = 0; k < AIDF_PHASE_COUNT; k++)
-        phase_total += phase_sum[k];
+        phase_total += acc->phase_sum[k];
     for (int k = 0; k < AIDF_PHASE_COUNT; k++) {
-        out->phase_avg_ms[k] = out->runs ? phase_sum[k] / (double)out->runs : 0;
-        out->phase_pct[k] = phase_total > 0 ? phase_sum[k] * 100.0 / phase_total : 0;
+        out->phase_avg_ms[k] = out->runs ? acc->phase_sum[k] / (double)out->runs : 0;
+        out->phase_pct[k] = phase_total > 0 ? acc->phase_sum[k] * 100.0 / phase_total : 0;
     }
 
     size_t nt = 0;
-    struct aidf_agg_group *t = finish_groups(&tasks, AIDF_AGG_TOP_TASKS, &nt);
+    struct aidf_agg_group *t = sorted_groups(&acc->tasks, AIDF_AGG_TOP_TASKS, &nt);
     if (nt > 0)
         memcpy(out->top_tasks, t, nt * sizeof(*t));
     out->n_top_tasks = nt;
     free(t);
-    out->providers = finish_groups(&providers, 0, &out->n_providers);
-    out->models = finish_groups(&models, 0, &out->n_models);
-    top_files(runs, n, out);
+    out->providers = sorted_groups(&acc->providers, 0, &out->n_providers);
+    out->models = sorted_groups(&acc->models, 0, &out->n_models);
+
+    struct file_count *fc = aidf_xcalloc(acc->nf ? acc->nf : 1, sizeof(*fc));
+    if (acc->nf)
+        memcpy(fc, acc->files, acc->nf * sizeof(*fc));
+    if (acc->nf > 1)
+        qsort(fc, acc->nf, sizeof(*fc), cmp_file);
+    out->n_top_files = acc->nf < AIDF_AGG_TOP_FILES ? acc->nf : AIDF_AGG_TOP_FILES;
+    for (size_t i = 0; i < out->n_top_files; i++) {
+        out->top_files[i].path = aidf_xstrndup(fc[i].path, fc[i].len);
+        out->top_files[i].runs = fc[i].runs;
+    }
+    free(fc);
+}
+
+void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n,
+                            struct aidf_aggregate *out)
+{
+    /* Oldest first (the input is newest first): a run appended later extends the sums of
+     * an accumulator exactly as recomputing them would. */
+    struct aidf_agg_acc *acc = aidf_agg_acc_new();
+    aidf_agg_acc_add_many(acc, runs, n, true);
+    aidf_agg_acc_result(acc, out);
+    aidf_agg_acc_free(acc);
 }
 
 void aidf_aggregate_release(struct aidf_aggregate *a)

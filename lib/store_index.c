@@ -900,11 +900,18 @@ static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_s
     free(dpath);
 }
 
-/* Fold parsed jobs into the index. Returns true when the index changed. */
-static bool merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, unsigned char **keep,
-                       size_t *keep_cap)
+/* What merge_jobs() changed: the indexed runs, or only what the index knows about the
+ * files (stat data, a racy entry now verified), which is saved but changes no answer. */
+enum merge_change {
+    MERGE_RUNS = 1 << 0,
+    MERGE_META = 1 << 1,
+};
+
+/* Fold parsed jobs into the index. Returns a mask of enum merge_change. */
+static unsigned merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, unsigned char **keep,
+                           size_t *keep_cap)
 {
-    bool changed = false;
+    unsigned changed = 0;
     for (size_t i = 0; i < n; i++) {
         struct job *j = &jobs[i];
         struct aidf_sidx_ent *e;
@@ -913,15 +920,19 @@ static bool merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, unsigne
             e = &s->ents[j->prev];
             same_file = e->size == j->size && e->mtime_ns == j->mtime_ns && e->ino == j->ino;
             was_racy = racy(e->mtime_ns, e->checked_ns);
-            if (!same_file || e->bad != !j->ok || (j->ok && !same_summary(&e->sum, &j->sum)) ||
-                (was_racy && !racy(j->mtime_ns, j->checked_ns)))
-                changed = true;
+            /* A different file (size, time, inode) may hold other bytes even with the same
+             * summary: what GET /runs/<id> serves changed. A racy entry found unchanged
+             * only becomes trusted. */
+            if (!same_file || e->bad != !j->ok || (j->ok && !same_summary(&e->sum, &j->sum)))
+                changed |= MERGE_RUNS;
+            else if (was_racy && !racy(j->mtime_ns, j->checked_ns))
+                changed |= MERGE_META;
             (*keep)[j->prev] = 1;
         } else {
             e = aidf_sidx_append(s);
             *keep = aidf_xgrow(*keep, keep_cap, s->n_ents, 1);
             (*keep)[s->n_ents - 1] = 1;
-            changed = true;
+            changed |= MERGE_RUNS;
         }
         if (!j->ok) {
             /* One warning per bad file version: a known bad file stays quiet. */
@@ -1056,9 +1067,11 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
         nd->mtime_ns = listed[i].mtime_ns;
         nd->checked_ns = aidf_sidx_now_ns();
         scan_dir(s, listed[i].name, &paths, keep, &jobs, &n_jobs, &cap_jobs, &nd->nfiles);
+        /* New directory data is saved; whether the runs changed is decided by the
+         * files themselves (parsed, removed) below, so the generation only moves then. */
         if (!old || old->mtime_ns != nd->mtime_ns || old->nfiles != nd->nfiles ||
             (racy(old->mtime_ns, old->checked_ns) && !racy(nd->mtime_ns, nd->checked_ns)))
-            changed = true;
+            s->dirty = true;
     }
     aidf_strmap_release(&paths);
 
@@ -1068,8 +1081,11 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
     for (size_t b = 0; b < n_jobs; b += JOB_BATCH) {
         size_t nb = n_jobs - b < JOB_BATCH ? n_jobs - b : JOB_BATCH;
         run_jobs(s->dir, jobs + b, nb);
-        if (merge_jobs(s, jobs + b, nb, &keep, &keep_cap))
+        unsigned mc = merge_jobs(s, jobs + b, nb, &keep, &keep_cap);
+        if (mc & MERGE_RUNS)
             changed = true;
+        else if (mc & MERGE_META)
+            s->dirty = true; /* saved, but no answer changes: the generation stays */
         for (size_t i = b; i < b + nb; i++) {
             free(jobs[i].blob);
             jobs[i].blob = NULL;

@@ -207,7 +207,10 @@ static void commit_batch(struct aidf_ingest *ig, struct aidf_ingest_job *batch)
         bool existed = false;
         aidf_error_clear(&err);
         n_jobs++;
+        uint64_t gen_before = aidf_store_generation(store);
         int rc = aidf_store_stage_commit(store, j->stage, &existed, &err);
+        aidf_srv_summary_note_write(ig->st, gen_before, aidf_store_generation(store),
+                                    j->report.run_id);
         if (rc == AIDF_ECONFLICT) {
             fail(j, MHD_HTTP_CONFLICT, "conflict", err.msg, NULL);
             continue;

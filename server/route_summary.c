@@ -16,6 +16,13 @@
 /* The flags `aidf report summary --json` prints with (cli_print_json). */
 #define SUMMARY_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
+/* True when the filter lets every run through. */
+static bool filter_is_empty(const struct aidf_filter *f)
+{
+    return f->since_ms == INT64_MIN && f->until_ms == INT64_MAX &&
+           f->status == AIDF_STATUS_UNKNOWN && !f->task_glob && !f->provider && !f->model;
+}
+
 enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *req)
 {
     struct aidf_srv_query q;
@@ -35,12 +42,17 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
     uint64_t gen = aidf_store_generation(st->store);
     body = aidf_srv_cache_get(st, key.ptr, gen, &len);
     if (!body) {
-        const struct aidf_run_summary **runs = NULL;
-        size_t n = aidf_store_list(st->store, &q.f, &runs);
         struct aidf_aggregate agg;
-        aidf_aggregate_compute((const struct aidf_run_summary *const *)runs, n, &agg);
+        if (filter_is_empty(&q.f)) {
+            /* Every run: from the accumulator that POSTs keep up to date. */
+            aidf_srv_summary_all(st, &agg);
+        } else {
+            const struct aidf_run_summary **runs = NULL;
+            size_t n = aidf_store_list(st->store, &q.f, &runs);
+            aidf_aggregate_compute((const struct aidf_run_summary *const *)runs, n, &agg);
+            free(runs);
+        }
         aidf_srv_read_unlock(st);
-        free(runs);
         json_t *j = aidf_aggregate_to_json(&agg);
         aidf_aggregate_release(&agg);
         char *text = json_dumps(j, SUMMARY_JSON_FLAGS);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aidf/aggregate.h"
 #include "aidf/buf.h"
 #include "aidf/err.h"
 #include "aidf/store.h"
@@ -65,6 +66,12 @@ struct aidf_srv_state {
     uint64_t cache_tick;
     pthread_mutex_t run_mu;
     struct aidf_srv_run_ent runs[AIDF_SRV_RUN_SLOTS];
+    /* The unfiltered /summary: an accumulator over every run, extended by each POST of a
+     * newest run and rebuilt after any other change (agg_mu; taken after `lock`). */
+    pthread_mutex_t agg_mu;
+    struct aidf_agg_acc *all;
+    uint64_t all_gen; /* store generation `all` is true for */
+    bool all_valid;
 };
 
 /**
@@ -80,6 +87,20 @@ bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, co
 enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Connection *c,
                                        const char *id, uint64_t gen, struct MHD_Response *resp,
                                        size_t len);
+
+/**
+ * The aggregate of every run (the unfiltered /summary) into `out`, from the accumulator,
+ * rebuilt first when it is not true for the current generation. Call under the shared
+ * lock.
+ */
+void aidf_srv_summary_all(struct aidf_srv_state *st, struct aidf_aggregate *out);
+/**
+ * After a POST stored run `id` and moved the generation from `gen_before` to `gen_after`
+ * (under the exclusive lock): extend the accumulator when the run is the newest of all
+ * and the accumulator was true for `gen_before`; otherwise mark it for a rebuild.
+ */
+void aidf_srv_summary_note_write(struct aidf_srv_state *st, uint64_t gen_before, uint64_t gen_after,
+                                 const char *id);
 
 /** Take ownership of `store` and set up the locks. */
 void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store);

@@ -32,6 +32,7 @@ void aidf_srv_state_init(struct aidf_srv_state *st, struct aidf_store *store)
     pthread_rwlockattr_destroy(&a);
     pthread_mutex_init(&st->cache_mu, NULL);
     pthread_mutex_init(&st->run_mu, NULL);
+    pthread_mutex_init(&st->agg_mu, NULL);
     atomic_store(&st->next_refresh_ms, mono_ms() + AIDF_SRV_REFRESH_MS);
 }
 
@@ -51,6 +52,9 @@ void aidf_srv_state_release(struct aidf_srv_state *st)
         if (st->runs[i].resp)
             MHD_destroy_response(st->runs[i].resp);
     pthread_mutex_destroy(&st->run_mu);
+    aidf_agg_acc_free(st->all);
+    st->all = NULL;
+    pthread_mutex_destroy(&st->agg_mu);
     pthread_mutex_destroy(&st->cache_mu);
     pthread_rwlock_destroy(&st->lock);
 }
@@ -197,6 +201,50 @@ enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Con
     enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
     pthread_mutex_unlock(&st->run_mu);
     return rc;
+}
+
+void aidf_srv_summary_all(struct aidf_srv_state *st, struct aidf_aggregate *out)
+{
+    pthread_mutex_lock(&st->agg_mu);
+    uint64_t gen = aidf_store_generation(st->store);
+    if (!st->all || !st->all_valid || st->all_gen != gen) {
+        const struct aidf_run_summary **runs = NULL;
+        size_t n = aidf_store_list(st->store, NULL, &runs);
+        aidf_agg_acc_free(st->all);
+        st->all = aidf_agg_acc_new();
+        aidf_agg_acc_add_many(st->all, (const struct aidf_run_summary *const *)runs, n, true);
+        free(runs);
+        st->all_gen = gen;
+        st->all_valid = true;
+        aidf_debug("summary: accumulator rebuilt over %zu runs", n);
+    }
+    aidf_agg_acc_result(st->all, out);
+    pthread_mutex_unlock(&st->agg_mu);
+}
+
+void aidf_srv_summary_note_write(struct aidf_srv_state *st, uint64_t gen_before, uint64_t gen_after,
+                                 const char *id)
+{
+    if (gen_before == gen_after)
+        return;
+    pthread_mutex_lock(&st->agg_mu);
+    bool extended = false;
+    if (st->all && st->all_valid && st->all_gen == gen_before) {
+        const struct aidf_run_summary *newest = aidf_store_nth(st->store, 0);
+        const struct aidf_run_summary *second = aidf_store_nth(st->store, 1);
+        /* Only a run that sorts strictly newest extends the sums in order. */
+        if (newest && strcasecmp(newest->run_id, id) == 0 &&
+            aidf_store_count(st->store) == aidf_agg_acc_runs(st->all) + 1 &&
+            (!second || newest->ts_ms > second->ts_ms)) {
+            aidf_agg_acc_add_many(st->all, &newest, 1, false);
+            st->all_gen = gen_after;
+            extended = true;
+            aidf_debug("summary: accumulator extended by run %s", id);
+        }
+    }
+    if (!extended)
+        st->all_valid = false;
+    pthread_mutex_unlock(&st->agg_mu);
 }
 
 int aidf_srv_state_save(struct aidf_srv_state *st, struct aidf_error *err)

@@ -10,6 +10,7 @@
 #define AIDF_AGGREGATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,28 @@ struct aidf_aggregate {
 /** Compute the aggregate of `n` runs into `out` (overwritten). */
 void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n,
                             struct aidf_aggregate *out);
+/**
+ * An accumulator of run summaries: the sums behind an aggregate, kept so that runs can be
+ * added one by one. It copies every string it keeps (the summaries may change later).
+ */
+struct aidf_agg_acc;
+
+/** A new, empty accumulator. Never NULL. */
+struct aidf_agg_acc *aidf_agg_acc_new(void);
+/** Free an accumulator. NULL is a no-op. */
+void aidf_agg_acc_free(struct aidf_agg_acc *acc);
+/**
+ * Add `n` runs: in the given order, or last to first with `reverse` (a newest-first list
+ * is added oldest first). Adding oldest first, run by run or all at once, gives the same
+ * figures as aidf_aggregate_compute() over the newest-first list.
+ */
+void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summary *const *runs,
+                           size_t n, bool reverse);
+/** Runs added so far. */
+size_t aidf_agg_acc_runs(const struct aidf_agg_acc *acc);
+/** The aggregate of what was added, into `out` (overwritten; release it). */
+void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *out);
+
 /** Free what the aggregate owns. */
 void aidf_aggregate_release(struct aidf_aggregate *a);
 /**

@@ -343,12 +343,63 @@ static void test_filter(void **state)
     assert_false(aidf_filter_match(&f, &s));
 }
 
+/*
+ * The accumulator run by run, oldest first, gives exactly (bit for bit, in JSON) what a
+ * fresh computation over the newest-first list gives, and it owns its strings.
+ */
+static void test_accumulator_matches_compute(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fill(&f);
+    /* Newest first, as the store lists: b2 (3000), c3 (2000), a1 (1000), d4 (500). */
+    const struct aidf_run_summary *list[4] = {f.p[1], f.p[2], f.p[0], f.p[3]};
+    f.r[0].cost = 0.1, f.r[1].cost = 0.2, f.r[3].cost = 0.3; /* sums that show the order */
+    struct aidf_aggregate want;
+    aidf_aggregate_compute(list, 4, &want);
+    json_t *jw = aidf_aggregate_to_json(&want);
+    char *sw = json_dumps(jw, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+
+    struct aidf_agg_acc *acc = aidf_agg_acc_new();
+    char task[32] = "";
+    for (int i = 3; i >= 0; i--) {
+        /* Strings of a summary may be freed after it was added: use a scratch copy. */
+        struct aidf_run_summary tmp = *list[i];
+        snprintf(task, sizeof(task), "%s", list[i]->task_path);
+        tmp.task_path = task;
+        const struct aidf_run_summary *one = &tmp;
+        aidf_agg_acc_add_many(acc, &one, 1, false);
+        memset(task, 'Z', sizeof(task) - 1);
+    }
+    assert_int_equal(aidf_agg_acc_runs(acc), 4);
+    struct aidf_aggregate got;
+    aidf_agg_acc_result(acc, &got);
+    json_t *jg = aidf_aggregate_to_json(&got);
+    char *sg = json_dumps(jg, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    assert_string_equal(sg, sw);
+    assert_true(got.cost_total == want.cost_total); /* exact, not within EPS */
+    /* The result does not depend on the accumulator afterwards, and it can go on. */
+    aidf_aggregate_release(&got);
+    const struct aidf_run_summary *again[1] = {f.p[1]};
+    aidf_agg_acc_add_many(acc, again, 1, false);
+    aidf_agg_acc_result(acc, &got);
+    assert_int_equal(got.runs, 5);
+    aidf_aggregate_release(&got);
+
+    free(sg);
+    free(sw);
+    json_decref(jg);
+    json_decref(jw);
+    aidf_aggregate_release(&want);
+    aidf_agg_acc_free(acc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),           cmocka_unit_test(test_arithmetic),
         cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
-        cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_filter),          cmocka_unit_test(test_accumulator_matches_compute),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
 }

@@ -322,6 +322,41 @@ static void test_write_new(void **state)
     aidf_store_free(s);
 }
 
+/* A rescan that finds only the store's own writes changes no answer: the generation (what
+ * server caches are keyed by) stays. A file changed behind the store moves it. */
+static void test_rescan_keeps_generation(void **state)
+{
+    const char *dir = *state;
+    struct aidf_store *s = open_store(dir, 0);
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct spec b = {.id = ID3, .ts = "2026-11-24T11:00:00Z", .cost = 2, .in = 2, .out = 2};
+    write_spec(s, &a, false, AIDF_OK);
+    write_spec(s, &b, false, AIDF_OK);
+    uint64_t g = aidf_store_generation(s);
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_true(aidf_store_generation(s) == g);
+    assert_int_equal(aidf_store_count(s), 2);
+
+    /* Rewritten behind the store (new inode, same run): the generation moves. */
+    char *p = aidf_path_join(dir, "2026-11-24/run-1a2b3c4d.json");
+    size_t len = 0;
+    char *text = tu_read(p, &len);
+    char *tmp = aidf_path_join(dir, "2026-11-24/x.tmp");
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    fwrite(text, 1, len, f);
+    fputs("\n\n", f);
+    fclose(f);
+    assert_int_equal(rename(tmp, p), 0);
+    assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
+    assert_true(aidf_store_generation(s) != g);
+    free(text);
+    free(tmp);
+    free(p);
+    aidf_store_free(s);
+}
+
 static void test_idempotent_write_and_conflict(void **state)
 {
     const char *dir = *state;
@@ -1221,6 +1256,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_date_directory_is_utc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_id_collision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rescan_keeps_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_write_and_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
