@@ -1,6 +1,6 @@
 -- wrk script for the POST /runs ingest benchmark (bench/run-serve-bench.sh).
 --
---   wrk -t2 -c16 -d10s -s bench/post.lua http://127.0.0.1:PORT/runs -- TEMPLATE.json
+--   wrk -t2 -c16 -d10s -s bench/post.lua http://127.0.0.1:PORT/runs -- TEMPLATE.json [now]
 --
 -- Every request posts the template report with a fresh, unique run id: a UUID v4 built from
 -- the wrk thread number and a per-thread counter, so no two requests of a run (or of two
@@ -10,7 +10,8 @@
 local threads = {}
 local counter = 0
 local tid = 0
-local body_head, body_tail = nil, nil
+local body_head, body_tail, body_mid = nil, nil, nil
+local start_s = 0
 local ok2xx, other = 0, 0
 
 function setup(thread)
@@ -33,6 +34,17 @@ function init(args)
     end
     body_head = text:sub(1, s - 1) .. '"runId": "'
     body_tail = '"' .. text:sub(e + 1)
+    -- With "now" after the template, each report is also timestamped now and later than
+    -- the one before (a run CI pushes): split the tail around the timestamp's value too.
+    if args[2] == "now" then
+        local ts, te = body_tail:find('"timestamp"%s*:%s*"[^"]*"')
+        if not ts then
+            error("no timestamp in " .. path)
+        end
+        body_mid = body_tail:sub(1, ts - 1) .. '"timestamp": "'
+        body_tail = '"' .. body_tail:sub(te + 1)
+        start_s = os.time()
+    end
     tid = tonumber(wrk.thread:get("tid")) or 0
     -- A random-looking but unique prefix per benchmark run, so that repeated runs against
     -- the same directory do not collide either.
@@ -53,8 +65,16 @@ function request()
     local h = (counter * 2654435761 + tid * 40503) % 4294967296
     local id = string.format("%04x%04x-%04x-4%03x-8%03x-%012x",
         math.floor(h / 65536), h % 65536, tid % 0x10000, salt, tid % 0x1000, counter)
-    return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
-        body_head .. id .. body_tail)
+    local body
+    if body_mid then
+        local ms = counter
+        local iso = os.date("!%Y-%m-%dT%H:%M:%S", start_s + math.floor(ms / 1000)) ..
+            string.format(".%03dZ", ms % 1000)
+        body = body_head .. id .. body_mid .. iso .. body_tail
+    else
+        body = body_head .. id .. body_tail
+    end
+    return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 
 function response(status, headers, body)

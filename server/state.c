@@ -231,11 +231,11 @@ void aidf_srv_summary_note_write(struct aidf_srv_state *st, uint64_t gen_before,
     bool extended = false;
     if (st->all && st->all_valid && st->all_gen == gen_before) {
         const struct aidf_run_summary *newest = aidf_store_nth(st->store, 0);
-        const struct aidf_run_summary *second = aidf_store_nth(st->store, 1);
-        /* Only a run that sorts strictly newest extends the sums in order. */
+        /* Only the run that now sorts first (newest; ties by id, as the store orders them)
+         * comes last in the accumulator's oldest-first order, so only it extends the
+         * sums exactly. */
         if (newest && strcasecmp(newest->run_id, id) == 0 &&
-            aidf_store_count(st->store) == aidf_agg_acc_runs(st->all) + 1 &&
-            (!second || newest->ts_ms > second->ts_ms)) {
+            aidf_store_count(st->store) == aidf_agg_acc_runs(st->all) + 1) {
             aidf_agg_acc_add_many(st->all, &newest, 1, false);
             st->all_gen = gen_after;
             extended = true;
