@@ -363,31 +363,11 @@ static bool post_json(const char *channel, const char *url, const char *const *e
     return ok;
 }
 
-/* Slack mrkdwn needs &, < and > escaped. */
-static void mrkdwn_escape(struct aidf_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            aidf_buf_addstr(b, "&amp;");
-            break;
-        case '<':
-            aidf_buf_addstr(b, "&lt;");
-            break;
-        case '>':
-            aidf_buf_addstr(b, "&gt;");
-            break;
-        default:
-            aidf_buf_addch(b, *s);
-        }
-    }
-}
-
 static void slack_field(json_t *fields, const char *label, const char *value)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     aidf_buf_addf(&b, "*%s:*\n", label);
-    mrkdwn_escape(&b, value);
+    aidf_buf_add_escaped(&b, value, AIDF_ESCAPE_NO_QUOT); /* Slack mrkdwn: & < > */
     json_t *f = json_object();
     json_object_set_new(f, "type", json_string("mrkdwn"));
     json_object_set_new(f, "text", json_string(b.ptr));
@@ -425,14 +405,14 @@ static char *slack_payload(const struct facts *f)
     if (f->run_id) {
         struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
         aidf_buf_addstr(&b, "Run ");
-        mrkdwn_escape(&b, f->run_id);
+        aidf_buf_add_escaped(&b, f->run_id, AIDF_ESCAPE_NO_QUOT);
         json_array_append_new(blocks, json_pack("{s:s, s:[{s:s, s:s}]}", "type", "context",
                                                 "elements", "type", "mrkdwn", "text", b.ptr));
         aidf_buf_release(&b);
     }
     struct aidf_buf text = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     aidf_buf_addf(&text, "%s: ", f->title);
-    mrkdwn_escape(&text, f->name);
+    aidf_buf_add_escaped(&text, f->name, AIDF_ESCAPE_NO_QUOT);
     json_t *o = json_pack("{s:s, s:[{s:s, s:o}]}", "text", text.ptr, "attachments", "color",
                           f->hex_colour, "blocks", blocks);
     aidf_buf_release(&text);

@@ -79,7 +79,7 @@ void aidf_buf_add_escaped(struct aidf_buf *b, const char *s, unsigned flags)
             aidf_buf_addstr(b, "&gt;");
             break;
         case '"':
-            aidf_buf_addstr(b, "&quot;");
+            aidf_buf_addstr(b, (flags & AIDF_ESCAPE_NO_QUOT) ? "\"" : "&quot;");
             break;
         case '\'':
             aidf_buf_addstr(b, (flags & AIDF_ESCAPE_APOS) ? "&#39;" : "'");

@@ -33,6 +33,7 @@ void aidf_js_trim(const char **b, const char **e);
 enum aidf_escape_flags {
     AIDF_ESCAPE_APOS = 1 << 0,    /* also ' as &#39; (HTML attributes in either quote) */
     AIDF_ESCAPE_BR_CRLF = 1 << 1, /* a newline becomes "<br>\r\n" (HTML mail bodies) */
+    AIDF_ESCAPE_NO_QUOT = 1 << 2, /* leave " as it is (Slack mrkdwn: only & < > are special) */
 };
 
 /** Append `s` with & < > " escaped as entities (plus what `flags` adds). */

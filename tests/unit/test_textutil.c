@@ -55,6 +55,9 @@ static void test_escape(void **state)
     aidf_buf_reset(&b);
     aidf_buf_add_escaped(&b, "it's\nok", AIDF_ESCAPE_APOS | AIDF_ESCAPE_BR_CRLF);
     assert_string_equal(b.ptr, "it&#39;s<br>\r\nok");
+    aidf_buf_reset(&b);
+    aidf_buf_add_escaped(&b, "say \"<hi>\" & go", AIDF_ESCAPE_NO_QUOT);
+    assert_string_equal(b.ptr, "say \"&lt;hi&gt;\" &amp; go");
     aidf_buf_release(&b);
 }
 
