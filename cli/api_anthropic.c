@@ -38,13 +38,6 @@ static json_t *request(const char *model, int64_t max_tokens, const char *system
     return b;
 }
 
-/* A non-negative integer field, or AIDF_UNSET. */
-static int64_t count(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : AIDF_UNSET;
-}
-
 static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whylen)
 {
     json_t *content = json_object_get(body, "content");
@@ -83,10 +76,10 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
     t->stop = stop ? aidf_xstrdup(stop) : NULL;
     t->truncated = stop && strcmp(stop, "max_tokens") == 0;
     json_t *u = json_object_get(body, "usage");
-    t->input = count(u, "input_tokens");
-    t->output = count(u, "output_tokens");
-    t->cache_read = count(u, "cache_read_input_tokens");
-    t->cache_write = count(u, "cache_creation_input_tokens");
+    t->input = api_count(u, "input_tokens");
+    t->output = api_count(u, "output_tokens");
+    t->cache_read = api_count(u, "cache_read_input_tokens");
+    t->cache_write = api_count(u, "cache_creation_input_tokens");
     t->reasoning = AIDF_UNSET;
     /* The assistant turn exactly as it came (its tool_use ids are what results refer to). */
     t->assistant = json_object();
@@ -143,11 +136,6 @@ static void add_results(json_t *messages, const struct api_result *r, size_t n)
     json_array_append_new(messages, m);
 }
 
-static const char *error_message(const json_t *body)
-{
-    return json_string_value(json_object_get(json_object_get(body, "error"), "message"));
-}
-
 const struct api_dialect api_anthropic = {
     .type = "anthropic-api",
     .key_env = "ANTHROPIC_API_KEY",
@@ -161,5 +149,5 @@ const struct api_dialect api_anthropic = {
     .add_user = add_user,
     .add_results = add_results,
     .tools = aidf_tools_anthropic,
-    .error_message = error_message,
+    .error_message = api_error_message,
 };

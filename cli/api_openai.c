@@ -44,12 +44,6 @@ static json_t *request(const char *model, int64_t max_tokens, const char *system
     return b;
 }
 
-static int64_t count(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : AIDF_UNSET;
-}
-
 static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whylen)
 {
     json_t *choice = json_array_get(json_object_get(body, "choices"), 0);
@@ -80,9 +74,9 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
     t->truncated = fin && strcmp(fin, "length") == 0;
 
     json_t *u = json_object_get(body, "usage");
-    int64_t prompt = count(u, "prompt_tokens");
-    int64_t cached = count(json_object_get(u, "prompt_tokens_details"), "cached_tokens");
-    int64_t cwrite = count(json_object_get(u, "prompt_tokens_details"), "cache_write_tokens");
+    int64_t prompt = api_count(u, "prompt_tokens");
+    int64_t cached = api_count(json_object_get(u, "prompt_tokens_details"), "cached_tokens");
+    int64_t cwrite = api_count(json_object_get(u, "prompt_tokens_details"), "cache_write_tokens");
     t->cache_read = cached;
     t->cache_write = cwrite;
     if (prompt != AIDF_UNSET) {
@@ -91,8 +85,8 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
     } else {
         t->input = AIDF_UNSET;
     }
-    t->output = count(u, "completion_tokens");
-    t->reasoning = count(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
+    t->output = api_count(u, "completion_tokens");
+    t->reasoning = api_count(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
 
     /* Keep the assistant message as it came, minus fields only responses carry. */
     t->assistant = json_object();
@@ -123,11 +117,6 @@ static void add_results(json_t *messages, const struct api_result *r, size_t n)
     }
 }
 
-static const char *error_message(const json_t *body)
-{
-    return json_string_value(json_object_get(json_object_get(body, "error"), "message"));
-}
-
 const struct api_dialect api_openai = {
     .type = "openai-api",
     .key_env = "OPENAI_API_KEY",
@@ -141,5 +130,5 @@ const struct api_dialect api_openai = {
     .add_user = add_user,
     .add_results = add_results,
     .tools = aidf_tools_openai,
-    .error_message = error_message,
+    .error_message = api_error_message,
 };

@@ -78,3 +78,14 @@ size_t api_window_trim(json_t *messages, size_t max, size_t first)
         json_array_remove(messages, first);
     return drop;
 }
+
+int64_t api_count(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : AIDF_UNSET;
+}
+
+const char *api_error_message(const json_t *body)
+{
+    return json_string_value(json_object_get(json_object_get(body, "error"), "message"));
+}

@@ -63,8 +63,7 @@ char *exec_relative(const char *root, const char *path)
     return aidf_xstrdup(path);
 }
 
-/* The file name without ".md", for the live line. */
-static char *task_label(const char *path)
+char *exec_task_name(const char *path)
 {
     const char *b = strrchr(path, '/');
     b = b ? b + 1 : path;
@@ -254,7 +253,7 @@ int executor_run(const char *root, const char *task_path, const struct run_opts 
     x.max_iter = o->max_iterations > 0 ? o->max_iterations : 50;
     x.max_failures = 3;
 
-    char *label = task_label(task_path);
+    char *label = exec_task_name(task_path);
     x.ui = run_ui_new(label, o->quiet, o->verbose);
     free(label);
 

@@ -48,18 +48,6 @@ static char *edit_status(const char *text, void *ctx)
     return aidf_task_text_set_status(text, e->section);
 }
 
-/* The task's name for the closing commit: the file name without ".md". */
-static const char *task_name(const char *path, char *buf, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t len = strlen(b);
-    if (len > 3 && strcmp(b + len - 3, ".md") == 0)
-        len -= 3;
-    snprintf(buf, n, "%.*s", (int)len, b);
-    return buf;
-}
-
 /* Write the status section, move the file, stage (and with auto_commit commit) it. */
 static void update_task_file(struct exec *x, struct run_result *res)
 {
@@ -113,10 +101,12 @@ static void update_task_file(struct exec *x, struct run_result *res)
     else if (moved && aidf_git_rm_cached(x->root, x->task_rel, &err) != AIDF_OK)
         aidf_warn("cannot unstage the old task file: %s", err.msg);
     else if (x->cfg_ok && x->cfg.permissions.auto_commit) {
-        char name[256], msg[512];
+        char msg[512];
+        char *name = exec_task_name(x->task_path);
         snprintf(msg, sizeof(msg), "%s task %s %s",
-                 x->cfg.git.commit_prefix ? x->cfg.git.commit_prefix : "aidf:",
-                 task_name(x->task_path, name, sizeof(name)), aidf_status_name(x->status));
+                 x->cfg.git.commit_prefix ? x->cfg.git.commit_prefix : "aidf:", name,
+                 aidf_status_name(x->status));
+        free(name);
         bool nothing = false;
         if (aidf_git_commit(x->root, msg, &nothing, NULL, &err) != AIDF_OK)
             aidf_warn("cannot commit the task file: %s", err.msg);

@@ -81,6 +81,9 @@ void exec_finish_with(struct exec *x, enum aidf_status status, const char *categ
  *  reports want work-tree paths). New heap string. */
 char *exec_relative(const char *root, const char *path);
 
+/** The task's name: its file name without ".md" (live line, closing commit). Heap. */
+char *exec_task_name(const char *path);
+
 /** Remember an iteration's failure (message copied; category and code static). */
 void exec_note_failure(struct exec *x, const char *msg, const char *category, const char *code);
 

@@ -73,6 +73,12 @@ struct api_dialect {
 extern const struct api_dialect api_anthropic;
 extern const struct api_dialect api_openai;
 
+/** A non-negative integer member `key` of `obj` (usage counts), or AIDF_UNSET. */
+int64_t api_count(const json_t *obj, const char *key);
+
+/** `error.message` of an error body: both APIs put it there. Borrowed, or NULL. */
+const char *api_error_message(const json_t *body);
+
 /** Free what `t` owns and zero it. */
 void api_turn_release(struct api_turn *t);
 
