@@ -1,6 +1,6 @@
 /*
  * Template text of the files `aidf init` creates (see init_templates.h for the
- * placeholders). Task templates follow the task format lib/task.c parses: "# TASK",
+ * placeholders). Task templates follow the task format lib/run/task.c parses: "# TASK",
  * then "## Goal", "## Task Type", "## Suggested Roles", "## Scope" with "### Allowed",
  * "### Forbidden" and optionally "### Ask Before", "## Requirements",
  * "## Definition of Done" ("- [ ] item") and "## Notes".

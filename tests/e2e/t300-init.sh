@@ -184,7 +184,7 @@ check "git ignores the reports and sees the templates" bash -c "
     cd '$g' && git check-ignore -q .ai/reports/x.json && ! git check-ignore -q .ai/AGENTS.md"
 
 # Task templates parse as tasks: each counts as one pending task, and the sections the
-# parser reads are there (python re-implementation of lib/task.c's section rule).
+# parser reads are there (python re-implementation of lib/run/task.c's section rule).
 for t in $TEMPLATES; do
     name=$(basename "$t")
     cp "$g/$t" "$g/.ai/tasks/pending/001-$name"

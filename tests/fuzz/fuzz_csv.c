@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the CSV writer (lib/csv.c). Arbitrary bytes become a text cell,
+ * libFuzzer target for the CSV writer (lib/base/csv.c). Arbitrary bytes become a text cell,
  * the text fields of a run summary and the run id of a detailed row; a small
  * independent RFC 4180 reader parses the output back and checks that every text cell
  * reads back as its input (with the leading-quote formula guard accounted for) and

@@ -1,4 +1,5 @@
-/* Unit tests for lib/aggregate.c and lib/summary.c (summaries from reports, filters). */
+/* Unit tests for lib/report/aggregate.c and lib/report/run_filter.c (summaries from reports,
+ * filters). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

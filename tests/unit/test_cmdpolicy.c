@@ -1,4 +1,4 @@
-/* Unit tests for lib/cmdpolicy.c: blocked list, dangerous built-ins, strict mode. */
+/* Unit tests for lib/run/cmdpolicy.c: blocked list, dangerous built-ins, strict mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

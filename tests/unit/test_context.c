@@ -22,7 +22,7 @@
 #include "aidf/xalloc.h"
 #include "testutil.h"
 
-#include "../../lib/context_int.h"
+#include "../../lib/run/context_int.h"
 
 #define FIXTURE      AIDF_TEST_DATA "/context/project"
 #define FIXTURE_TASK FIXTURE "/.ai/tasks/pending/001-add-tests.md"

@@ -1,4 +1,4 @@
-/* Unit tests for lib/csv.c: RFC 4180 quoting, formula-injection guard, both CSV shapes. */
+/* Unit tests for lib/base/csv.c: RFC 4180 quoting, formula-injection guard, both CSV shapes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/glob.c: minimatch {dot:true} features, upstream fallbacks, limits. */
+/* Unit tests for lib/base/glob.c: minimatch {dot:true} features, upstream fallbacks, limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

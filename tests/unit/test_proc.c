@@ -1,4 +1,4 @@
-/* Unit tests for lib/proc.c: spawning, capture, stdin, caps, timeouts and cancel. */
+/* Unit tests for lib/base/proc.c: spawning, capture, stdin, caps, timeouts and cancel. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/scope.c: rule precedence in every mode, change sets, revert actions. */
+/* Unit tests for lib/run/scope.c: rule precedence in every mode, change sets, revert actions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

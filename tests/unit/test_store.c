@@ -1,4 +1,5 @@
-/* Unit tests for the report store and its summary index (lib/store.c, lib/store_index.c). */
+/* Unit tests for the report store and its summary index (lib/store/store.c,
+ * lib/store/store_index.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

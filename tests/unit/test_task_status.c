@@ -1,5 +1,5 @@
 /*
- * Tests for lib/task_status.c: the exact status sections, their placement in task files,
+ * Tests for lib/run/task_status.c: the exact status sections, their placement in task files,
  * the resume history edits, and every result parsed back by aidf_task_parse().
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/tools.c: the tool schemas, argument checks, the path guard
+ * Unit tests for lib/run/tools.c: the tool schemas, argument checks, the path guard
  * (traversal, symlinks out of the root, .git), the scope check before writing, the
  * command policy, time limit and output cap, and the task signals.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/validate.c: running validation commands and the markdown report. */
+/* Unit tests for lib/run/validate.c: running validation commands and the markdown report. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

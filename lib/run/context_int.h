@@ -1,5 +1,5 @@
 /*
- * Internal to the context module (lib/context.c, lib/skills.c): the pieces of the skill
+ * Internal to the context module (lib/run/context.c, lib/run/skills.c): the pieces of the skill
  * loader that context.c and the unit tests reach directly.
  */
 #ifndef AIDF_CONTEXT_INT_H
