@@ -15,6 +15,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/xalloc.h"
+#include "term.h"
 
 static const struct {
     const char *name;
@@ -115,7 +116,7 @@ int cli_open_store(const char *dir, bool explicit_dir, struct aidf_store **out)
     struct aidf_error err = {0};
     *out = NULL;
     if (isatty(STDERR_FILENO))
-        aidf_store_set_progress(aidf_store_progress_to_stderr, NULL);
+        aidf_store_set_progress(term_index_progress, NULL);
     int rc = aidf_store_open(dir, 0, out, &err);
     aidf_store_set_progress(NULL, NULL);
     if (rc == AIDF_OK)

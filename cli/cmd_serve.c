@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aidf/log.h"
 #include "aidf/report.h"
 #include "aidf/xalloc.h"
+#include "term.h"
 
 #ifdef AIDF_HAVE_SERVER
 #include "../server/server.h"
@@ -235,6 +237,8 @@ int cmd_serve(int argc, char **argv)
     token = env && *env ? aidf_xstrdup(env) : NULL;
     o.token = token;
     aidf_log_level = log_level;
+    if (isatty(STDERR_FILENO))
+        o.index_progress = term_index_progress;
 
     rc = aidf_server_run(&o);
     if (token) {

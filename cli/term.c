@@ -474,3 +474,12 @@ void term_box(FILE *f, const char *title, const char *const *lines, size_t n, bo
     repeat(f, "\xE2\x94\x80", inner + 2);
     fputs("\xE2\x94\x98\n", f);
 }
+
+void term_index_progress(size_t done, size_t total, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "\raidf: indexing reports: %zu of %zu", done, total);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}

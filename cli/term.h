@@ -119,4 +119,11 @@ void term_box(FILE *f, const char *title, const char *const *lines, size_t n, bo
 /** Print `n` spaces. */
 void term_pad(FILE *f, size_t n);
 
+/**
+ * Progress of a report index rebuild (an aidf_store_progress_fn): "aidf: indexing
+ * reports: N of M" on stderr, rewritten in place and erased when done. Install it only
+ * when stderr is a terminal; `ctx` is unused.
+ */
+void term_index_progress(size_t done, size_t total, void *ctx);
+
 #endif

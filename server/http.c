@@ -428,8 +428,7 @@ int aidf_server_run(const struct aidf_server_opts *o)
     aidf_log_set_sink(log_sink, NULL);
     json_object_seed(0);
 
-    if (isatty(STDERR_FILENO))
-        aidf_store_set_progress(aidf_store_progress_to_stderr, NULL);
+    aidf_store_set_progress(o->index_progress, o->index_progress_ctx);
     int src = aidf_store_open(o->reports_dir, AIDF_STORE_CREATE, &store, &err);
     aidf_store_set_progress(NULL, NULL);
     /* Indexing many new files leaves freed parse buffers in the heap: give them back. */

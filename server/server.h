@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aidf/store.h"
+
 #define AIDF_SERVER_DEFAULT_HOST     "127.0.0.1"
 #define AIDF_SERVER_DEFAULT_PORT     7070
 #define AIDF_SERVER_DEFAULT_MAX_BODY (16u * 1024 * 1024)
@@ -32,6 +34,10 @@ struct aidf_server_opts {
     unsigned max_per_ip;      /* 0: unlimited */
     unsigned idle_timeout;    /* seconds; 0: none */
     unsigned threads;         /* MHD worker threads, >= 1 */
+    /* Progress of the index rebuild at start-up (NULL: none shown); the front end
+     * prints it. */
+    aidf_store_progress_fn index_progress;
+    void *index_progress_ctx;
 };
 
 /** Fill `o` with the defaults of docs/serve.md (reports_dir NULL). */

@@ -102,12 +102,6 @@ int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
 typedef void (*aidf_store_progress_fn)(size_t done, size_t total, void *ctx);
 #define AIDF_STORE_PROGRESS_MIN 2000
 
-/**
- * A ready-made progress callback for terminals: "aidf: indexing reports: N of M" on
- * stderr, rewritten in place and erased when done. Use only when stderr is a terminal.
- */
-void aidf_store_progress_to_stderr(size_t done, size_t total, void *ctx);
-
 /** Set the process-wide progress callback (NULL: none). Not thread-safe; call at start-up. */
 void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx);
 

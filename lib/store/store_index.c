@@ -974,15 +974,6 @@ static void free_jobs(struct job *jobs, size_t n)
 static aidf_store_progress_fn progress_fn;
 static void *progress_ctx;
 
-void aidf_store_progress_to_stderr(size_t done, size_t total, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "\raidf: indexing reports: %zu of %zu", done, total);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
 void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx)
 {
     progress_fn = fn;
