@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "aidf/fsutil.h"
+#include "aidf/executor.h"
 #include "aidf/log.h"
+#include "aidf/provider.h"
+#include "aidf/task.h"
 #include "aidf/xalloc.h"
-#include "executor.h"
-#include "provider.h"
+#include "run_ui.h"
 #include "term.h"
 
 enum {
@@ -211,8 +213,8 @@ static char *resolve_task(const char *root, const char *arg)
 
 int cmd_run(int argc, char **argv)
 {
-    struct run_opts o = {0};
-    bool json = false;
+    struct aidf_run_opts o = {0};
+    bool json = false, verbose = false, quiet = false;
     int c;
     optind = 0;
     opterr = 0;
@@ -232,7 +234,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_PROVIDER:
-            if (!provider_type_known(optarg))
+            if (!aidf_provider_type_known(optarg))
                 return cli_usage_error("run",
                                        "unknown provider '%s' (expected claude-cli, cursor-cli, "
                                        "anthropic-api or openai-api)",
@@ -260,11 +262,11 @@ int cmd_run(int argc, char **argv)
             break;
         case 'v':
         case OPT_VERBOSE:
-            o.verbose = true;
+            verbose = true;
             break;
         case 'q':
         case OPT_QUIET:
-            o.quiet = true;
+            quiet = true;
             break;
         case OPT_REPORT_SERVER:
             if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
@@ -281,9 +283,9 @@ int cmd_run(int argc, char **argv)
             return cli_bad_option(c, argc, argv, "run");
         }
     }
-    if (o.verbose && o.quiet)
+    if (verbose && quiet)
         return cli_usage_error("run", "--verbose and --quiet cannot be used together");
-    if (o.verbose && aidf_log_level < AIDF_LOG_INFO)
+    if (verbose && aidf_log_level < AIDF_LOG_INFO)
         aidf_log_level = AIDF_LOG_INFO;
 
     char *root = aidf_find_project_root(NULL);
@@ -317,12 +319,17 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < tasks.n; i++) {
         if (cancelled)
             break;
-        struct run_result res;
-        if (executor_run(root, tasks.items[i], &o, &res) != 0)
+        struct aidf_run_result res;
+        char *label = aidf_task_name(tasks.items[i]);
+        struct run_ui *ui = run_ui_new(label, quiet, verbose);
+        free(label);
+        run_ui_events(ui, &o.events);
+        if (aidf_executor_run(root, tasks.items[i], &o, &res) != 0)
             rc = CLI_EXIT_FAIL;
+        run_ui_free(ui);
         if (all && res.report)
             json_array_append(all, res.report);
-        run_result_release(&res);
+        aidf_run_result_release(&res);
     }
     if (all) {
         if (json_array_size(all) == 1) {

@@ -4,6 +4,7 @@
  */
 #include "run_ui.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -364,4 +365,88 @@ void run_ui_summary(struct run_ui *ui, const struct aidf_report *r, const char *
     for (size_t i = 0; i < l.n; i++)
         free(l.items[i]);
     free(l.items);
+}
+
+enum aidf_ask_answer run_ui_ask(struct run_ui *ui, const struct aidf_strlist *files)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 || !isatty(STDIN_FILENO)) {
+        if (fd >= 0)
+            close(fd);
+        return AIDF_ASK_UNAVAILABLE;
+    }
+    FILE *tty = fdopen(fd, "r+");
+    if (!tty) {
+        close(fd);
+        return AIDF_ASK_UNAVAILABLE;
+    }
+    run_ui_say(ui, "the agent changed %zu file(s) that need approval:", files->n);
+    for (size_t i = 0; i < files->n; i++)
+        run_ui_say(ui, "  %s", files->items[i]);
+    fputs("Allow these changes? [y/N] ", tty);
+    fflush(tty);
+    char line[64] = "";
+    bool yes = false;
+    if (fgets(line, sizeof(line), tty))
+        yes = line[0] == 'y' || line[0] == 'Y';
+    fclose(tty);
+    return yes ? AIDF_ASK_APPROVED : AIDF_ASK_DECLINED;
+}
+
+/* The struct aidf_run_events hooks: `ctx` is the struct run_ui. */
+
+static void ev_phase(void *ctx, int64_t iter, int64_t max, const char *label)
+{
+    run_ui_phase(ctx, iter, max, label);
+}
+
+static void ev_totals(void *ctx, int64_t tokens, double cost_usd)
+{
+    run_ui_totals(ctx, tokens, cost_usd);
+}
+
+static void ev_say(void *ctx, const char *line)
+{
+    run_ui_say(ctx, "%s", line);
+}
+
+static void ev_detail(void *ctx, const char *line)
+{
+    run_ui_detail(ctx, "%s", line);
+}
+
+static void ev_profile(void *ctx, int64_t iter, const struct aidf_num_map *phases)
+{
+    (void)iter;
+    run_ui_profile(ctx, phases);
+}
+
+static enum aidf_ask_answer ev_ask(void *ctx, const struct aidf_strlist *files)
+{
+    return run_ui_ask(ctx, files);
+}
+
+/* --dry-run: the prompt goes to stdout, as it is (the progress lines go to stderr). */
+static void ev_dry_run_prompt(void *ctx, const char *prompt)
+{
+    (void)ctx;
+    fputs(prompt, stdout);
+}
+
+static void ev_summary(void *ctx, const struct aidf_report *r, const char *report_path)
+{
+    run_ui_summary(ctx, r, report_path);
+}
+
+void run_ui_events(struct run_ui *ui, struct aidf_run_events *ev)
+{
+    ev->ctx = ui;
+    ev->phase = ev_phase;
+    ev->totals = ev_totals;
+    ev->say = ev_say;
+    ev->detail = ev_detail;
+    ev->profile = ev_profile;
+    ev->ask = ev_ask;
+    ev->dry_run_prompt = ev_dry_run_prompt;
+    ev->summary = ev_summary;
 }

@@ -1,11 +1,14 @@
 /*
  * What `aidf run` shows while it works: a live one-line status on a terminal (task,
- * iteration, phase, elapsed time, tokens, cost; redrawn once a second by a small
+ * iteration, phase, elapsed time, tokens, cost; redrawn a few times a second by a small
  * thread), progress lines elsewhere, the `[profile]` line after each iteration with
- * --verbose (plan task 136), and the final summary box with the phase breakdown.
+ * --verbose, the scope guard's `ask` question on the terminal, and the final summary box
+ * with the phase breakdown. It is the terminal side of struct aidf_run_events: the run
+ * engine reports, the UI shows.
  *
- * Everything goes to stderr (stdout is kept for --json). Log lines from the core library
- * are routed through the UI so they never garble the live line.
+ * Everything goes to stderr (stdout is kept for --json and the --dry-run prompt). Log
+ * lines from the core library are routed through the UI so they never garble the live
+ * line.
  *
  * Ownership: the UI copies the strings it is given. Thread-safe.
  */
@@ -17,6 +20,7 @@
 
 #include "aidf/profiler.h"
 #include "aidf/report.h"
+#include "aidf/run_events.h"
 
 struct run_ui;
 
@@ -29,6 +33,12 @@ struct run_ui *run_ui_new(const char *label, bool quiet, bool verbose);
 
 /** Stop the live line, restore the default log sink and free the UI. NULL is a no-op. */
 void run_ui_free(struct run_ui *ui);
+
+/**
+ * Point every hook of `ev` at `ui` (phase, totals, say, detail, profile, ask, the dry-run
+ * prompt, summary). `ui` must outlive the run.
+ */
+void run_ui_events(struct run_ui *ui, struct aidf_run_events *ev);
 
 /** The iteration `iter` of `max` entered phase `phase` ("Executing AI", ...). */
 void run_ui_phase(struct run_ui *ui, int64_t iter, int64_t max, const char *phase);
@@ -47,6 +57,12 @@ void run_ui_detail(struct run_ui *ui, const char *fmt, ...) __attribute__((forma
  * Git: 0.8s" for the phase time `phases` of one iteration (well-known keys).
  */
 void run_ui_profile(struct run_ui *ui, const struct aidf_num_map *phases);
+
+/**
+ * Ask on the terminal (/dev/tty) whether the changes to `files` may stay, after listing
+ * them. AIDF_ASK_UNAVAILABLE when stdin is not a terminal or /dev/tty cannot be opened.
+ */
+enum aidf_ask_answer run_ui_ask(struct run_ui *ui, const struct aidf_strlist *files);
 
 /**
  * The final box: title by status, task, iterations, files, tokens (with cache), cost and

@@ -8,8 +8,8 @@
  * runs every tool call of the answer (aidf/tools.h) and answers with all results at once
  * (design.md §3). Not a public interface.
  */
-#ifndef AIDF_CLI_PROVIDER_API_H
-#define AIDF_CLI_PROVIDER_API_H
+#ifndef AIDF_API_DIALECT_H
+#define AIDF_API_DIALECT_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -19,17 +19,17 @@
 #include "aidf/tools.h"
 
 /** One tool call asked for by the model. */
-struct api_call {
+struct aidf_api_call {
     char *id, *name;
     json_t *input;   /* the arguments object; NULL when they did not parse */
     char *bad_input; /* why the arguments are unusable (invalid JSON, not an object) */
 };
 
 /** One answer of the model, in dialect-neutral form. */
-struct api_turn {
+struct aidf_api_turn {
     char *text; /* the text blocks joined with "\n"; "" when none */
     size_t n_calls;
-    struct api_call *calls;
+    struct aidf_api_call *calls;
     bool truncated;    /* stopped by the output limit (max_tokens / length) */
     char *stop;        /* the raw stop / finish reason, NULL when absent */
     json_t *assistant; /* the assistant message to keep in the history (new reference) */
@@ -37,13 +37,13 @@ struct api_turn {
 };
 
 /** One tool result for the next request. */
-struct api_result {
+struct aidf_api_result {
     const char *call_id;
     const char *text;
     bool is_error;
 };
 
-struct api_dialect {
+struct aidf_api_dialect {
     const char *type;         /* "anthropic-api" / "openai-api" */
     const char *key_env;      /* ANTHROPIC_API_KEY / OPENAI_API_KEY */
     const char *base_env;     /* ANTHROPIC_BASE_URL / OPENAI_BASE_URL */
@@ -58,34 +58,34 @@ struct api_dialect {
     json_t *(*request)(const char *model, int64_t max_tokens, const char *system, json_t *tools,
                        json_t *messages);
     /** Decode a 2xx body into `t`; false (with `why`) when it is not a usable answer. */
-    bool (*parse)(const json_t *body, struct api_turn *t, char *why, size_t whylen);
+    bool (*parse)(const json_t *body, struct aidf_api_turn *t, char *why, size_t whylen);
     /** Append the user prompt `text` to `messages` (merging into a trailing user message
      *  when the dialect needs strict alternation). */
     void (*add_user)(json_t *messages, const char *text);
     /** Append the tool results of one turn to `messages`. */
-    void (*add_results)(json_t *messages, const struct api_result *r, size_t n);
+    void (*add_results)(json_t *messages, const struct aidf_api_result *r, size_t n);
     /** The tool definitions in this dialect's shape (new reference). */
     json_t *(*tools)(void);
     /** The error text of an error body ("invalid x-api-key"), or NULL. Borrowed. */
     const char *(*error_message)(const json_t *body);
 };
 
-extern const struct api_dialect api_anthropic;
-extern const struct api_dialect api_openai;
+extern const struct aidf_api_dialect aidf_api_anthropic;
+extern const struct aidf_api_dialect aidf_api_openai;
 
 /** A non-negative integer member `key` of `obj` (usage counts), or AIDF_UNSET. */
-int64_t api_count(const json_t *obj, const char *key);
+int64_t aidf_api_count(const json_t *obj, const char *key);
 
 /** `error.message` of an error body: both APIs put it there. Borrowed, or NULL. */
-const char *api_error_message(const json_t *body);
+const char *aidf_api_error_message(const json_t *body);
 
 /** Free what `t` owns and zero it. */
-void api_turn_release(struct api_turn *t);
+void aidf_api_turn_release(struct aidf_api_turn *t);
 
 /** Add call `id`/`name` with raw JSON arguments `args_text` (OpenAI) or a parsed object
  *  `args` (Anthropic; borrowed, copied) to `t`. */
-void api_turn_add_call(struct api_turn *t, const char *id, const char *name, const json_t *args,
-                       const char *args_text);
+void aidf_api_turn_add_call(struct aidf_api_turn *t, const char *id, const char *name,
+                            const json_t *args, const char *args_text);
 
 /**
  * The conversation window (upstream §3.7, fixed): when `messages` has more than `max`
@@ -93,6 +93,6 @@ void api_turn_add_call(struct api_turn *t, const char *id, const char *name, con
  * at an assistant message so that no tool result loses its tool call and user/assistant
  * turns still alternate. Returns the number of messages removed.
  */
-size_t api_window_trim(json_t *messages, size_t max, size_t first);
+size_t aidf_api_window_trim(json_t *messages, size_t max, size_t first);
 
 #endif

@@ -7,11 +7,12 @@
  * signals, usage, cost, session, an error with its category) and the executor applies
  * the rules of the loop.
  *
- * Ownership: requests are borrowed; a struct provider_result owns its strings and is
- * freed with provider_result_release(); a struct provider is freed with provider_free().
+ * Ownership: requests are borrowed; a struct aidf_provider_result owns its strings and is
+ * freed with aidf_provider_result_release(); a struct aidf_provider is freed with
+ * aidf_provider_free().
  */
-#ifndef AIDF_CLI_PROVIDER_H
-#define AIDF_CLI_PROVIDER_H
+#ifndef AIDF_PROVIDER_H
+#define AIDF_PROVIDER_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -23,23 +24,24 @@
 #include "aidf/proc.h"
 
 /* Error categories (upstream §3.8) as they appear in reports. */
-#define PROVIDER_CAT_PROVIDER   "provider"
-#define PROVIDER_CAT_TIMEOUT    "timeout"
-#define PROVIDER_CAT_CONFIG     "config"
-#define PROVIDER_CAT_PERMISSION "permission"
-#define PROVIDER_CAT_CANCELLED  "cancelled"
+#define AIDF_PROVIDER_CAT_PROVIDER   "provider"
+#define AIDF_PROVIDER_CAT_TIMEOUT    "timeout"
+#define AIDF_PROVIDER_CAT_CONFIG     "config"
+#define AIDF_PROVIDER_CAT_PERMISSION "permission"
+#define AIDF_PROVIDER_CAT_CANCELLED  "cancelled"
 
 /** How the executor treats a failed call. */
-enum provider_failure {
-    PROVIDER_FAIL_NONE = 0,   /* the call succeeded */
-    PROVIDER_FAIL_RETRY,      /* counts as a failed iteration; the loop goes on */
-    PROVIDER_FAIL_RATE_LIMIT, /* wait (retry_after_ms or backoff) and call again; not counted */
-    PROVIDER_FAIL_FATAL,      /* the run ends failed (auth, missing binary, config) */
-    PROVIDER_FAIL_CANCELLED,  /* the user interrupted the run */
+enum aidf_provider_failure {
+    AIDF_PROVIDER_FAIL_NONE = 0,   /* the call succeeded */
+    AIDF_PROVIDER_FAIL_RETRY,      /* counts as a failed iteration; the loop goes on */
+    AIDF_PROVIDER_FAIL_RATE_LIMIT, /* wait (retry_after_ms or backoff) and call again; not counted
+                                    */
+    AIDF_PROVIDER_FAIL_FATAL,      /* the run ends failed (auth, missing binary, config) */
+    AIDF_PROVIDER_FAIL_CANCELLED,  /* the user interrupted the run */
 };
 
 /** One call. Strings may be NULL. */
-struct provider_request {
+struct aidf_provider_request {
     const char *prompt;
     const char *session_id; /* continue this session (claude --resume, cursor --resume) */
     int64_t iteration;
@@ -50,8 +52,8 @@ struct provider_request {
 };
 
 /** What one call produced. */
-struct provider_result {
-    enum provider_failure failure;
+struct aidf_provider_result {
+    enum aidf_provider_failure failure;
     char *output;                /* the agent's final text ("" when none) */
     char *error;                 /* why it failed; NULL on success */
     const char *category, *code; /* static, NULL on success */
@@ -70,20 +72,21 @@ struct provider_result {
     struct aidf_strlist files_written;
 };
 
-struct provider;
+struct aidf_provider;
 
 /** Run one call. `res` must be zeroed or released; the call initialises and fills it. */
-typedef void (*provider_execute_fn)(struct provider *p, const struct provider_request *req,
-                                    struct provider_result *res);
+typedef void (*aidf_provider_execute_fn)(struct aidf_provider *p,
+                                         const struct aidf_provider_request *req,
+                                         struct aidf_provider_result *res);
 
-struct provider {
+struct aidf_provider {
     const char *type; /* "claude-cli", ... (static) */
     char *binary;     /* CLI providers: the executable found */
     char *model;      /* configured model, NULL when none */
     char *cwd;        /* project root */
     bool skip_permissions;
     bool supports_session; /* continuation by session id */
-    provider_execute_fn execute;
+    aidf_provider_execute_fn execute;
     const struct aidf_config *cfg;  /* borrowed */
     const struct aidf_context *ctx; /* borrowed; API providers read the scope from it */
     void *impl;                     /* provider-specific state */
@@ -98,29 +101,30 @@ struct provider {
  * is not on PATH (nor where config says) or an API key is missing, with the message in
  * `err`.
  */
-int provider_new(const char *type, const char *root, const struct aidf_config *cfg,
-                 const struct aidf_context *ctx, struct provider **out, struct aidf_error *err);
+int aidf_provider_new(const char *type, const char *root, const struct aidf_config *cfg,
+                      const struct aidf_context *ctx, struct aidf_provider **out,
+                      struct aidf_error *err);
 
 /** Free a provider. NULL is a no-op. */
-void provider_free(struct provider *p);
+void aidf_provider_free(struct aidf_provider *p);
 
 /** Initialise `r` (zeroed or released, never holding data) to an empty success. */
-void provider_result_init(struct provider_result *r);
+void aidf_provider_result_init(struct aidf_provider_result *r);
 /** Free what `r` owns and zero it (a zeroed result may be released again). */
-void provider_result_release(struct provider_result *r);
+void aidf_provider_result_release(struct aidf_provider_result *r);
 
 /** Set the failure of `r` (message printf-style, copied). */
-void provider_result_fail(struct provider_result *r, enum provider_failure f, const char *category,
-                          const char *code, const char *fmt, ...)
+void aidf_provider_result_fail(struct aidf_provider_result *r, enum aidf_provider_failure f,
+                               const char *category, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /** True when `type` names a provider this build knows. */
-bool provider_type_known(const char *type);
+bool aidf_provider_type_known(const char *type);
 
-/* Constructors of the individual providers (provider_*.c), used by provider_new(). */
-int provider_claude_init(struct provider *p, struct aidf_error *err);
-int provider_cursor_init(struct provider *p, struct aidf_error *err);
-int provider_anthropic_init(struct provider *p, struct aidf_error *err);
-int provider_openai_init(struct provider *p, struct aidf_error *err);
+/* Constructors of the individual providers (provider_*.c), used by aidf_provider_new(). */
+int aidf_provider_claude_init(struct aidf_provider *p, struct aidf_error *err);
+int aidf_provider_cursor_init(struct aidf_provider *p, struct aidf_error *err);
+int aidf_provider_anthropic_init(struct aidf_provider *p, struct aidf_error *err);
+int aidf_provider_openai_init(struct aidf_provider *p, struct aidf_error *err);
 
 #endif

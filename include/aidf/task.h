@@ -85,6 +85,12 @@ int aidf_task_load(const char *path, struct aidf_task *out, struct aidf_error *e
 void aidf_task_release(struct aidf_task *t);
 
 /**
+ * The task's name: the file name of `path` without its directory and without ".md"
+ * ("/p/.ai/tasks/pending/001-login.md" -> "001-login"). New heap string.
+ */
+char *aidf_task_name(const char *path);
+
+/**
  * State of a legacy flat task from its text (NUL-terminated; NULL means pending), as
  * `aidf status` does (5.2): the block from the first "## Status:" to the next "\n## "
  * (or the end), compared lowercased: contains "completed" -> completed, else "blocked"

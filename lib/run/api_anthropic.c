@@ -4,7 +4,7 @@
  * and tool_use blocks, usage with cache tokens (input_tokens excludes them), and one user
  * message carrying every tool_result of a turn.
  */
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ static json_t *request(const char *model, int64_t max_tokens, const char *system
     return b;
 }
 
-static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whylen)
+static bool parse(const json_t *body, struct aidf_api_turn *t, char *why, size_t whylen)
 {
     json_t *content = json_object_get(body, "content");
     if (!json_is_object(body) || !json_is_array(content)) {
@@ -68,7 +68,7 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
                 snprintf(why, whylen, "malformed response: tool_use without id or name");
                 return false;
             }
-            api_turn_add_call(t, id, name, json_object_get(block, "input"), NULL);
+            aidf_api_turn_add_call(t, id, name, json_object_get(block, "input"), NULL);
         }
     }
     t->text = aidf_buf_detach(&text, NULL);
@@ -76,10 +76,10 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
     t->stop = stop ? aidf_xstrdup(stop) : NULL;
     t->truncated = stop && strcmp(stop, "max_tokens") == 0;
     json_t *u = json_object_get(body, "usage");
-    t->input = api_count(u, "input_tokens");
-    t->output = api_count(u, "output_tokens");
-    t->cache_read = api_count(u, "cache_read_input_tokens");
-    t->cache_write = api_count(u, "cache_creation_input_tokens");
+    t->input = aidf_api_count(u, "input_tokens");
+    t->output = aidf_api_count(u, "output_tokens");
+    t->cache_read = aidf_api_count(u, "cache_read_input_tokens");
+    t->cache_write = aidf_api_count(u, "cache_creation_input_tokens");
     t->reasoning = AIDF_UNSET;
     /* The assistant turn exactly as it came (its tool_use ids are what results refer to). */
     t->assistant = json_object();
@@ -118,7 +118,7 @@ static void add_user(json_t *messages, const char *text)
     json_array_append_new(messages, m);
 }
 
-static void add_results(json_t *messages, const struct api_result *r, size_t n)
+static void add_results(json_t *messages, const struct aidf_api_result *r, size_t n)
 {
     json_t *content = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -136,7 +136,7 @@ static void add_results(json_t *messages, const struct api_result *r, size_t n)
     json_array_append_new(messages, m);
 }
 
-const struct api_dialect api_anthropic = {
+const struct aidf_api_dialect aidf_api_anthropic = {
     .type = "anthropic-api",
     .key_env = "ANTHROPIC_API_KEY",
     .base_env = "ANTHROPIC_BASE_URL",
@@ -149,5 +149,5 @@ const struct api_dialect api_anthropic = {
     .add_user = add_user,
     .add_results = add_results,
     .tools = aidf_tools_anthropic,
-    .error_message = api_error_message,
+    .error_message = aidf_api_error_message,
 };

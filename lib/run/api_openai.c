@@ -6,7 +6,7 @@
  * prompt_tokens_details.cached_tokens, so the uncached input is the difference (never
  * counted twice); reasoning_tokens are part of completion_tokens and reported beside it.
  */
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ static json_t *request(const char *model, int64_t max_tokens, const char *system
     return b;
 }
 
-static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whylen)
+static bool parse(const json_t *body, struct aidf_api_turn *t, char *why, size_t whylen)
 {
     json_t *choice = json_array_get(json_object_get(body, "choices"), 0);
     json_t *msg = json_object_get(choice, "message");
@@ -67,16 +67,17 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
             snprintf(why, whylen, "malformed response: tool call without id or name");
             return false;
         }
-        api_turn_add_call(t, id, name, NULL, args ? args : "");
+        aidf_api_turn_add_call(t, id, name, NULL, args ? args : "");
     }
     const char *fin = json_string_value(json_object_get(choice, "finish_reason"));
     t->stop = fin ? aidf_xstrdup(fin) : NULL;
     t->truncated = fin && strcmp(fin, "length") == 0;
 
     json_t *u = json_object_get(body, "usage");
-    int64_t prompt = api_count(u, "prompt_tokens");
-    int64_t cached = api_count(json_object_get(u, "prompt_tokens_details"), "cached_tokens");
-    int64_t cwrite = api_count(json_object_get(u, "prompt_tokens_details"), "cache_write_tokens");
+    int64_t prompt = aidf_api_count(u, "prompt_tokens");
+    int64_t cached = aidf_api_count(json_object_get(u, "prompt_tokens_details"), "cached_tokens");
+    int64_t cwrite =
+        aidf_api_count(json_object_get(u, "prompt_tokens_details"), "cache_write_tokens");
     t->cache_read = cached;
     t->cache_write = cwrite;
     if (prompt != AIDF_UNSET) {
@@ -85,8 +86,9 @@ static bool parse(const json_t *body, struct api_turn *t, char *why, size_t whyl
     } else {
         t->input = AIDF_UNSET;
     }
-    t->output = api_count(u, "completion_tokens");
-    t->reasoning = api_count(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
+    t->output = aidf_api_count(u, "completion_tokens");
+    t->reasoning =
+        aidf_api_count(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
 
     /* Keep the assistant message as it came, minus fields only responses carry. */
     t->assistant = json_object();
@@ -106,7 +108,7 @@ static void add_user(json_t *messages, const char *text)
     json_array_append_new(messages, m);
 }
 
-static void add_results(json_t *messages, const struct api_result *r, size_t n)
+static void add_results(json_t *messages, const struct aidf_api_result *r, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         json_t *m = json_object();
@@ -117,7 +119,7 @@ static void add_results(json_t *messages, const struct api_result *r, size_t n)
     }
 }
 
-const struct api_dialect api_openai = {
+const struct aidf_api_dialect aidf_api_openai = {
     .type = "openai-api",
     .key_env = "OPENAI_API_KEY",
     .base_env = "OPENAI_BASE_URL",
@@ -130,5 +132,5 @@ const struct api_dialect api_openai = {
     .add_user = add_user,
     .add_results = add_results,
     .tools = aidf_tools_openai,
-    .error_message = api_error_message,
+    .error_message = aidf_api_error_message,
 };

@@ -1,9 +1,9 @@
 /*
- * Dialect-neutral pieces of the API providers: answers (struct api_turn) and the
+ * Dialect-neutral pieces of the API providers: answers (struct aidf_api_turn) and the
  * conversation window. Kept apart from the tool loop so the unit tests can link them with
  * the two dialects alone.
  */
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include "aidf/xalloc.h"
 
-void api_turn_release(struct api_turn *t)
+void aidf_api_turn_release(struct aidf_api_turn *t)
 {
     for (size_t i = 0; i < t->n_calls; i++) {
         free(t->calls[i].id);
@@ -28,11 +28,11 @@ void api_turn_release(struct api_turn *t)
     memset(t, 0, sizeof(*t));
 }
 
-void api_turn_add_call(struct api_turn *t, const char *id, const char *name, const json_t *args,
-                       const char *args_text)
+void aidf_api_turn_add_call(struct aidf_api_turn *t, const char *id, const char *name,
+                            const json_t *args, const char *args_text)
 {
     t->calls = aidf_xrealloc(t->calls, (t->n_calls + 1) * sizeof(*t->calls));
-    struct api_call *c = &t->calls[t->n_calls++];
+    struct aidf_api_call *c = &t->calls[t->n_calls++];
     memset(c, 0, sizeof(*c));
     c->id = aidf_xstrdup(id);
     c->name = aidf_xstrdup(name);
@@ -57,7 +57,7 @@ void api_turn_add_call(struct api_turn *t, const char *id, const char *name, con
     }
 }
 
-size_t api_window_trim(json_t *messages, size_t max, size_t first)
+size_t aidf_api_window_trim(json_t *messages, size_t max, size_t first)
 {
     size_t n = json_array_size(messages);
     if (max == 0 || n <= max || first >= max)
@@ -79,13 +79,13 @@ size_t api_window_trim(json_t *messages, size_t max, size_t first)
     return drop;
 }
 
-int64_t api_count(const json_t *obj, const char *key)
+int64_t aidf_api_count(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : AIDF_UNSET;
 }
 
-const char *api_error_message(const json_t *body)
+const char *aidf_api_error_message(const json_t *body)
 {
     return json_string_value(json_object_get(json_object_get(body, "error"), "message"));
 }

@@ -24,55 +24,6 @@
 #define AIDF_VERSION "unknown"
 #endif
 
-void exec_finish_with(struct exec *x, enum aidf_status status, const char *category,
-                      const char *code, const char *reason)
-{
-    x->state = EXEC_DONE;
-    x->status = status;
-    free(x->reason);
-    x->reason = reason ? aidf_xstrdup(reason) : NULL;
-    if (status == AIDF_STATUS_FAILED)
-        aidf_collector_record_error(x->col, reason ? reason : "Unknown error", category, code);
-}
-
-void exec_note_failure(struct exec *x, const char *msg, const char *category, const char *code)
-{
-    free(x->last_error);
-    x->last_error = aidf_xstrdup(msg ? msg : "Unknown error");
-    x->last_category = category;
-    x->last_code = code;
-}
-
-void exec_phase_begin(struct exec *x, enum aidf_phase p, const char *label)
-{
-    aidf_collector_start_phase(x->col, aidf_phase_key(p));
-    if (label)
-        run_ui_phase(x->ui, x->iteration, x->max_iter, label);
-}
-
-void exec_phase_end(struct exec *x, enum aidf_phase p)
-{
-    aidf_collector_end_phase(x->col, aidf_phase_key(p));
-}
-
-char *exec_relative(const char *root, const char *path)
-{
-    size_t n = strlen(root);
-    if (strncmp(path, root, n) == 0 && path[n] == '/')
-        return aidf_xstrdup(path + n + 1);
-    return aidf_xstrdup(path);
-}
-
-char *exec_task_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strlen(b);
-    if (n > 3 && strcmp(b + n - 3, ".md") == 0)
-        n -= 3;
-    return aidf_xstrndup(b, n);
-}
-
 static const char *getenv_cb(const char *name, void *ctx)
 {
     (void)ctx;
@@ -84,7 +35,8 @@ static bool setup_config(struct exec *x)
 {
     struct aidf_error err = {0};
     if (aidf_config_load(x->root, AIDF_CONFIG_REQUIRE_ENV, &x->cfg, &err) != AIDF_OK) {
-        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "CONFIG_INVALID", err.msg);
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "CONFIG_INVALID",
+                         err.msg);
         return false;
     }
     x->cfg_ok = true;
@@ -110,13 +62,13 @@ static bool setup_config(struct exec *x)
     aidf_collector_set_rates(x->col, &x->cfg.cost.rates);
     aidf_collector_set_scope_mode(x->col,
                                   aidf_scope_mode_name(x->cfg.permissions.scope_enforcement));
-    if (!provider_type_known(x->cfg.provider.type)) {
+    if (!aidf_provider_type_known(x->cfg.provider.type)) {
         char msg[256];
         snprintf(msg, sizeof(msg),
                  "Unknown provider type: %s (expected claude-cli, cursor-cli, anthropic-api "
                  "or openai-api)",
                  x->cfg.provider.type ? x->cfg.provider.type : "(none)");
-        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "CONFIG_INVALID", msg);
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "CONFIG_INVALID", msg);
         return false;
     }
     return true;
@@ -130,7 +82,7 @@ static bool setup_context(struct exec *x)
     int rc = aidf_context_load(x->root, x->task_path, &x->cfg, &x->ctx, &err);
     exec_phase_end(x, AIDF_PHASE_CONTEXT_LOADING);
     if (rc != AIDF_OK) {
-        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG,
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG,
                          rc == AIDF_ENOTFOUND ? "CONTEXT_MISSING" : "CONTEXT_INVALID", err.msg);
         return false;
     }
@@ -149,13 +101,13 @@ static bool setup_context(struct exec *x)
     aidf_collector_set_context_tokens(x->col, x->ctx.tok_total, &br);
     aidf_num_map_release(&br);
 
-    run_ui_detail(x->ui, "loaded context for task: %s", t->goal);
-    run_ui_detail(x->ui,
-                  "role: %s; context ~%lld tokens (AGENTS.md %lld, role %lld, task %lld, "
-                  "plan %lld, skills %lld)",
-                  x->ctx.role_name, (long long)x->ctx.tok_total, (long long)x->ctx.tok_agents,
-                  (long long)x->ctx.tok_role, (long long)x->ctx.tok_task,
-                  (long long)x->ctx.tok_plan, (long long)x->ctx.tok_skills);
+    exec_detail(x, "loaded context for task: %s", t->goal);
+    exec_detail(x,
+                "role: %s; context ~%lld tokens (AGENTS.md %lld, role %lld, task %lld, "
+                "plan %lld, skills %lld)",
+                x->ctx.role_name, (long long)x->ctx.tok_total, (long long)x->ctx.tok_agents,
+                (long long)x->ctx.tok_role, (long long)x->ctx.tok_task, (long long)x->ctx.tok_plan,
+                (long long)x->ctx.tok_skills);
 
     aidf_scope_init(&x->scope, x->cfg.permissions.scope_enforcement);
     for (size_t i = 0; i < t->allowed.n; i++)
@@ -167,7 +119,7 @@ static bool setup_context(struct exec *x)
 
     if (x->o->resume) {
         if (!t->blocked.present) {
-            exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CONFIG, "TASK_NOT_BLOCKED",
+            exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "TASK_NOT_BLOCKED",
                              "Task is not blocked. Cannot resume a task that is not in BLOCKED "
                              "status.");
             return false;
@@ -176,8 +128,7 @@ static bool setup_context(struct exec *x)
         x->iteration = x->first_iteration;
         for (size_t i = 0; i < t->blocked.files_modified.n; i++)
             aidf_strlist_add(&x->files_modified, t->blocked.files_modified.items[i]);
-        run_ui_say(x->ui, "resuming blocked task from iteration %lld",
-                   (long long)x->first_iteration);
+        exec_say(x, "resuming blocked task from iteration %lld", (long long)x->first_iteration);
     }
     return true;
 }
@@ -200,10 +151,15 @@ static bool setup_run(struct exec *x)
                          "agent's changes with git; run `git init`)");
         return false;
     }
-    if (provider_new(x->cfg.provider.type, x->root, &x->cfg, &x->ctx, &x->prov, &err) != AIDF_OK) {
-        exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_PROVIDER, "PROVIDER_NOT_AVAILABLE",
-                         err.msg);
+    if (x->o->provider_override) {
+        x->prov = x->o->provider_override;
+    } else if (aidf_provider_new(x->cfg.provider.type, x->root, &x->cfg, &x->ctx, &x->prov, &err) !=
+               AIDF_OK) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_PROVIDER,
+                         "PROVIDER_NOT_AVAILABLE", err.msg);
         return false;
+    } else {
+        x->prov_owned = true;
     }
     if (x->cfg.security.skip_permissions && x->cfg.security.warn_on_skip &&
         strcmp(x->prov->type, "claude-cli") == 0 && geteuid() != 0)
@@ -218,8 +174,8 @@ static bool setup_run(struct exec *x)
 
 static void exec_release(struct exec *x)
 {
-    run_ui_free(x->ui);
-    provider_free(x->prov);
+    if (x->prov_owned)
+        aidf_provider_free(x->prov);
     aidf_collector_free(x->col);
     aidf_scope_release(&x->scope);
     if (x->ctx_ok)
@@ -239,8 +195,8 @@ static void exec_release(struct exec *x)
     free(x->previous_output);
 }
 
-int executor_run(const char *root, const char *task_path, const struct run_opts *o,
-                 struct run_result *res)
+int aidf_executor_run(const char *root, const char *task_path, const struct aidf_run_opts *o,
+                      struct aidf_run_result *res)
 {
     struct exec x = {0};
     memset(res, 0, sizeof(*res));
@@ -252,10 +208,7 @@ int executor_run(const char *root, const char *task_path, const struct run_opts 
     x.cost_total = NAN;
     x.max_iter = o->max_iterations > 0 ? o->max_iterations : 50;
     x.max_failures = 3;
-
-    char *label = exec_task_name(task_path);
-    x.ui = run_ui_new(label, o->quiet, o->verbose);
-    free(label);
+    x.ev = &o->events;
 
     struct aidf_run_meta meta = {
         .task_path = x.task_rel, .cwd = root, .aidf_version = AIDF_VERSION};
@@ -268,13 +221,12 @@ int executor_run(const char *root, const char *task_path, const struct run_opts 
     aidf_ci_env_release(&ci);
 
     if (setup_config(&x) && setup_context(&x) && setup_run(&x)) {
-        run_ui_say(x.ui, "running %s with %s%s%s (max %lld iterations, scope %s)", x.task_rel,
-                   x.prov->type, x.prov->model ? " / " : "", x.prov->model ? x.prov->model : "",
-                   (long long)x.max_iter,
-                   aidf_scope_mode_name(x.cfg.permissions.scope_enforcement));
+        exec_say(&x, "running %s with %s%s%s (max %lld iterations, scope %s)", x.task_rel,
+                 x.prov->type, x.prov->model ? " / " : "", x.prov->model ? x.prov->model : "",
+                 (long long)x.max_iter, aidf_scope_mode_name(x.cfg.permissions.scope_enforcement));
         while (x.state == EXEC_RUNNING) {
             if (o->cancel && *o->cancel) {
-                exec_finish_with(&x, AIDF_STATUS_FAILED, PROVIDER_CAT_CANCELLED, "CANCELLED",
+                exec_finish_with(&x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CANCELLED, "CANCELLED",
                                  "Interrupted");
                 break;
             }
@@ -299,7 +251,7 @@ int executor_run(const char *root, const char *task_path, const struct run_opts 
     return code;
 }
 
-void run_result_release(struct run_result *r)
+void aidf_run_result_release(struct aidf_run_result *r)
 {
     free(r->report_path);
     free(r->task_path);

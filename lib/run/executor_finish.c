@@ -17,6 +17,7 @@
 #include "aidf/notify.h"
 #include "aidf/push.h"
 #include "aidf/store.h"
+#include "aidf/task.h"
 #include "aidf/task_status.h"
 #include "aidf/webhook.h"
 #include "aidf/xalloc.h"
@@ -49,7 +50,7 @@ static char *edit_status(const char *text, void *ctx)
 }
 
 /* Write the status section, move the file, stage (and with auto_commit commit) it. */
-static void update_task_file(struct exec *x, struct run_result *res)
+static void update_task_file(struct exec *x, struct aidf_run_result *res)
 {
     struct aidf_error err = {0};
     char ended[AIDF_ISO_LEN];
@@ -88,7 +89,7 @@ static void update_task_file(struct exec *x, struct run_result *res)
         now_path = aidf_xstrdup(x->task_path);
     bool moved = strcmp(now_path, x->task_path) != 0;
     if (moved)
-        run_ui_detail(x->ui, "moved the task file to %s/", folder);
+        exec_detail(x, "moved the task file to %s/", folder);
 
     /* Stage the task file where it is now (and its removal from the old place). */
     exec_phase_begin(x, AIDF_PHASE_GIT_OPERATIONS, "Committing");
@@ -102,7 +103,7 @@ static void update_task_file(struct exec *x, struct run_result *res)
         aidf_warn("cannot unstage the old task file: %s", err.msg);
     else if (x->cfg_ok && x->cfg.permissions.auto_commit) {
         char msg[512];
-        char *name = exec_task_name(x->task_path);
+        char *name = aidf_task_name(x->task_path);
         snprintf(msg, sizeof(msg), "%s task %s %s",
                  x->cfg.git.commit_prefix ? x->cfg.git.commit_prefix : "aidf:", name,
                  aidf_status_name(x->status));
@@ -115,7 +116,7 @@ static void update_task_file(struct exec *x, struct run_result *res)
         if (aidf_git_push(x->root, &err) != AIDF_OK)
             aidf_warn("git push failed: %s", err.msg);
         else
-            run_ui_say(x->ui, "pushed to the remote");
+            exec_say(x, "pushed to the remote");
     }
     exec_phase_end(x, AIDF_PHASE_GIT_OPERATIONS);
     aidf_strlist_release(&paths);
@@ -140,7 +141,7 @@ static void deliver(struct exec *x, const char *report_path)
     struct aidf_push_result pr;
     aidf_push_report_file(x->reports_dir, report_path, &po, &pr);
     if (pr.outcome == AIDF_PUSH_DELIVERED || pr.outcome == AIDF_PUSH_ALREADY)
-        run_ui_say(x->ui, "report pushed to %s", server);
+        exec_say(x, "report pushed to %s", server);
     else
         aidf_warn("report not pushed to %s: %s%s", server, pr.message,
                   pr.queued ? " (queued; `aidf report push --pending` delivers it)" : "");
@@ -148,18 +149,18 @@ static void deliver(struct exec *x, const char *report_path)
         struct aidf_push_summary sum;
         aidf_push_pending(x->reports_dir, &po, NULL, NULL, &sum);
         if (sum.delivered + sum.already)
-            run_ui_say(x->ui, "delivered %zu queued report(s)", sum.delivered + sum.already);
+            exec_say(x, "delivered %zu queued report(s)", sum.delivered + sum.already);
     }
 }
 
-int exec_conclude(struct exec *x, struct run_result *res)
+int exec_conclude(struct exec *x, struct aidf_run_result *res)
 {
     struct aidf_error err = {0};
     if (x->state == EXEC_DRY) {
         res->status = AIDF_STATUS_UNKNOWN;
         res->task_path = aidf_xstrdup(x->task_path);
-        run_ui_say(x->ui, "dry run: the prompt above would be sent to %s; nothing was run",
-                   x->prov ? x->prov->type : "the agent");
+        exec_say(x, "dry run: the prompt above would be sent to %s; nothing was run",
+                 x->prov ? x->prov->type : "the agent");
         return 0;
     }
     if (x->state == EXEC_RUNNING)
@@ -188,16 +189,17 @@ int exec_conclude(struct exec *x, struct run_result *res)
         if (x->cfg_ok && x->cfg.observability.webhook.enabled) {
             struct aidf_webhook_result wr;
             if (aidf_webhook_send(&x->cfg, &rep, NULL, &wr) == AIDF_OK && wr.sent)
-                run_ui_detail(x->ui, "report sent to the metrics webhook");
+                exec_detail(x, "report sent to the metrics webhook");
         }
         if (x->cfg_ok) {
             struct aidf_notify_result nr;
             aidf_notify_run(&x->cfg, &rep, &nr);
             if (nr.delivered)
-                run_ui_detail(x->ui, "%d notification(s) sent", nr.delivered);
+                exec_detail(x, "%d notification(s) sent", nr.delivered);
         }
         res->report = aidf_report_to_json(&rep);
-        run_ui_summary(x->ui, &rep, res->report_path);
+        if (x->ev->summary)
+            x->ev->summary(x->ev->ctx, &rep, res->report_path);
     }
     aidf_report_release(&rep);
     return x->status == AIDF_STATUS_COMPLETED ? 0 : 1;

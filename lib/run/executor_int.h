@@ -1,10 +1,10 @@
 /*
- * State shared by the executor's files (executor.c: set-up and the loop;
- * executor_iter.c: one iteration; executor_finish.c: the task file, the report and its
- * delivery). Not a public interface.
+ * State shared by the executor's files (exec_state.c: the helpers the others share;
+ * executor.c: set-up and the loop; executor_iter.c: one iteration; executor_finish.c:
+ * the task file, the report and its delivery). Not a public interface.
  */
-#ifndef AIDF_CLI_EXECUTOR_INT_H
-#define AIDF_CLI_EXECUTOR_INT_H
+#ifndef AIDF_RUN_EXECUTOR_INT_H
+#define AIDF_RUN_EXECUTOR_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,9 +15,9 @@
 #include "aidf/git.h"
 #include "aidf/scope.h"
 #include "aidf/timeutil.h"
-#include "executor.h"
-#include "provider.h"
-#include "run_ui.h"
+#include "aidf/executor.h"
+#include "aidf/provider.h"
+#include "aidf/run_events.h"
 
 /* Rate-limited calls retried within one iteration before it counts as a failure. */
 #define EXEC_MAX_RATE_LIMIT_WAITS 5
@@ -32,7 +32,7 @@ enum exec_state {
 };
 
 struct exec {
-    const struct run_opts *o;
+    const struct aidf_run_opts *o;
     char *root;
     char *task_path; /* absolute path of the task file as found */
     char *task_rel;  /* the same relative to the root (what reports show) */
@@ -43,9 +43,10 @@ struct exec {
     struct aidf_context ctx;
     bool ctx_ok;
     struct aidf_collector *col;
-    struct provider *prov;
+    struct aidf_provider *prov;
+    bool prov_owned; /* false for opts.provider_override */
     struct aidf_scope scope;
-    struct run_ui *ui;
+    const struct aidf_run_events *ev; /* &o->events */
 
     enum exec_state state;
     enum aidf_status status;
@@ -73,7 +74,11 @@ struct exec {
     struct aidf_num_map phase_mark; /* profiler totals (ms) at the start of the iteration */
 };
 
-/** End the run with `status` and the reason/error (copied; may be NULL). */
+/* The helpers below (exec_state.c) are shared by executor.c, executor_iter.c and
+ * executor_finish.c; they call nothing in those files. */
+
+/** End the run with `status` and the reason/error (copied; may be NULL). A failed run
+ *  also records the error (`category`, `code`: static strings) in the collector. */
 void exec_finish_with(struct exec *x, enum aidf_status status, const char *category,
                       const char *code, const char *reason);
 
@@ -81,24 +86,26 @@ void exec_finish_with(struct exec *x, enum aidf_status status, const char *categ
  *  reports want work-tree paths). New heap string. */
 char *exec_relative(const char *root, const char *path);
 
-/** The task's name: its file name without ".md" (live line, closing commit). Heap. */
-char *exec_task_name(const char *path);
-
 /** Remember an iteration's failure (message copied; category and code static). */
 void exec_note_failure(struct exec *x, const char *msg, const char *category, const char *code);
 
-/** Run one iteration of the loop (executor_iter.c). */
-void exec_iteration(struct exec *x);
-
-/** Phase helpers: collector phase `p` plus the live line's label. */
+/** Phase helpers: collector phase `p` plus, when `label` is not NULL, the phase event. */
 void exec_phase_begin(struct exec *x, enum aidf_phase p, const char *label);
 void exec_phase_end(struct exec *x, enum aidf_phase p);
+
+/** A progress line / detail line to the front end (events.say / events.detail), printf
+ *  style; nothing is formatted when the hook is NULL. */
+void exec_say(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void exec_detail(struct exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Run one iteration of the loop (executor_iter.c). */
+void exec_iteration(struct exec *x);
 
 /**
  * After the loop (executor_finish.c): the task file's status section and folder, the
  * closing git operations, the report (written, pushed, sent to the webhook), the summary
  * and `res`. Returns the exit code.
  */
-int exec_conclude(struct exec *x, struct run_result *res);
+int exec_conclude(struct exec *x, struct aidf_run_result *res);
 
 #endif

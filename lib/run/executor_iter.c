@@ -7,7 +7,6 @@
  */
 #include "executor_int.h"
 
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +25,13 @@
 /* Longest goal text in a commit subject (upstream: 50, then "..."). */
 #define COMMIT_GOAL_MAX 50
 
-/* Sleep `ms`, waking early when the run is cancelled. */
+/* Sleep `ms` (opts.sleep when given), waking early when the run is cancelled. */
 static void nap(const struct exec *x, int64_t ms)
 {
+    if (x->o->sleep) {
+        x->o->sleep(x->o->sleep_ctx, ms);
+        return;
+    }
     while (ms > 0 && !(x->o->cancel && *x->o->cancel)) {
         int64_t step = ms > 100 ? 100 : ms;
         struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)step * 1000000L};
@@ -46,7 +49,7 @@ static void phase_totals(struct exec *x, struct aidf_num_map *out)
 }
 
 /* Usage and cost of one call into the collector and the live totals. */
-static void record_usage(struct exec *x, const struct provider_result *r)
+static void record_usage(struct exec *x, const struct aidf_provider_result *r)
 {
     if (r->has_usage) {
         aidf_collector_record_tokens(x->col, x->iteration, r->input, r->output_tokens,
@@ -80,14 +83,15 @@ static void record_usage(struct exec *x, const struct provider_result *r)
         struct aidf_run_meta meta = {.provider_model = r->model};
         aidf_collector_update_meta(x->col, &meta);
     }
-    run_ui_totals(x->ui, x->tokens_total, x->cost_total);
+    if (x->ev->totals)
+        x->ev->totals(x->ev->ctx, x->tokens_total, x->cost_total);
 }
 
 /* One provider call, rate limits waited out with exponential backoff (retry-after first). */
 static void call_provider(struct exec *x, const char *prompt, const char *session,
-                          struct provider_result *res)
+                          struct aidf_provider_result *res)
 {
-    struct provider_request req = {
+    struct aidf_provider_request req = {
         .prompt = prompt,
         .session_id = session,
         .iteration = x->iteration,
@@ -97,23 +101,23 @@ static void call_provider(struct exec *x, const char *prompt, const char *sessio
     for (int attempt = 0;; attempt++) {
         x->prov->execute(x->prov, &req, res);
         record_usage(x, res);
-        if (res->failure != PROVIDER_FAIL_RATE_LIMIT)
+        if (res->failure != AIDF_PROVIDER_FAIL_RATE_LIMIT)
             return;
         if (attempt >= EXEC_MAX_RATE_LIMIT_WAITS) {
-            res->failure = PROVIDER_FAIL_RETRY;
+            res->failure = AIDF_PROVIDER_FAIL_RETRY;
             return;
         }
         int64_t wait = res->retry_after_ms > 0 ? res->retry_after_ms : 1000LL << attempt;
         if (wait > EXEC_MAX_BACKOFF_MS)
             wait = EXEC_MAX_BACKOFF_MS;
-        run_ui_say(x->ui, "rate limited (%s); waiting %.1fs before retrying", res->error,
-                   (double)wait / 1000.0);
+        exec_say(x, "rate limited (%s); waiting %.1fs before retrying", res->error,
+                 (double)wait / 1000.0);
         nap(x, wait);
-        provider_result_release(res);
+        aidf_provider_result_release(res);
         if (x->o->cancel && *x->o->cancel) {
-            provider_result_init(res);
-            provider_result_fail(res, PROVIDER_FAIL_CANCELLED, PROVIDER_CAT_CANCELLED, "CANCELLED",
-                                 "Interrupted");
+            aidf_provider_result_init(res);
+            aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_CANCELLED,
+                                      AIDF_PROVIDER_CAT_CANCELLED, "CANCELLED", "Interrupted");
             return;
         }
     }
@@ -145,31 +149,12 @@ static enum aidf_file_change_kind collector_kind(enum aidf_change_kind k)
                                       : AIDF_FILE_MODIFIED;
 }
 
-/* Ask on the terminal whether the `ask` files may stay. -1 when there is no terminal. */
-static int ask_user(struct exec *x, const struct aidf_strlist *files)
+/* Ask the front end whether the `ask` files may stay. */
+static enum aidf_ask_answer ask_user(struct exec *x, const struct aidf_strlist *files)
 {
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0 || !isatty(STDIN_FILENO)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    FILE *tty = fdopen(fd, "r+");
-    if (!tty) {
-        close(fd);
-        return -1;
-    }
-    run_ui_say(x->ui, "the agent changed %zu file(s) that need approval:", files->n);
-    for (size_t i = 0; i < files->n; i++)
-        run_ui_say(x->ui, "  %s", files->items[i]);
-    fputs("Allow these changes? [y/N] ", tty);
-    fflush(tty);
-    char line[64] = "";
-    int yes = 0;
-    if (fgets(line, sizeof(line), tty))
-        yes = line[0] == 'y' || line[0] == 'Y';
-    fclose(tty);
-    return yes;
+    if (!x->ev->ask)
+        return AIDF_ASK_UNAVAILABLE;
+    return x->ev->ask(x->ev->ctx, files);
 }
 
 /* Revert `paths` and record them as a scope violation. */
@@ -205,21 +190,21 @@ static bool guard_scope(struct exec *x, struct aidf_git_changes *ch, bool comple
         for (size_t i = 0; i < sr.blocked.n; i++)
             aidf_warn("  reverted %s", sr.blocked.items[i]);
         if (complete) {
-            run_ui_say(x->ui, "the agent signalled completion with scope violations; they were "
-                              "reverted and the completion is accepted");
+            exec_say(x, "the agent signalled completion with scope violations; they were "
+                        "reverted and the completion is accepted");
         } else {
             x->failures++;
             go_on = false;
         }
     }
     if (sr.ask.n > 0 && go_on) {
-        int yes = ask_user(x, &sr.ask);
-        if (yes == 1) {
-            run_ui_say(x->ui, "changes approved");
+        enum aidf_ask_answer yes = ask_user(x, &sr.ask);
+        if (yes == AIDF_ASK_APPROVED) {
+            exec_say(x, "changes approved");
         } else {
             for (size_t i = 0; i < sr.ask.n; i++)
                 aidf_strlist_add(&drop, sr.ask.items[i]);
-            if (yes < 0) {
+            if (yes == AIDF_ASK_UNAVAILABLE) {
                 /* No terminal to ask on: the task needs a human (design: ask blocks). */
                 struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
                 aidf_buf_addf(&b, "Approval needed (scope mode ask, no terminal to ask on) for "
@@ -230,7 +215,7 @@ static bool guard_scope(struct exec *x, struct aidf_git_changes *ch, bool comple
                 exec_finish_with(x, AIDF_STATUS_BLOCKED, NULL, NULL, b.ptr);
                 aidf_buf_release(&b);
             } else {
-                run_ui_say(x->ui, "changes declined; reverted");
+                exec_say(x, "changes declined; reverted");
                 x->failures++;
             }
             go_on = false;
@@ -274,8 +259,8 @@ static bool validate(struct exec *x, bool complete)
         x->validation_feedback = aidf_validate_format(&v);
         aidf_warn("validation failed: %s", v.error_message ? v.error_message : "a command failed");
         if (complete)
-            run_ui_say(x->ui, "the agent signalled completion but validation failed; retrying "
-                              "with the validation report as feedback");
+            exec_say(x, "the agent signalled completion but validation failed; retrying "
+                        "with the validation report as feedback");
         x->failures++;
     }
     aidf_validation_release(&v);
@@ -318,7 +303,7 @@ static bool commit(struct exec *x)
     exec_phase_end(x, AIDF_PHASE_GIT_OPERATIONS);
     if (rc == AIDF_OK) {
         if (!nothing)
-            run_ui_say(x->ui, "committed %.12s: %s", sha ? sha : "", msg);
+            exec_say(x, "committed %.12s: %s", sha ? sha : "", msg);
         aidf_git_changes_release(&x->uncommitted);
     } else {
         exec_finish_with(x, AIDF_STATUS_FAILED, "git", "GIT_COMMIT_FAILED", err.msg);
@@ -352,7 +337,7 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
 {
     struct aidf_error err = {0};
     struct aidf_git_snapshot *before = NULL;
-    struct provider_result res = {0};
+    struct aidf_provider_result res = {0};
     struct aidf_git_changes ch = {0};
     char *prompt = NULL;
 
@@ -374,26 +359,25 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
     };
     prompt = continuing ? aidf_prompt_continuation(&po) : aidf_prompt_full(&x->ctx, &po);
     if (x->o->dry_run) {
-        fputs(prompt, stdout);
+        if (x->ev->dry_run_prompt)
+            x->ev->dry_run_prompt(x->ev->ctx, prompt);
         x->state = EXEC_DRY;
         goto out;
     }
 
-    run_ui_say(x->ui, "iteration %lld/%lld: running %s%s", (long long)x->iteration,
-               (long long)x->max_iter, x->prov->type,
-               continuing ? " (continuing the session)" : "");
+    exec_say(x, "iteration %lld/%lld: running %s%s", (long long)x->iteration,
+             (long long)x->max_iter, x->prov->type, continuing ? " (continuing the session)" : "");
     exec_phase_begin(x, AIDF_PHASE_AI_EXECUTION, "Executing AI");
     call_provider(x, prompt, continuing ? x->session_id : NULL, &res);
-    if (continuing && res.failure == PROVIDER_FAIL_RETRY && res.code &&
+    if (continuing && res.failure == AIDF_PROVIDER_FAIL_RETRY && res.code &&
         strcmp(res.code, "PROVIDER_NO_RESULT") == 0) {
         /* No answer at all to a continued session (expired or unknown id): once more
          * with the whole context. Other failures did reach the agent; repeating them
          * with the full prompt would only double their cost. */
-        run_ui_say(x->ui, "session continuation failed (%s); retrying with the full prompt",
-                   res.error);
+        exec_say(x, "session continuation failed (%s); retrying with the full prompt", res.error);
         free(prompt);
         prompt = aidf_prompt_full(&x->ctx, &po);
-        provider_result_release(&res);
+        aidf_provider_result_release(&res);
         call_provider(x, prompt, NULL, &res);
     }
     exec_phase_end(x, AIDF_PHASE_AI_EXECUTION);
@@ -409,17 +393,18 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
     detect_changes(x, before, &ch);
     exec_phase_end(x, AIDF_PHASE_SCOPE_CHECKING);
 
-    bool fatal = res.failure == PROVIDER_FAIL_FATAL || res.failure == PROVIDER_FAIL_CANCELLED;
-    if ((res.failure != PROVIDER_FAIL_NONE && ch.n == 0) || fatal) {
+    bool fatal =
+        res.failure == AIDF_PROVIDER_FAIL_FATAL || res.failure == AIDF_PROVIDER_FAIL_CANCELLED;
+    if ((res.failure != AIDF_PROVIDER_FAIL_NONE && ch.n == 0) || fatal) {
         /* Files a dying agent left behind are recorded, not committed. */
         for (size_t i = 0; i < ch.n; i++)
             aidf_collector_record_file_change(x->col, ch.items[i].path,
                                               collector_kind(ch.items[i].kind));
         *files_changed = (int64_t)ch.n;
-        if (res.failure == PROVIDER_FAIL_FATAL) {
+        if (res.failure == AIDF_PROVIDER_FAIL_FATAL) {
             exec_finish_with(x, AIDF_STATUS_FAILED, res.category, res.code, res.error);
-        } else if (res.failure == PROVIDER_FAIL_CANCELLED) {
-            exec_finish_with(x, AIDF_STATUS_FAILED, PROVIDER_CAT_CANCELLED, "CANCELLED",
+        } else if (res.failure == AIDF_PROVIDER_FAIL_CANCELLED) {
+            exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CANCELLED, "CANCELLED",
                              "Interrupted");
         } else {
             x->failures++;
@@ -429,7 +414,7 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
         }
         goto out;
     }
-    bool complete = res.failure == PROVIDER_FAIL_NONE && res.complete;
+    bool complete = res.failure == AIDF_PROVIDER_FAIL_NONE && res.complete;
 
     exec_phase_begin(x, AIDF_PHASE_SCOPE_CHECKING, "Checking scope");
     bool in_scope = guard_scope(x, &ch, complete);
@@ -445,14 +430,14 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
     if (!in_scope || x->state != EXEC_RUNNING)
         goto out;
     if (ch.n)
-        run_ui_say(x->ui, "iteration %lld: %zu file(s) changed", (long long)x->iteration, ch.n);
+        exec_say(x, "iteration %lld: %zu file(s) changed", (long long)x->iteration, ch.n);
 
     if (!validate(x, complete))
         goto out;
     if (!commit(x))
         goto out;
 
-    if (res.failure != PROVIDER_FAIL_NONE) {
+    if (res.failure != AIDF_PROVIDER_FAIL_NONE) {
         /* The agent failed but left changes: they were checked and kept; the failure
          * still counts. */
         x->failures++;
@@ -463,18 +448,18 @@ static void iteration_body(struct exec *x, int64_t *files_changed)
     }
     x->failures = 0;
     if (res.blocked_reason) {
-        run_ui_say(x->ui, "the agent is blocked: %s",
-                   *res.blocked_reason ? res.blocked_reason : "(no reason given)");
+        exec_say(x, "the agent is blocked: %s",
+                 *res.blocked_reason ? res.blocked_reason : "(no reason given)");
         exec_finish_with(x, AIDF_STATUS_BLOCKED, NULL, NULL,
                          *res.blocked_reason ? res.blocked_reason : "Blocked (no reason given)");
     } else if (complete) {
-        run_ui_say(x->ui, "task complete");
+        exec_say(x, "task complete");
         exec_finish_with(x, AIDF_STATUS_COMPLETED, NULL, NULL, NULL);
     }
 out:
     aidf_git_changes_release(&ch);
     aidf_git_snapshot_free(before);
-    provider_result_release(&res);
+    aidf_provider_result_release(&res);
     free(prompt);
 }
 
@@ -504,7 +489,8 @@ void exec_iteration(struct exec *x)
         .files_changed = files_changed,
     };
     aidf_collector_record_iteration(x->col, &m);
-    run_ui_profile(x->ui, &delta);
+    if (x->ev->profile)
+        x->ev->profile(x->ev->ctx, x->iteration, &delta);
     aidf_num_map_release(&now);
     aidf_num_map_release(&delta);
 }

@@ -1,7 +1,7 @@
 /*
  * Provider construction and the result helpers shared by every provider.
  */
-#include "provider.h"
+#include "aidf/provider.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -14,15 +14,15 @@
 
 static const struct {
     const char *type;
-    int (*init)(struct provider *p, struct aidf_error *err);
+    int (*init)(struct aidf_provider *p, struct aidf_error *err);
 } known[] = {
-    {"claude-cli", provider_claude_init},
-    {"cursor-cli", provider_cursor_init},
-    {"anthropic-api", provider_anthropic_init},
-    {"openai-api", provider_openai_init},
+    {"claude-cli", aidf_provider_claude_init},
+    {"cursor-cli", aidf_provider_cursor_init},
+    {"anthropic-api", aidf_provider_anthropic_init},
+    {"openai-api", aidf_provider_openai_init},
 };
 
-bool provider_type_known(const char *type)
+bool aidf_provider_type_known(const char *type)
 {
     for (size_t i = 0; type && i < sizeof(known) / sizeof(known[0]); i++)
         if (strcmp(type, known[i].type) == 0)
@@ -30,13 +30,14 @@ bool provider_type_known(const char *type)
     return false;
 }
 
-int provider_new(const char *type, const char *root, const struct aidf_config *cfg,
-                 const struct aidf_context *ctx, struct provider **out, struct aidf_error *err)
+int aidf_provider_new(const char *type, const char *root, const struct aidf_config *cfg,
+                      const struct aidf_context *ctx, struct aidf_provider **out,
+                      struct aidf_error *err)
 {
     for (size_t i = 0; type && i < sizeof(known) / sizeof(known[0]); i++) {
         if (strcmp(type, known[i].type) != 0)
             continue;
-        struct provider *p = aidf_xcalloc(1, sizeof(*p));
+        struct aidf_provider *p = aidf_xcalloc(1, sizeof(*p));
         p->type = known[i].type;
         p->cwd = aidf_xstrdup(root);
         p->cfg = cfg;
@@ -47,7 +48,7 @@ int provider_new(const char *type, const char *root, const struct aidf_config *c
         p->skip_permissions = cfg ? cfg->security.skip_permissions : true;
         int rc = known[i].init(p, err);
         if (rc != AIDF_OK) {
-            provider_free(p);
+            aidf_provider_free(p);
             return rc;
         }
         *out = p;
@@ -56,7 +57,7 @@ int provider_new(const char *type, const char *root, const struct aidf_config *c
     return aidf_fail(err, AIDF_EINVAL, "Unknown provider type: %s", type ? type : "(none)");
 }
 
-void provider_free(struct provider *p)
+void aidf_provider_free(struct aidf_provider *p)
 {
     if (!p)
         return;
@@ -68,7 +69,7 @@ void provider_free(struct provider *p)
     free(p);
 }
 
-void provider_result_init(struct provider_result *r)
+void aidf_provider_result_init(struct aidf_provider_result *r)
 {
     memset(r, 0, sizeof(*r));
     r->output = aidf_xstrdup("");
@@ -77,7 +78,7 @@ void provider_result_init(struct provider_result *r)
     r->exit_code = AIDF_UNSET;
 }
 
-void provider_result_release(struct provider_result *r)
+void aidf_provider_result_release(struct aidf_provider_result *r)
 {
     free(r->output);
     free(r->error);
@@ -88,8 +89,8 @@ void provider_result_release(struct provider_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-void provider_result_fail(struct provider_result *r, enum provider_failure f, const char *category,
-                          const char *code, const char *fmt, ...)
+void aidf_provider_result_fail(struct aidf_provider_result *r, enum aidf_provider_failure f,
+                               const char *category, const char *code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;

@@ -6,7 +6,7 @@
  * 408, 429, 5xx, 529) are retried with exponential backoff honouring retry-after; 401 and
  * 403 end the run; other answers count as a failed iteration with their message.
  */
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include "aidf/prompt.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
-#include "provider.h"
+#include "aidf/provider.h"
 
 /* Output limit of one answer. */
 #define API_MAX_TOKENS 8192
@@ -38,7 +38,7 @@
 #define API_SESSION "api-conversation"
 
 struct api_impl {
-    const struct api_dialect *d;
+    const struct aidf_api_dialect *d;
     char *key, *url;
     json_t *messages;
     json_t *tools;
@@ -74,8 +74,8 @@ static void answer_error(const struct api_impl *im, const struct aidf_http_respo
  * One request with retries. Returns true with `t` filled on a usable answer; false with
  * `res` failed otherwise.
  */
-static bool send_turn(struct provider *p, const struct provider_request *req, int64_t deadline,
-                      struct api_turn *t, struct provider_result *res)
+static bool send_turn(struct aidf_provider *p, const struct aidf_provider_request *req,
+                      int64_t deadline, struct aidf_api_turn *t, struct aidf_provider_result *res)
 {
     struct api_impl *im = p->impl;
     const char *model = p->model ? p->model : im->d->default_model;
@@ -91,10 +91,10 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
     for (unsigned attempt = 0;; attempt++) {
         int64_t left = deadline ? deadline - now_ms() : API_REQUEST_TIMEOUT_MS;
         if (left <= 0) {
-            provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_TIMEOUT,
-                                 "ITERATION_TIMEOUT", "Iteration %lld timed out after %llds",
-                                 (long long)req->iteration,
-                                 (long long)((req->timeout_ms + 500) / 1000));
+            aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_TIMEOUT,
+                                      "ITERATION_TIMEOUT", "Iteration %lld timed out after %llds",
+                                      (long long)req->iteration,
+                                      (long long)((req->timeout_ms + 500) / 1000));
             res->timed_out = true;
             break;
         }
@@ -118,8 +118,8 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
             snprintf(why, sizeof(why), "%s", err.msg);
             transient = rc == AIDF_ETIMEOUT || rc == AIDF_EIO;
             if (!transient) {
-                provider_result_fail(res, PROVIDER_FAIL_FATAL, PROVIDER_CAT_CONFIG,
-                                     "PROVIDER_BAD_URL", "Provider \"%s\": %s", p->type, why);
+                aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_FATAL, AIDF_PROVIDER_CAT_CONFIG,
+                                          "PROVIDER_BAD_URL", "Provider \"%s\": %s", p->type, why);
                 aidf_http_response_release(&r);
                 break;
             }
@@ -127,13 +127,14 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
             json_error_t je;
             json_t *ans = json_loadb(r.body.ptr, r.body.len, 0, &je);
             if (!ans || r.truncated) {
-                provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER,
-                                     "PROVIDER_BAD_RESPONSE",
-                                     "Provider \"%s\" sent a malformed response: %s", p->type,
-                                     r.truncated ? "too large" : je.text);
+                aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                          "PROVIDER_BAD_RESPONSE",
+                                          "Provider \"%s\" sent a malformed response: %s", p->type,
+                                          r.truncated ? "too large" : je.text);
             } else if (!im->d->parse(ans, t, why, sizeof(why))) {
-                provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER,
-                                     "PROVIDER_BAD_RESPONSE", "Provider \"%s\": %s", p->type, why);
+                aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                          "PROVIDER_BAD_RESPONSE", "Provider \"%s\": %s", p->type,
+                                          why);
             } else {
                 ok = true;
             }
@@ -144,9 +145,9 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
         } else {
             answer_error(im, &r, why, sizeof(why));
             if (r.status == 401 || r.status == 403) {
-                provider_result_fail(res, PROVIDER_FAIL_FATAL, PROVIDER_CAT_PERMISSION,
-                                     "PROVIDER_AUTH",
-                                     "Authentication failed for provider \"%s\": %s", p->type, why);
+                aidf_provider_result_fail(
+                    res, AIDF_PROVIDER_FAIL_FATAL, AIDF_PROVIDER_CAT_PERMISSION, "PROVIDER_AUTH",
+                    "Authentication failed for provider \"%s\": %s", p->type, why);
                 aidf_http_response_release(&r);
                 break;
             }
@@ -154,9 +155,9 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
             if (r.retry_after)
                 aidf_http_parse_retry_after(r.retry_after, aidf_wall_ms(), &retry_after);
             if (!transient) {
-                provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER,
-                                     "PROVIDER_API_ERROR", "Provider \"%s\" API error: %s", p->type,
-                                     why);
+                aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                          "PROVIDER_API_ERROR", "Provider \"%s\" API error: %s",
+                                          p->type, why);
                 aidf_http_response_release(&r);
                 break;
             }
@@ -164,10 +165,10 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
         long status = r.status;
         aidf_http_response_release(&r);
         if (attempt >= API_RETRIES) {
-            provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER,
-                                 status == 429 ? "PROVIDER_RATE_LIMIT" : "PROVIDER_API_ERROR",
-                                 "Provider \"%s\" failed after %u attempts: %s", p->type,
-                                 attempt + 1, why);
+            aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                      status == 429 ? "PROVIDER_RATE_LIMIT" : "PROVIDER_API_ERROR",
+                                      "Provider \"%s\" failed after %u attempts: %s", p->type,
+                                      attempt + 1, why);
             break;
         }
         int64_t wait = aidf_backoff_delay_ms(&bo, attempt, retry_after, aidf_http_jitter());
@@ -180,8 +181,8 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
             aidf_sleep_ms(wait - slept < 100 ? wait - slept : 100);
         }
         if (req->cancel && *req->cancel) {
-            provider_result_fail(res, PROVIDER_FAIL_CANCELLED, PROVIDER_CAT_CANCELLED, "CANCELLED",
-                                 "Interrupted");
+            aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_CANCELLED,
+                                      AIDF_PROVIDER_CAT_CANCELLED, "CANCELLED", "Interrupted");
             break;
         }
     }
@@ -191,12 +192,13 @@ static bool send_turn(struct provider *p, const struct provider_request *req, in
 }
 
 /* Run the calls of one answer and add their results to the conversation. */
-static void run_calls(struct api_impl *im, const struct api_turn *t, struct provider_result *res)
+static void run_calls(struct api_impl *im, const struct aidf_api_turn *t,
+                      struct aidf_provider_result *res)
 {
-    struct api_result *rs = aidf_xcalloc(t->n_calls, sizeof(*rs));
+    struct aidf_api_result *rs = aidf_xcalloc(t->n_calls, sizeof(*rs));
     struct aidf_tool_outcome *outs = aidf_xcalloc(t->n_calls, sizeof(*outs));
     for (size_t i = 0; i < t->n_calls; i++) {
-        const struct api_call *c = &t->calls[i];
+        const struct aidf_api_call *c = &t->calls[i];
         rs[i].call_id = c->id;
         rs[i].is_error = true;
         if (t->truncated) {
@@ -226,14 +228,14 @@ static void run_calls(struct api_impl *im, const struct api_turn *t, struct prov
     free(rs);
 }
 
-static void api_execute(struct provider *p, const struct provider_request *req,
-                        struct provider_result *res)
+static void api_execute(struct aidf_provider *p, const struct aidf_provider_request *req,
+                        struct aidf_provider_result *res)
 {
     struct api_impl *im = p->impl;
     struct aidf_buf out = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     int64_t deadline = req->timeout_ms > 0 ? now_ms() + req->timeout_ms : 0;
 
-    provider_result_init(res);
+    aidf_provider_result_init(res);
     im->tctx.cancel = req->cancel;
     if (!req->session_id || !im->messages) {
         if (im->messages)
@@ -241,7 +243,7 @@ static void api_execute(struct provider *p, const struct provider_request *req,
         im->messages = json_array();
     }
     im->d->add_user(im->messages, req->prompt ? req->prompt : "");
-    size_t trimmed = api_window_trim(im->messages, API_WINDOW_MAX, API_WINDOW_FIRST);
+    size_t trimmed = aidf_api_window_trim(im->messages, API_WINDOW_MAX, API_WINDOW_FIRST);
     if (trimmed)
         aidf_info("%s: conversation window: %zu older messages dropped", p->type, trimmed);
 
@@ -251,9 +253,9 @@ static void api_execute(struct provider *p, const struct provider_request *req,
                       API_MAX_TURNS);
             break;
         }
-        struct api_turn t = {0};
+        struct aidf_api_turn t = {0};
         if (!send_turn(p, req, deadline, &t, res)) {
-            api_turn_release(&t);
+            aidf_api_turn_release(&t);
             break;
         }
         res->has_usage = true;
@@ -286,16 +288,16 @@ static void api_execute(struct provider *p, const struct provider_request *req,
                 res->blocked_reason = reason;
             else
                 free(reason);
-            api_turn_release(&t);
+            aidf_api_turn_release(&t);
             break;
         }
         run_calls(im, &t, res);
-        api_turn_release(&t);
+        aidf_api_turn_release(&t);
         if (res->complete || res->blocked_reason)
             break;
         if (req->cancel && *req->cancel) {
-            provider_result_fail(res, PROVIDER_FAIL_CANCELLED, PROVIDER_CAT_CANCELLED, "CANCELLED",
-                                 "Interrupted");
+            aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_CANCELLED,
+                                      AIDF_PROVIDER_CAT_CANCELLED, "CANCELLED", "Interrupted");
             break;
         }
     }
@@ -322,7 +324,8 @@ static void impl_free(void *v)
     free(im);
 }
 
-static int api_init(struct provider *p, const struct api_dialect *d, struct aidf_error *err)
+static int api_init(struct aidf_provider *p, const struct aidf_api_dialect *d,
+                    struct aidf_error *err)
 {
     const char *key = getenv(d->key_env);
     if (!key || !*key)
@@ -374,12 +377,12 @@ static int api_init(struct provider *p, const struct api_dialect *d, struct aidf
     return AIDF_OK;
 }
 
-int provider_anthropic_init(struct provider *p, struct aidf_error *err)
+int aidf_provider_anthropic_init(struct aidf_provider *p, struct aidf_error *err)
 {
-    return api_init(p, &api_anthropic, err);
+    return api_init(p, &aidf_api_anthropic, err);
 }
 
-int provider_openai_init(struct provider *p, struct aidf_error *err)
+int aidf_provider_openai_init(struct aidf_provider *p, struct aidf_error *err)
 {
-    return api_init(p, &api_openai, err);
+    return api_init(p, &aidf_api_openai, err);
 }

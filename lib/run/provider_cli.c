@@ -8,7 +8,7 @@
  * by the exit status: an API error arrives as subtype success + is_error. A run without a
  * result line is its own failure; its tokens are then estimated (chars / 4) and flagged.
  */
-#include "provider.h"
+#include "aidf/provider.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ static void impl_free(void *impl)
 }
 
 /* The executable: config provider.binary (a path or a name on PATH), else the defaults. */
-static int find_binary(struct provider *p, const char *const *defaults, struct aidf_error *err)
+static int find_binary(struct aidf_provider *p, const char *const *defaults, struct aidf_error *err)
 {
     const char *configured = p->cfg ? p->cfg->provider.binary : NULL;
     if (configured && *configured) {
@@ -85,8 +85,8 @@ static int64_t estimate(size_t bytes)
     return (int64_t)((bytes + 3) / 4);
 }
 
-static void build_argv(const struct provider *p, const struct cli_impl *im,
-                       const struct provider_request *req, const char **argv, size_t cap)
+static void build_argv(const struct aidf_provider *p, const struct cli_impl *im,
+                       const struct aidf_provider_request *req, const char **argv, size_t cap)
 {
     size_t n = 0;
     argv[n++] = p->binary;
@@ -119,7 +119,7 @@ static void build_argv(const struct provider *p, const struct cli_impl *im,
 }
 
 /* Usage and cost of a parsed result into `res`. */
-static void take_usage(const struct aidf_agent_result *ar, struct provider_result *res)
+static void take_usage(const struct aidf_agent_result *ar, struct aidf_provider_result *res)
 {
     if (ar->input_tokens == AIDF_UNSET && ar->output_tokens == AIDF_UNSET)
         return;
@@ -132,26 +132,27 @@ static void take_usage(const struct aidf_agent_result *ar, struct provider_resul
         res->cost_usd = ar->cost_usd;
 }
 
-static void classify_api_error(const struct provider *p, const struct aidf_agent_result *ar,
-                               struct provider_result *res)
+static void classify_api_error(const struct aidf_provider *p, const struct aidf_agent_result *ar,
+                               struct aidf_provider_result *res)
 {
     const char *text = ar->result_text ? ar->result_text : "API error";
     int64_t st = ar->api_error_status;
     if (st == 401 || st == 403)
-        provider_result_fail(res, PROVIDER_FAIL_FATAL, PROVIDER_CAT_PERMISSION, "PROVIDER_AUTH",
-                             "Authentication failed for provider \"%s\": %s", p->type,
-                             excerpt(text));
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_FATAL, AIDF_PROVIDER_CAT_PERMISSION,
+                                  "PROVIDER_AUTH", "Authentication failed for provider \"%s\": %s",
+                                  p->type, excerpt(text));
     else if (st == 429)
-        provider_result_fail(res, PROVIDER_FAIL_RATE_LIMIT, PROVIDER_CAT_PROVIDER,
-                             "PROVIDER_RATE_LIMIT", "Provider \"%s\" rate limited: %s", p->type,
-                             excerpt(text));
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RATE_LIMIT, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_RATE_LIMIT", "Provider \"%s\" rate limited: %s",
+                                  p->type, excerpt(text));
     else
-        provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER, "PROVIDER_API_ERROR",
-                             "Provider \"%s\" API error: %s", p->type, excerpt(text));
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_API_ERROR", "Provider \"%s\" API error: %s", p->type,
+                                  excerpt(text));
 }
 
-static void classify_agent_error(const struct provider *p, const struct aidf_agent_result *ar,
-                                 struct provider_result *res)
+static void classify_agent_error(const struct aidf_provider *p, const struct aidf_agent_result *ar,
+                                 struct aidf_provider_result *res)
 {
     const char *code = "AGENT_ERROR";
     switch (ar->kind) {
@@ -168,32 +169,35 @@ static void classify_agent_error(const struct provider *p, const struct aidf_age
         break;
     }
     const char *detail = ar->errors.n ? ar->errors.items[0] : "";
-    provider_result_fail(
-        res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER, code, "Provider \"%s\" ended with %s%s%s",
-        p->type, ar->subtype ? ar->subtype : "an error", *detail ? ": " : "", excerpt(detail));
+    aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER, code,
+                              "Provider \"%s\" ended with %s%s%s", p->type,
+                              ar->subtype ? ar->subtype : "an error", *detail ? ": " : "",
+                              excerpt(detail));
 }
 
 /* No result object: say why, with the CLI's stderr (the only explanation it gives). */
-static void classify_no_result(const struct provider *p, const struct aidf_proc_result *pr,
-                               struct provider_result *res)
+static void classify_no_result(const struct aidf_provider *p, const struct aidf_proc_result *pr,
+                               struct aidf_provider_result *res)
 {
     const char *why = pr->err_len ? excerpt(pr->err) : "";
     if (pr->term_signal)
-        provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER, "PROVIDER_CRASH",
-                             "Provider \"%s\" crashed: killed by signal %d%s%s", p->type,
-                             pr->term_signal, *why ? ": " : "", why);
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_CRASH",
+                                  "Provider \"%s\" crashed: killed by signal %d%s%s", p->type,
+                                  pr->term_signal, *why ? ": " : "", why);
     else if (pr->exit_code >= 128)
-        provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER, "PROVIDER_CRASH",
-                             "Provider \"%s\" crashed: exit status %d%s%s", p->type, pr->exit_code,
-                             *why ? ": " : "", why);
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_CRASH", "Provider \"%s\" crashed: exit status %d%s%s",
+                                  p->type, pr->exit_code, *why ? ": " : "", why);
     else
-        provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_PROVIDER, "PROVIDER_NO_RESULT",
-                             "Provider \"%s\" printed no result (exit status %d)%s%s", p->type,
-                             pr->exit_code, *why ? ": " : "", why);
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_NO_RESULT",
+                                  "Provider \"%s\" printed no result (exit status %d)%s%s", p->type,
+                                  pr->exit_code, *why ? ": " : "", why);
 }
 
-static void cli_execute(struct provider *p, const struct provider_request *req,
-                        struct provider_result *res)
+static void cli_execute(struct aidf_provider *p, const struct aidf_provider_request *req,
+                        struct aidf_provider_result *res)
 {
     const struct cli_impl *im = p->impl;
     const char *argv[16];
@@ -202,7 +206,7 @@ static void cli_execute(struct provider *p, const struct provider_request *req,
     struct aidf_agent_result ar = {0};
     struct aidf_error err = {0};
 
-    provider_result_init(res);
+    aidf_provider_result_init(res);
     build_argv(p, im, req, argv, sizeof(argv) / sizeof(argv[0]));
     spec.argv = argv;
     spec.cwd = p->cwd;
@@ -216,20 +220,21 @@ static void cli_execute(struct provider *p, const struct provider_request *req,
     int rc = aidf_proc_run(&spec, &pr, &err);
     res->exit_code = pr.exit_code;
     if (rc != AIDF_OK) {
-        provider_result_fail(res, PROVIDER_FAIL_FATAL, PROVIDER_CAT_PROVIDER,
-                             "PROVIDER_NOT_AVAILABLE", "Provider \"%s\" is not available: %s",
-                             p->type, err.msg);
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_FATAL, AIDF_PROVIDER_CAT_PROVIDER,
+                                  "PROVIDER_NOT_AVAILABLE", "Provider \"%s\" is not available: %s",
+                                  p->type, err.msg);
         goto out;
     }
     if (pr.cancelled) {
-        provider_result_fail(res, PROVIDER_FAIL_CANCELLED, PROVIDER_CAT_CANCELLED, "CANCELLED",
-                             "Interrupted");
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_CANCELLED, AIDF_PROVIDER_CAT_CANCELLED,
+                                  "CANCELLED", "Interrupted");
         goto estimate;
     }
     if (pr.timed_out) {
-        provider_result_fail(res, PROVIDER_FAIL_RETRY, PROVIDER_CAT_TIMEOUT, "ITERATION_TIMEOUT",
-                             "Iteration %lld timed out after %llds", (long long)req->iteration,
-                             (long long)((req->timeout_ms + 500) / 1000));
+        aidf_provider_result_fail(res, AIDF_PROVIDER_FAIL_RETRY, AIDF_PROVIDER_CAT_TIMEOUT,
+                                  "ITERATION_TIMEOUT", "Iteration %lld timed out after %llds",
+                                  (long long)req->iteration,
+                                  (long long)((req->timeout_ms + 500) / 1000));
         res->timed_out = true;
         goto estimate;
     }
@@ -278,7 +283,7 @@ out:
     aidf_proc_result_release(&pr);
 }
 
-static int cli_init(struct provider *p, enum cli_kind kind, const char *const *defaults,
+static int cli_init(struct aidf_provider *p, enum cli_kind kind, const char *const *defaults,
                     struct aidf_error *err)
 {
     int rc = find_binary(p, defaults, err);
@@ -298,13 +303,13 @@ static int cli_init(struct provider *p, enum cli_kind kind, const char *const *d
     return AIDF_OK;
 }
 
-int provider_claude_init(struct provider *p, struct aidf_error *err)
+int aidf_provider_claude_init(struct aidf_provider *p, struct aidf_error *err)
 {
     static const char *const names[] = {"claude", NULL};
     return cli_init(p, CLI_CLAUDE, names, err);
 }
 
-int provider_cursor_init(struct provider *p, struct aidf_error *err)
+int aidf_provider_cursor_init(struct aidf_provider *p, struct aidf_error *err)
 {
     static const char *const names[] = {"cursor-agent", "agent", NULL};
     return cli_init(p, CLI_CURSOR, names, err);

@@ -466,3 +466,13 @@ const char *aidf_task_state_name(enum aidf_task_state s)
     }
     return "pending";
 }
+
+char *aidf_task_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 3 && strcmp(b + n - 3, ".md") == 0)
+        n -= 3;
+    return aidf_xstrndup(b, n);
+}

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: the API providers' answer parsers (cli/api_anthropic.c,
- * cli/api_openai.c) on hostile response bodies, and the conversation window over
+ * libFuzzer target: the API providers' answer parsers (lib/run/api_anthropic.c,
+ * lib/run/api_openai.c) on hostile response bodies, and the conversation window over
  * whatever messages they produce. Any JSON must be parsed or refused, never crash.
  */
 #include <stddef.h>
@@ -8,30 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void one(const struct api_dialect *d, const json_t *body, json_t *messages)
+static void one(const struct aidf_api_dialect *d, const json_t *body, json_t *messages)
 {
-    struct api_turn t = {0};
+    struct aidf_api_turn t = {0};
     char why[256];
     if (d->parse(body, &t, why, sizeof(why))) {
         if (!t.text || !t.assistant)
             abort();
         json_array_append(messages, t.assistant);
-        struct api_result r[4];
+        struct aidf_api_result r[4];
         size_t n = t.n_calls < 4 ? t.n_calls : 4;
         for (size_t i = 0; i < n; i++) {
             if (!t.calls[i].id || !t.calls[i].name || (!t.calls[i].input && !t.calls[i].bad_input))
                 abort();
-            r[i] = (struct api_result){t.calls[i].id, "ok", false};
+            r[i] = (struct aidf_api_result){t.calls[i].id, "ok", false};
         }
         d->add_results(messages, r, n);
         d->add_user(messages, "continue");
     }
     (void)d->error_message(body);
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,13 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!body)
         return 0;
     json_t *messages = json_array();
-    api_anthropic.add_user(messages, "task");
+    aidf_api_anthropic.add_user(messages, "task");
     for (int round = 0; round < 3; round++) {
-        one(&api_anthropic, body, messages);
-        one(&api_openai, body, messages);
+        one(&aidf_api_anthropic, body, messages);
+        one(&aidf_api_openai, body, messages);
     }
     size_t before = json_array_size(messages);
-    size_t dropped = api_window_trim(messages, 5, 1);
+    size_t dropped = aidf_api_window_trim(messages, 5, 1);
     if (dropped > before || json_array_size(messages) != before - dropped)
         abort();
     json_decref(messages);

@@ -1,6 +1,6 @@
 /*
- * The API providers' wire dialects (cli/api_anthropic.c, cli/api_openai.c) and the
- * conversation window (cli/api_turn.c): request bodies, answers with text and tool calls,
+ * The API providers' wire dialects (lib/run/api_anthropic.c, lib/run/api_openai.c) and the
+ * conversation window (lib/run/api_turn.c): request bodies, answers with text and tool calls,
  * usage mapping (OpenAI's cached tokens are inside prompt_tokens), tool results in one
  * user turn (Anthropic) or one tool message per call (OpenAI), alternation kept when a
  * prompt follows tool results, malformed answers, and trimming that never separates a
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "aidf/xalloc.h"
-#include "provider_api.h"
+#include "aidf/api_dialect.h"
 
 static json_t *parse_json(const char *s)
 {
@@ -30,9 +30,9 @@ static void test_anthropic_request(void **state)
 {
     (void)state;
     json_t *msgs = json_array();
-    api_anthropic.add_user(msgs, "do it");
-    json_t *tools = api_anthropic.tools();
-    json_t *b = api_anthropic.request("claude-sonnet-4-5", 8192, "sys", tools, msgs);
+    aidf_api_anthropic.add_user(msgs, "do it");
+    json_t *tools = aidf_api_anthropic.tools();
+    json_t *b = aidf_api_anthropic.request("claude-sonnet-4-5", 8192, "sys", tools, msgs);
     assert_string_equal(json_string_value(json_object_get(b, "model")), "claude-sonnet-4-5");
     assert_int_equal(json_integer_value(json_object_get(b, "max_tokens")), 8192);
     assert_string_equal(json_string_value(json_object_get(b, "system")), "sys");
@@ -41,7 +41,7 @@ static void test_anthropic_request(void **state)
     assert_string_equal(json_string_value(json_object_get(m0, "role")), "user");
     assert_string_equal(json_string_value(json_object_get(m0, "content")), "do it");
     struct aidf_strlist h = {0};
-    api_anthropic.headers("sk-test", &h);
+    aidf_api_anthropic.headers("sk-test", &h);
     assert_true(aidf_strlist_has(&h, "x-api-key: sk-test"));
     assert_true(aidf_strlist_has(&h, "anthropic-version: 2023-06-01"));
     aidf_strlist_release(&h);
@@ -63,9 +63,9 @@ static void test_anthropic_answer_and_results(void **state)
                    "\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
                    "\"usage\":{\"input_tokens\":100,\"cache_creation_input_tokens\":20,"
                    "\"cache_read_input_tokens\":300,\"output_tokens\":40}}");
-    struct api_turn t = {0};
+    struct aidf_api_turn t = {0};
     char why[128];
-    assert_true(api_anthropic.parse(body, &t, why, sizeof(why)));
+    assert_true(aidf_api_anthropic.parse(body, &t, why, sizeof(why)));
     assert_string_equal(t.text, "Writing.");
     assert_int_equal(t.n_calls, 2);
     assert_string_equal(t.calls[0].id, "toolu_1");
@@ -80,11 +80,11 @@ static void test_anthropic_answer_and_results(void **state)
 
     /* One assistant message, then ONE user message with both results. */
     json_t *msgs = json_array();
-    api_anthropic.add_user(msgs, "task");
+    aidf_api_anthropic.add_user(msgs, "task");
     json_array_append(msgs, t.assistant);
-    struct api_result r[2] = {{"toolu_1", "File written: a.c", false},
-                              {"toolu_2", "Task completed: ok", false}};
-    api_anthropic.add_results(msgs, r, 2);
+    struct aidf_api_result r[2] = {{"toolu_1", "File written: a.c", false},
+                                   {"toolu_2", "Task completed: ok", false}};
+    aidf_api_anthropic.add_results(msgs, r, 2);
     assert_int_equal(json_array_size(msgs), 3);
     json_t *u = json_array_get(msgs, 2);
     assert_string_equal(json_string_value(json_object_get(u, "role")), "user");
@@ -93,41 +93,41 @@ static void test_anthropic_answer_and_results(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(c, 1), "tool_use_id")),
                         "toolu_2");
     /* A prompt after tool results joins that user turn (strict alternation). */
-    api_anthropic.add_user(msgs, "continue");
+    aidf_api_anthropic.add_user(msgs, "continue");
     assert_int_equal(json_array_size(msgs), 3);
     assert_int_equal(json_array_size(c), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(c, 2), "type")), "text");
     json_decref(msgs);
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
     json_decref(body);
 }
 
 static void test_anthropic_malformed(void **state)
 {
     (void)state;
-    struct api_turn t = {0};
+    struct aidf_api_turn t = {0};
     char why[128];
     json_t *b = parse_json("{\"type\":\"message\"}");
-    assert_false(api_anthropic.parse(b, &t, why, sizeof(why)));
+    assert_false(aidf_api_anthropic.parse(b, &t, why, sizeof(why)));
     assert_non_null(strstr(why, "content"));
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
     json_decref(b);
     b = parse_json("{\"content\":[{\"type\":\"tool_use\",\"input\":{}}]}");
-    assert_false(api_anthropic.parse(b, &t, why, sizeof(why)));
-    api_turn_release(&t);
+    assert_false(aidf_api_anthropic.parse(b, &t, why, sizeof(why)));
+    aidf_api_turn_release(&t);
     json_decref(b);
     /* A non-object input is a bad call, not a crash. */
     b = parse_json("{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"read_file\","
                    "\"input\":[1]}],\"stop_reason\":\"max_tokens\"}");
-    assert_true(api_anthropic.parse(b, &t, why, sizeof(why)));
+    assert_true(aidf_api_anthropic.parse(b, &t, why, sizeof(why)));
     assert_true(t.truncated);
     assert_null(t.calls[0].input);
     assert_non_null(t.calls[0].bad_input);
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
     json_decref(b);
     b = parse_json("{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
                    "\"message\":\"invalid x-api-key\"}}");
-    assert_string_equal(api_anthropic.error_message(b), "invalid x-api-key");
+    assert_string_equal(aidf_api_anthropic.error_message(b), "invalid x-api-key");
     json_decref(b);
 }
 
@@ -144,9 +144,9 @@ static void test_openai_usage_not_double_counted(void **state)
         "\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":300,\"total_tokens\":1300,"
         "\"prompt_tokens_details\":{\"cached_tokens\":600},"
         "\"completion_tokens_details\":{\"reasoning_tokens\":120}}}");
-    struct api_turn t = {0};
+    struct aidf_api_turn t = {0};
     char why[128];
-    assert_true(api_openai.parse(body, &t, why, sizeof(why)));
+    assert_true(aidf_api_openai.parse(body, &t, why, sizeof(why)));
     assert_string_equal(t.text, "");
     assert_int_equal(t.input, 400); /* 1000 - 600 cached: the uncached part */
     assert_int_equal(t.cache_read, 600);
@@ -158,10 +158,10 @@ static void test_openai_usage_not_double_counted(void **state)
     assert_non_null(strstr(t.calls[1].bad_input, "Invalid tool call arguments"));
 
     json_t *msgs = json_array();
-    api_openai.add_user(msgs, "task");
+    aidf_api_openai.add_user(msgs, "task");
     json_array_append(msgs, t.assistant);
-    struct api_result r[2] = {{"call_1", "x", false}, {"call_2", "bad", true}};
-    api_openai.add_results(msgs, r, 2);
+    struct aidf_api_result r[2] = {{"call_1", "x", false}, {"call_2", "bad", true}};
+    aidf_api_openai.add_results(msgs, r, 2);
     assert_int_equal(json_array_size(msgs), 4); /* one tool message per call */
     json_t *m3 = json_array_get(msgs, 3);
     assert_string_equal(json_string_value(json_object_get(m3, "role")), "tool");
@@ -169,8 +169,8 @@ static void test_openai_usage_not_double_counted(void **state)
     json_t *asst = json_array_get(msgs, 1);
     assert_int_equal(json_array_size(json_object_get(asst, "tool_calls")), 2);
 
-    json_t *tools = api_openai.tools();
-    json_t *b = api_openai.request("gpt-4.1", 8192, "sys", tools, msgs);
+    json_t *tools = aidf_api_openai.tools();
+    json_t *b = aidf_api_openai.request("gpt-4.1", 8192, "sys", tools, msgs);
     json_t *bm = json_object_get(b, "messages");
     assert_string_equal(json_string_value(json_object_get(json_array_get(bm, 0), "role")),
                         "system");
@@ -180,26 +180,26 @@ static void test_openai_usage_not_double_counted(void **state)
         json_string_value(json_object_get(json_array_get(json_object_get(b, "tools"), 0), "type")),
         "function");
     struct aidf_strlist h = {0};
-    api_openai.headers("sk-o", &h);
+    aidf_api_openai.headers("sk-o", &h);
     assert_true(aidf_strlist_has(&h, "Authorization: Bearer sk-o"));
     aidf_strlist_release(&h);
     json_decref(b);
     json_decref(tools);
     json_decref(msgs);
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
     json_decref(body);
 
     /* length = truncated; no usage = unknown. */
     body = parse_json("{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"abc\"},"
                       "\"finish_reason\":\"length\"}]}");
-    assert_true(api_openai.parse(body, &t, why, sizeof(why)));
+    assert_true(aidf_api_openai.parse(body, &t, why, sizeof(why)));
     assert_true(t.truncated);
     assert_int_equal(t.input, AIDF_UNSET);
-    api_turn_release(&t);
+    aidf_api_turn_release(&t);
     json_decref(body);
     body = parse_json("{\"choices\":[]}");
-    assert_false(api_openai.parse(body, &t, why, sizeof(why)));
-    api_turn_release(&t);
+    assert_false(aidf_api_openai.parse(body, &t, why, sizeof(why)));
+    aidf_api_turn_release(&t);
     json_decref(body);
 }
 
@@ -220,10 +220,10 @@ static void test_window(void **state)
 {
     (void)state;
     json_t *m = conversation(10);
-    assert_int_equal(api_window_trim(m, 10, 1), 0);
-    assert_int_equal(api_window_trim(m, 0, 1), 0);
+    assert_int_equal(aidf_api_window_trim(m, 10, 1), 0);
+    assert_int_equal(aidf_api_window_trim(m, 0, 1), 0);
     /* Keep the first and the newest, the tail starting at an assistant message. */
-    assert_int_equal(api_window_trim(m, 6, 1), 4);
+    assert_int_equal(aidf_api_window_trim(m, 6, 1), 4);
     assert_int_equal(json_array_size(m), 6);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(m, 0), "i")), 0);
     json_t *second = json_array_get(m, 1);
@@ -244,7 +244,7 @@ static void test_window(void **state)
         json_object_set_new(e, "role", json_string(roles[i]));
         json_array_append_new(m, e);
     }
-    assert_int_equal(api_window_trim(m, 5, 1), 3);
+    assert_int_equal(aidf_api_window_trim(m, 5, 1), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(m, 1), "role")),
                         "assistant");
     assert_string_equal(json_string_value(json_object_get(json_array_get(m, 2), "role")), "tool");
@@ -261,5 +261,5 @@ int main(void)
         cmocka_unit_test(test_openai_usage_not_double_counted),
         cmocka_unit_test(test_window),
     };
-    return cmocka_run_group_tests_name("api_dialect", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("aidf_api_dialect", tests, NULL, NULL);
 }
