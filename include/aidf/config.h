@@ -21,23 +21,13 @@
 
 #include "aidf/cost.h"
 #include "aidf/err.h"
+#include "aidf/kvlist.h"
 #include "aidf/report.h"
 
 /* Config files larger than this are refused. */
 #define AIDF_CONFIG_MAX_BYTES (1024u * 1024)
 /* Mappings/sequences nested deeper than this are refused. */
 #define AIDF_CONFIG_MAX_DEPTH 16
-
-/** An ordered list of name → value string pairs (HTTP headers). */
-struct aidf_kvlist {
-    size_t n, cap;
-    struct aidf_kv {
-        char *key, *value;
-    } * items;
-};
-
-void aidf_kvlist_add(struct aidf_kvlist *l, const char *key, const char *value);
-void aidf_kvlist_release(struct aidf_kvlist *l);
 
 enum aidf_scope_mode {
     AIDF_SCOPE_STRICT = 0,

@@ -1,6 +1,6 @@
 /*
- * Config defaults, lifetime and file discovery. The parser is in config_parse.c,
- * the JSON view in config_json.c.
+ * Config defaults, lifetime and file discovery. The parser (and the tables of names it
+ * accepts) is in config_parse.c, the JSON view in config_json.c.
  */
 #include "aidf/config.h"
 
@@ -10,30 +10,6 @@
 #include "aidf/fsutil.h"
 #include "aidf/xalloc.h"
 #include "config_int.h"
-
-const char *const aidf_config_scope_names[] = {"strict", "ask", "permissive", NULL};
-const char *const aidf_config_level_names[] = {"all", "errors", "blocked", NULL};
-const char *const aidf_config_provider_types[] = {"claude-cli", "cursor-cli", "anthropic-api",
-                                                  "openai-api", NULL};
-
-void aidf_kvlist_add(struct aidf_kvlist *l, const char *key, const char *value)
-{
-    l->items = aidf_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items));
-    l->items[l->n].key = aidf_xstrdup(key);
-    l->items[l->n].value = aidf_xstrdup(value);
-    l->n++;
-}
-
-void aidf_kvlist_release(struct aidf_kvlist *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = l->cap = 0;
-}
 
 const char *aidf_scope_mode_name(enum aidf_scope_mode m)
 {

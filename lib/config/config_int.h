@@ -1,5 +1,6 @@
 /*
- * Internal to the config module (lib/config*.c): names shared by the files.
+ * Internal to the config module (lib/config/): the tables of names the parser accepts
+ * (defined in config_parse.c), which config.c also uses to name enum values.
  */
 #ifndef AIDF_CONFIG_INT_H
 #define AIDF_CONFIG_INT_H

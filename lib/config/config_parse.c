@@ -27,6 +27,11 @@
 /* Key paths longer than this are cut in messages (they stay unique enough). */
 #define KP_MAX 256
 
+const char *const aidf_config_scope_names[] = {"strict", "ask", "permissive", NULL};
+const char *const aidf_config_level_names[] = {"all", "errors", "blocked", NULL};
+const char *const aidf_config_provider_types[] = {"claude-cli", "cursor-cli", "anthropic-api",
+                                                  "openai-api", NULL};
+
 enum node_kind { N_SCALAR, N_MAP, N_SEQ };
 
 struct node {
