@@ -39,4 +39,10 @@ enum aidf_escape_flags {
 /** Append `s` with & < > " escaped as entities (plus what `flags` adds). */
 void aidf_buf_add_escaped(struct aidf_buf *b, const char *s, unsigned flags);
 
+/**
+ * Replace every CRLF of `s` (length `len`, with room for a NUL at `len`) by LF in place
+ * and NUL-terminate it. A lone CR stays. Returns the new length.
+ */
+size_t aidf_text_crlf_to_lf(char *s, size_t len);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * JavaScript white space and markup escaping (see aidf/textutil.h).
+ * JavaScript white space, markup escaping and line-end folding (see aidf/textutil.h).
  */
 #include "aidf/textutil.h"
 
@@ -91,4 +91,16 @@ void aidf_buf_add_escaped(struct aidf_buf *b, const char *s, unsigned flags)
             aidf_buf_addch(b, *s);
         }
     }
+}
+
+size_t aidf_text_crlf_to_lf(char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+            continue;
+        s[n++] = s[i];
+    }
+    s[n] = '\0';
+    return n;
 }

@@ -11,19 +11,8 @@
 
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
-
-size_t aidf_ctx_crlf_to_lf(char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
-            continue;
-        s[n++] = s[i];
-    }
-    s[n] = '\0';
-    return n;
-}
 
 int64_t aidf_estimate_tokens(const char *s)
 {
@@ -70,7 +59,7 @@ static int read_text(const char *path, char **out, struct aidf_error *err)
         free(text);
         return aidf_fail(err, AIDF_EINVAL, "'%s' contains NUL bytes", path);
     }
-    aidf_ctx_crlf_to_lf(text, len);
+    aidf_text_crlf_to_lf(text, len);
     *out = text;
     return AIDF_OK;
 }

@@ -21,9 +21,6 @@ struct aidf_scan_hit {
     int line;                /* 1-based line of the first match */
 };
 
-/** Replace every CRLF of `s` (length `len`) by LF in place; returns the new length. */
-size_t aidf_ctx_crlf_to_lf(char *s, size_t len);
-
 /**
  * Parse the frontmatter and body of one SKILL.md text (LF line ends, NUL-terminated at
  * `len`) into `out` (zeroed first): name, description, version, author, tags, globs and

@@ -592,7 +592,7 @@ static void load_one(const char *file, const char *source, bool block, struct sk
         aidf_warn("skill '%s' skipped: contains NUL bytes", file);
         goto out;
     }
-    len = aidf_ctx_crlf_to_lf(text, len);
+    len = aidf_text_crlf_to_lf(text, len);
     if (aidf_skill_parse(text, len, &sk) != AIDF_OK) {
         aidf_warn("skill '%s' skipped: invalid frontmatter (a '---' block with name and "
                   "description is required)",

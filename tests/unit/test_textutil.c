@@ -61,12 +61,29 @@ static void test_escape(void **state)
     aidf_buf_release(&b);
 }
 
+static void test_crlf_to_lf(void **state)
+{
+    (void)state;
+    char s[] = "a\r\nb\rc\r\r\nd\r";
+    size_t n = aidf_text_crlf_to_lf(s, strlen(s));
+    assert_int_equal(n, strlen("a\nb\rc\r\nd\r"));
+    assert_string_equal(s, "a\nb\rc\r\nd\r");
+
+    char empty[] = "";
+    assert_int_equal(aidf_text_crlf_to_lf(empty, 0), 0);
+    /* Only the first `len` bytes count: a CR at the end stays even when LF follows. */
+    char cut[] = "x\r\ny";
+    assert_int_equal(aidf_text_crlf_to_lf(cut, 2), 2);
+    assert_string_equal(cut, "x\r");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_space),
         cmocka_unit_test(test_has_prefix),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_crlf_to_lf),
     };
     return cmocka_run_group_tests_name("textutil", tests, NULL, NULL);
 }
