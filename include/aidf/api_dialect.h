@@ -6,7 +6,8 @@
  * The conversation lives in the provider across iterations: a continued iteration adds
  * its (short) prompt to the history, a new one starts afresh. Each turn sends the history,
  * runs every tool call of the answer (aidf/tools.h) and answers with all results at once
- * (design.md §3). Not a public interface.
+ * (one user turn, not one turn per result). Used by the API providers and their tests;
+ * front ends go through aidf/provider.h.
  */
 #ifndef AIDF_API_DIALECT_H
 #define AIDF_API_DIALECT_H
@@ -88,7 +89,7 @@ void aidf_api_turn_add_call(struct aidf_api_turn *t, const char *id, const char 
                             const json_t *args, const char *args_text);
 
 /**
- * The conversation window (upstream §3.7, fixed): when `messages` has more than `max`
+ * The conversation window: when `messages` has more than `max`
  * entries, keep the first `first` and the newest ones up to `max`, starting the kept tail
  * at an assistant message so that no tool result loses its tool call and user/assistant
  * turns still alternate. Returns the number of messages removed.

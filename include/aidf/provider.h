@@ -23,7 +23,7 @@
 #include "aidf/err.h"
 #include "aidf/proc.h"
 
-/* Error categories (upstream §3.8) as they appear in reports. */
+/* Error categories as they appear in reports (error.category). */
 #define AIDF_PROVIDER_CAT_PROVIDER   "provider"
 #define AIDF_PROVIDER_CAT_TIMEOUT    "timeout"
 #define AIDF_PROVIDER_CAT_CONFIG     "config"
@@ -79,6 +79,11 @@ typedef void (*aidf_provider_execute_fn)(struct aidf_provider *p,
                                          const struct aidf_provider_request *req,
                                          struct aidf_provider_result *res);
 
+/*
+ * One provider. aidf_provider_new() builds the known ones; an embedder or a test may fill
+ * one itself (type, execute, and optionally model, supports_session, impl) and hand it
+ * to the run through aidf_run_opts.provider_override, keeping ownership.
+ */
 struct aidf_provider {
     const char *type; /* "claude-cli", ... (static) */
     char *binary;     /* CLI providers: the executable found */

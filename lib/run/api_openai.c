@@ -2,7 +2,7 @@
  * The OpenAI Chat Completions dialect (POST {OPENAI_BASE_URL}/chat/completions, default
  * https://api.openai.com/v1; Authorization: Bearer): a system message, tools as
  * functions, tool_calls with JSON-string arguments answered by one `tool` message each,
- * and usage mapped as design.md §4 says: prompt_tokens INCLUDES
+ * and usage mapped so: prompt_tokens INCLUDES
  * prompt_tokens_details.cached_tokens, so the uncached input is the difference (never
  * counted twice); reasoning_tokens are part of completion_tokens and reported beside it.
  */

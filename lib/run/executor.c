@@ -1,6 +1,7 @@
 /*
  * The executor: set-up (config, context, resume, provider, scope, collector) and the
- * loop around exec_iteration() (reference/upstream-aidf.md §2.2–2.4, design.md §3).
+ * loop around exec_iteration(), which stops at completion, a block, a fatal error, an
+ * interruption, the iteration limit or too many failed iterations in a row.
  *
  * The collector exists from the first moment, so that a run which fails before its loop
  * (a config error, a missing role, a missing agent CLI) still gets its report.

@@ -1,10 +1,9 @@
 /*
- * The end of a run (reference/upstream-aidf.md §2.8 with design.md §3 and §6): the task
- * file's status section, its move to completed/ or blocked/ (committed with auto_commit),
- * the optional push, then the report — built by the collector, written durably to the
- * reports directory, pushed to the report server through the outbox, sent to the
- * metrics webhook and summarised in the notifications. Report and delivery problems are logged and
- * never change the run's outcome.
+ * The end of a run: the task file's status section, its move to completed/ or blocked/
+ * (committed with auto_commit), the optional push, then the report — built by the
+ * collector, written durably to the reports directory, pushed to the report server
+ * through the outbox, sent to the metrics webhook and summarised in the notifications.
+ * Report and delivery problems are logged and never change the run's outcome.
  */
 #include "executor_int.h"
 

@@ -1,9 +1,8 @@
 /*
- * One iteration of the executor loop (reference/upstream-aidf.md §2.4 with design.md §3):
- * snapshot, prompt, provider call (rate limits waited out with backoff, a failed
- * continuation retried once with the full prompt), the changes the agent made, the scope
- * guard (violations reverted, `ask` asked on a terminal), validation, the commit, and the
- * signals that end the task.
+ * One iteration of the executor loop: snapshot, prompt, provider call (rate limits waited
+ * out with backoff, a failed continuation retried once with the full prompt), the changes
+ * the agent made, the scope guard (violations reverted, `ask` put to the front end),
+ * validation, the commit, and the signals that end the task.
  */
 #include "executor_int.h"
 
@@ -22,7 +21,7 @@
 #include "aidf/validate.h"
 #include "aidf/xalloc.h"
 
-/* Longest goal text in a commit subject (upstream: 50, then "..."). */
+/* Longest goal text in a commit subject (longer goals are cut and end in "..."). */
 #define COMMIT_GOAL_MAX 50
 
 /* Sleep `ms` (opts.sleep when given), waking early when the run is cancelled. */

@@ -1,5 +1,5 @@
 /*
- * The tool loop shared by the API providers (upstream §3.4–3.8 with design.md §3): send
+ * The tool loop shared by the API providers: send
  * the conversation, run the answer's tool calls, send all their results back in one turn,
  * until the model signals completion or a block, answers without tools, or hits its
  * output limit (reported, never re-sent as it is). Transient HTTP failures (timeouts,

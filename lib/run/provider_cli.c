@@ -4,9 +4,9 @@
  * stdout gives the text, exact usage (with cache tokens), Claude's own cost and the
  * session id used to continue (`--resume <session_id>`).
  *
- * Outcomes are classified by the result's `subtype` (reference/field-facts.md §1.1), not
- * by the exit status: an API error arrives as subtype success + is_error. A run without a
- * result line is its own failure; its tokens are then estimated (chars / 4) and flagged.
+ * Outcomes are classified by the result's `subtype`, not by the exit status: an API error arrives
+ * as subtype success + is_error. A run without a result line is its own failure; its tokens are
+ * then estimated (chars / 4) and flagged.
  */
 #include "aidf/provider.h"
 
@@ -102,9 +102,8 @@ static void build_argv(const struct aidf_provider *p, const struct cli_impl *im,
         argv[n++] = req->session_id;
     }
     if (im->kind == CLI_CLAUDE) {
-        /* Claude Code refuses --dangerously-skip-permissions as root (field-facts
-         * addendum): there, and when skipping is turned off, edits are accepted and the
-         * scope guard checks them afterwards. */
+        /* Claude Code refuses --dangerously-skip-permissions when run as root: there, and when
+         * skipping is turned off, edits are accepted and the scope guard checks them afterwards. */
         if (p->skip_permissions && !im->as_root) {
             argv[n++] = "--dangerously-skip-permissions";
         } else {
