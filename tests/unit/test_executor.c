@@ -240,7 +240,7 @@ static bool exists(const char *root, const char *rel)
     return yes;
 }
 
-#define TASK_REL "/.ai/tasks/pending/001-demo.md"
+#define TASK_REL ".ai/tasks/pending/001-demo.md"
 
 /*
  * A committed git repository with AGENTS.md, the developer role, a config (`config`
@@ -258,7 +258,7 @@ static char *new_project(const char *config)
              "permissions:\n  scope_enforcement: ask\n  auto_commit: true\n%s",
              config ? config : "");
     tu_write(root, ".ai/config.yml", cfg);
-    tu_write(root, TASK_REL + 1,
+    tu_write(root, TASK_REL,
              "# TASK\n\n## Goal\nCreate src/demo.c\n\n## Task Type\ncomponent\n\n"
              "## Suggested Roles\n- developer\n\n## Scope\n\n### Allowed\n- `src/**`\n\n"
              "### Forbidden\n- `secrets/**`\n\n### Ask Before\n- `docs/**`\n\n"
@@ -272,7 +272,7 @@ static char *new_project(const char *config)
 
 static char *task_path(const char *root)
 {
-    return aidf_path_join(root, TASK_REL + 1);
+    return aidf_path_join(root, TASK_REL);
 }
 
 /* The number of commits on HEAD. */
@@ -402,7 +402,7 @@ static void test_completed(void **state)
     assert_true(access(res.report_path, F_OK) == 0);
     assert_non_null(strstr(res.task_path, "/.ai/tasks/completed/001-demo.md"));
     assert_true(exists(root, ".ai/tasks/completed/001-demo.md"));
-    assert_false(exists(root, TASK_REL + 1));
+    assert_false(exists(root, TASK_REL));
     /* The change and the task file were committed. */
     assert_int_equal(commit_count(root), commits + 2);
     /* Events. */
@@ -573,7 +573,7 @@ static void test_fatal_auth(void **state)
     assert_string_equal(rstr_at(res.report, "error", "category"), "permission");
     assert_string_equal(rstr_at(res.report, "error", "code"), "PROVIDER_AUTH");
     /* A failed task stays where it was. */
-    assert_true(exists(root, TASK_REL + 1));
+    assert_true(exists(root, TASK_REL));
     assert_int_equal(seen.summary_status, AIDF_STATUS_FAILED);
 
     aidf_run_result_release(&res);
@@ -793,8 +793,9 @@ static void test_dry_run(void **state)
     assert_non_null(strstr(seen.prompt.ptr, "Create src/demo.c"));
     assert_int_equal(seen.summaries, 0);
     assert_true(said(&seen, "dry run"));
-    assert_true(exists(root, TASK_REL + 1));
+    assert_true(exists(root, TASK_REL));
     assert_false(exists(root, ".ai/reports"));
+    aidf_run_result_release(&res);
 
     /* Without hooks nothing is shown, and nothing breaks. */
     struct aidf_run_opts quiet = {.dry_run = true};
