@@ -270,11 +270,6 @@ static char *new_project(const char *config)
     return root;
 }
 
-static char *task_path(const char *root)
-{
-    return aidf_path_join(root, TASK_REL);
-}
-
 /* The number of commits on HEAD. */
 static int commit_count(const char *root)
 {
@@ -286,19 +281,70 @@ static int commit_count(const char *root)
     return n;
 }
 
-/* One run of the task at `task` with the script; fills `res` and `seen`. */
-static int run_script(const char *root, const char *task, const struct step *steps, size_t n,
-                      struct aidf_run_opts *o, struct seen *seen, struct aidf_run_result *res,
-                      struct script *sc)
+/* One project and the last run in it. */
+struct fx {
+    char *root, *task; /* the project and its pending task file */
+    struct script sc;
+    struct seen seen;
+    struct aidf_run_result res;
+    struct naps naps;
+    bool ran;
+};
+
+/* A new project (see new_project()). */
+static void fx_open(struct fx *f, const char *config)
 {
-    memset(sc, 0, sizeof(*sc));
-    sc->steps = steps;
-    sc->n = n;
-    sc->root = root;
-    struct aidf_provider prov = scripted_provider(sc);
-    o->provider_override = &prov;
-    hook_events(&o->events, seen);
-    return aidf_executor_run(root, task, o, res);
+    memset(f, 0, sizeof(*f));
+    f->root = new_project(config);
+    f->task = aidf_path_join(f->root, TASK_REL);
+    seen_init(&f->seen);
+}
+
+/* Forget the previous run's result, events and waits (the ask answer stays). */
+static void fx_reset(struct fx *f)
+{
+    enum aidf_ask_answer answer = f->seen.answer;
+    if (f->ran)
+        aidf_run_result_release(&f->res);
+    seen_release(&f->seen);
+    seen_init(&f->seen);
+    f->seen.answer = answer;
+    memset(&f->naps, 0, sizeof(f->naps));
+    f->ran = false;
+}
+
+/*
+ * Run `task` (NULL: the pending task) with the scripted answers `steps` and options `o`.
+ * The scripted provider is filled in, and so are the recording events and sleep hook
+ * unless `o` brings its own. Returns the exit code; the result is in f->res.
+ */
+static int fx_run(struct fx *f, const char *task, const struct step *steps, size_t n,
+                  struct aidf_run_opts o)
+{
+    fx_reset(f);
+    memset(&f->sc, 0, sizeof(f->sc));
+    f->sc.steps = steps;
+    f->sc.n = n;
+    f->sc.root = f->root;
+    struct aidf_provider prov = scripted_provider(&f->sc);
+    o.provider_override = &prov;
+    if (!o.events.ctx)
+        hook_events(&o.events, &f->seen);
+    if (!o.sleep) {
+        o.sleep = record_nap;
+        o.sleep_ctx = &f->naps;
+    }
+    f->ran = true;
+    return aidf_executor_run(f->root, task ? task : f->task, &o, &f->res);
+}
+
+static void fx_close(struct fx *f)
+{
+    fx_reset(f);
+    seen_release(&f->seen);
+    tu_rmrf(f->root);
+    free(f->root);
+    free(f->task);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -368,140 +414,109 @@ static int teardown(void **state)
 static void test_completed(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
-    int commits = commit_count(root);
+    struct fx f;
+    fx_open(&f, NULL);
+    int commits = commit_count(f.root);
     static const struct step steps[] = {
         {.write_path = "src/demo.c",
-         .write_text = "int main(void) { return 0; }\n",
+         .write_text = "int demo(void) { return 0; }\n",
          .output = "Wrote src/demo.c",
          .in = 100,
          .out = 20,
          .session = "s-1"},
         {.output = "All done", .complete = true, .in = 50, .out = 5},
     };
-    struct aidf_run_opts o = {0};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 0);
 
-    assert_int_equal(rc, 0);
-    assert_int_equal(res.status, AIDF_STATUS_COMPLETED);
-    assert_int_equal(sc.calls, 2);
-    assert_int_equal(sc.continued, 1); /* the second call continued session s-1 */
-    assert_non_null(res.report);
-    assert_string_equal(rstr_at(res.report, NULL, "status"), "completed");
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 2);
-    assert_int_equal(rint_at(res.report, "tokens", "totalInput"), 150);
-    assert_int_equal(rint_at(res.report, "tokens", "totalOutput"), 25);
-    assert_null(json_object_get(res.report, "error"));
+    assert_int_equal(f.res.status, AIDF_STATUS_COMPLETED);
+    assert_int_equal(f.sc.calls, 2);
+    assert_int_equal(f.sc.continued, 1); /* the second call continued session s-1 */
+    assert_non_null(f.res.report);
+    assert_string_equal(rstr_at(f.res.report, NULL, "status"), "completed");
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 2);
+    assert_int_equal(rint_at(f.res.report, "tokens", "totalInput"), 150);
+    assert_int_equal(rint_at(f.res.report, "tokens", "totalOutput"), 25);
+    assert_null(json_object_get(f.res.report, "error"));
     /* The report file exists and the task moved to completed/. */
-    assert_non_null(res.report_path);
-    assert_true(access(res.report_path, F_OK) == 0);
-    assert_non_null(strstr(res.task_path, "/.ai/tasks/completed/001-demo.md"));
-    assert_true(exists(root, ".ai/tasks/completed/001-demo.md"));
-    assert_false(exists(root, TASK_REL));
+    assert_non_null(f.res.report_path);
+    assert_true(access(f.res.report_path, F_OK) == 0);
+    assert_non_null(strstr(f.res.task_path, "/.ai/tasks/completed/001-demo.md"));
+    assert_true(exists(f.root, ".ai/tasks/completed/001-demo.md"));
+    assert_false(exists(f.root, TASK_REL));
     /* The change and the task file were committed. */
-    assert_int_equal(commit_count(root), commits + 2);
+    assert_int_equal(commit_count(f.root), commits + 2);
     /* Events. */
-    assert_int_equal(seen.summaries, 1);
-    assert_int_equal(seen.summary_status, AIDF_STATUS_COMPLETED);
-    assert_int_equal(seen.profiles, 2);
-    assert_true(seen.phases >= 4);
-    assert_int_equal(seen.last_tokens, 175);
-    assert_int_equal(seen.asks, 0);
-    assert_int_equal(seen.prompts, 0);
-    assert_true(said(&seen, "iteration 1/50: running claude-cli"));
-    assert_true(said(&seen, "continuing the session"));
-    assert_true(said(&seen, "task complete"));
-
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    assert_int_equal(f.seen.summaries, 1);
+    assert_int_equal(f.seen.summary_status, AIDF_STATUS_COMPLETED);
+    assert_int_equal(f.seen.profiles, 2);
+    assert_true(f.seen.phases >= 4);
+    assert_int_equal(f.seen.last_tokens, 175);
+    assert_int_equal(f.seen.asks, 0);
+    assert_int_equal(f.seen.prompts, 0);
+    assert_int_equal(f.naps.n, 0);
+    assert_true(said(&f.seen, "iteration 1/50: running claude-cli"));
+    assert_true(said(&f.seen, "continuing the session"));
+    assert_true(said(&f.seen, "task complete"));
+    fx_close(&f);
 }
 
 static void test_blocked(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
+    struct fx f;
+    fx_open(&f, NULL);
     static const struct step steps[] = {
         {.output = "<BLOCKED: need the API key>",
          .blocked = "need the API key",
          .in = 10,
          .out = 2},
     };
-    struct aidf_run_opts o = {0};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 1);
 
-    assert_int_equal(rc, 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    assert_int_equal(sc.calls, 1);
-    assert_string_equal(rstr_at(res.report, NULL, "status"), "blocked");
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 1);
-    assert_string_equal(rstr_at(res.report, NULL, "blockedReason"), "need the API key");
-    assert_true(exists(root, ".ai/tasks/blocked/001-demo.md"));
-    assert_int_equal(seen.summary_status, AIDF_STATUS_BLOCKED);
-    assert_true(said(&seen, "the agent is blocked: need the API key"));
-    char *text = tu_read(res.task_path, NULL);
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    assert_int_equal(f.sc.calls, 1);
+    assert_string_equal(rstr_at(f.res.report, NULL, "status"), "blocked");
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 1);
+    assert_string_equal(rstr_at(f.res.report, NULL, "blockedReason"), "need the API key");
+    assert_true(exists(f.root, ".ai/tasks/blocked/001-demo.md"));
+    assert_int_equal(f.seen.summary_status, AIDF_STATUS_BLOCKED);
+    assert_true(said(&f.seen, "the agent is blocked: need the API key"));
+    char *text = tu_read(f.res.task_path, NULL);
     assert_non_null(text);
     assert_non_null(strstr(text, "BLOCKED"));
     assert_non_null(strstr(text, "need the API key"));
     free(text);
-
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    fx_close(&f);
 }
 
 static void test_max_iterations(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
+    struct fx f;
+    fx_open(&f, NULL);
     static const struct step steps[] = {
         {.output = "working", .in = 10, .out = 1},
         {.output = "still working", .in = 10, .out = 1},
     };
     struct aidf_run_opts o = {.max_iterations = 2};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), o), 1);
 
-    assert_int_equal(rc, 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    assert_int_equal(sc.calls, 2);
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 2);
-    assert_int_equal(rint_at(res.report, NULL, "maxIterations"), 2);
-    assert_string_equal(rstr_at(res.report, NULL, "blockedReason"), "Max iterations (2) reached");
-    assert_true(exists(root, ".ai/tasks/blocked/001-demo.md"));
-    assert_int_equal(seen.profiles, 2);
-    assert_int_equal(seen.summaries, 1);
-
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    assert_int_equal(f.sc.calls, 2);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 2);
+    assert_int_equal(rint_at(f.res.report, NULL, "maxIterations"), 2);
+    assert_string_equal(rstr_at(f.res.report, NULL, "blockedReason"), "Max iterations (2) reached");
+    assert_true(exists(f.root, ".ai/tasks/blocked/001-demo.md"));
+    assert_int_equal(f.seen.profiles, 2);
+    assert_int_equal(f.seen.summaries, 1);
+    fx_close(&f);
 }
 
 static void test_consecutive_failures(void **state)
 {
     (void)state;
-    char *root = new_project("execution:\n  max_consecutive_failures: 2\n");
-    char *task = task_path(root);
+    struct fx f;
+    fx_open(&f, "execution:\n  max_consecutive_failures: 2\n");
     /* A success in between resets the count: fail, ok, fail, fail -> blocked. */
     static const struct step steps[] = {
         {.failure = AIDF_PROVIDER_FAIL_RETRY,
@@ -518,306 +533,237 @@ static void test_consecutive_failures(void **state)
          .code = "PROVIDER_CRASH",
          .error = "agent crashed again"},
     };
-    struct aidf_run_opts o = {0};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
     aidf_buf_reset(&g_log);
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 1);
 
-    assert_int_equal(rc, 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    assert_int_equal(sc.calls, 4);
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 4);
-    assert_int_equal(rint_at(res.report, NULL, "consecutiveFailures"), 2);
-    assert_string_equal(rstr_at(res.report, NULL, "blockedReason"),
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    assert_int_equal(f.sc.calls, 4);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 4);
+    assert_int_equal(rint_at(f.res.report, NULL, "consecutiveFailures"), 2);
+    assert_string_equal(rstr_at(f.res.report, NULL, "blockedReason"),
                         "Max consecutive failures (2) reached");
     /* The last failure is the run's error. */
-    assert_string_equal(rstr_at(res.report, "error", "category"), "provider");
-    assert_string_equal(rstr_at(res.report, "error", "code"), "PROVIDER_CRASH");
-    assert_string_equal(rstr_at(res.report, "error", "message"), "agent crashed again");
-    assert_true(exists(root, ".ai/tasks/blocked/001-demo.md"));
+    assert_string_equal(rstr_at(f.res.report, "error", "category"), "provider");
+    assert_string_equal(rstr_at(f.res.report, "error", "code"), "PROVIDER_CRASH");
+    assert_string_equal(rstr_at(f.res.report, "error", "message"), "agent crashed again");
+    assert_true(exists(f.root, ".ai/tasks/blocked/001-demo.md"));
     assert_non_null(strstr(g_log.ptr, "iteration 4 failed (2 of 2 in a row): agent crashed again"));
-
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    fx_close(&f);
 }
 
 static void test_fatal_auth(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
+    struct fx f;
+    fx_open(&f, NULL);
     static const struct step steps[] = {
         {.failure = AIDF_PROVIDER_FAIL_FATAL,
          .category = AIDF_PROVIDER_CAT_PERMISSION,
          .code = "PROVIDER_AUTH",
          .error = "Authentication failed"},
     };
-    struct aidf_run_opts o = {0};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 1);
 
-    assert_int_equal(rc, 1);
-    assert_int_equal(res.status, AIDF_STATUS_FAILED);
-    assert_int_equal(sc.calls, 1);
-    assert_string_equal(rstr_at(res.report, NULL, "status"), "failed");
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 1);
-    assert_string_equal(rstr_at(res.report, "error", "category"), "permission");
-    assert_string_equal(rstr_at(res.report, "error", "code"), "PROVIDER_AUTH");
+    assert_int_equal(f.res.status, AIDF_STATUS_FAILED);
+    assert_int_equal(f.sc.calls, 1);
+    assert_string_equal(rstr_at(f.res.report, NULL, "status"), "failed");
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 1);
+    assert_string_equal(rstr_at(f.res.report, "error", "category"), "permission");
+    assert_string_equal(rstr_at(f.res.report, "error", "code"), "PROVIDER_AUTH");
     /* A failed task stays where it was. */
-    assert_true(exists(root, TASK_REL));
-    assert_int_equal(seen.summary_status, AIDF_STATUS_FAILED);
-
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    assert_true(exists(f.root, TASK_REL));
+    assert_int_equal(f.seen.summary_status, AIDF_STATUS_FAILED);
+    fx_close(&f);
 }
 
-static void test_rate_limit_backoff(void **state)
-{
-    (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
-#define RL(after)                                                                                \
+/* A rate-limited answer, with the server's retry-after hint `after` (ms; 0: none). */
+#define RATE_LIMITED(after)                                                                      \
     {                                                                                            \
         .failure = AIDF_PROVIDER_FAIL_RATE_LIMIT, .category = AIDF_PROVIDER_CAT_PROVIDER,        \
         .code = "PROVIDER_RATE_LIMIT", .error = "slow down", .retry_after_ms = (after), .in = 1, \
         .out = 1                                                                                 \
     }
+
+static void test_rate_limit_backoff(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f, NULL);
     /* Iteration 1: two waits (backoff 1 s, then the server's 1.5 s hint), then done. */
     static const struct step steps[] = {
-        RL(0),
-        RL(1500),
+        RATE_LIMITED(0),
+        RATE_LIMITED(1500),
         {.output = "done", .complete = true, .in = 10, .out = 1},
     };
-    struct naps naps = {0};
-    struct aidf_run_opts o = {.sleep = record_nap, .sleep_ctx = &naps};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    int rc = run_script(root, task, steps, N(steps), &o, &seen, &res, &sc);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 0);
 
-    assert_int_equal(rc, 0);
-    assert_int_equal(res.status, AIDF_STATUS_COMPLETED);
-    assert_int_equal(sc.calls, 3);
+    assert_int_equal(f.res.status, AIDF_STATUS_COMPLETED);
+    assert_int_equal(f.sc.calls, 3);
     /* Rate limits are waited out inside one iteration; they are not failures. */
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 1);
-    assert_int_equal(rint_at(res.report, NULL, "consecutiveFailures"), 0);
-    assert_int_equal(rint_at(res.report, "tokens", "totalInput"), 12);
-    assert_int_equal(naps.n, 2);
-    assert_int_equal(naps.ms[0], 1000);
-    assert_int_equal(naps.ms[1], 1500);
-    assert_true(said(&seen, "rate limited (slow down); waiting 1.0s before retrying"));
-    assert_true(said(&seen, "waiting 1.5s"));
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 1);
+    assert_int_equal(rint_at(f.res.report, NULL, "consecutiveFailures"), 0);
+    assert_int_equal(rint_at(f.res.report, "tokens", "totalInput"), 12);
+    assert_int_equal(f.naps.n, 2);
+    assert_int_equal(f.naps.ms[0], 1000);
+    assert_int_equal(f.naps.ms[1], 1500);
+    assert_true(said(&f.seen, "rate limited (slow down); waiting 1.0s before retrying"));
+    assert_true(said(&f.seen, "waiting 1.5s"));
+    fx_close(&f);
+}
 
+static void test_rate_limit_gives_up(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f, "execution:\n  max_consecutive_failures: 1\n");
     /* Six rate limits in a row: five doubling waits (a hint over a minute is capped),
      * then the iteration counts as failed; with one failure allowed the run blocks. */
-    root = new_project("execution:\n  max_consecutive_failures: 1\n");
-    task = task_path(root);
-    static const struct step six[] = {
-        RL(0), RL(0), RL(0), RL(90000), RL(0), RL(0),
+    static const struct step steps[] = {
+        RATE_LIMITED(0),     RATE_LIMITED(0), RATE_LIMITED(0),
+        RATE_LIMITED(90000), RATE_LIMITED(0), RATE_LIMITED(0),
     };
-    memset(&naps, 0, sizeof(naps));
-    struct aidf_run_opts o2 = {.sleep = record_nap, .sleep_ctx = &naps};
-    seen_init(&seen);
-    rc = run_script(root, task, six, N(six), &o2, &seen, &res, &sc);
-#undef RL
-    assert_int_equal(rc, 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    assert_int_equal(sc.calls, 6);
-    assert_int_equal(naps.n, 5);
-    assert_int_equal(naps.ms[0], 1000);
-    assert_int_equal(naps.ms[1], 2000);
-    assert_int_equal(naps.ms[2], 4000);
-    assert_int_equal(naps.ms[3], 60000);
-    assert_int_equal(naps.ms[4], 16000);
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 1);
-    assert_string_equal(rstr_at(res.report, NULL, "blockedReason"),
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 1);
+
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    assert_int_equal(f.sc.calls, 6);
+    assert_int_equal(f.naps.n, 5);
+    assert_int_equal(f.naps.ms[0], 1000);
+    assert_int_equal(f.naps.ms[1], 2000);
+    assert_int_equal(f.naps.ms[2], 4000);
+    assert_int_equal(f.naps.ms[3], 60000);
+    assert_int_equal(f.naps.ms[4], 16000);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 1);
+    assert_string_equal(rstr_at(f.res.report, NULL, "blockedReason"),
                         "Max consecutive failures (1) reached");
-    assert_string_equal(rstr_at(res.report, "error", "code"), "PROVIDER_RATE_LIMIT");
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    assert_string_equal(rstr_at(f.res.report, "error", "code"), "PROVIDER_RATE_LIMIT");
+    fx_close(&f);
 }
 
 static void test_resume(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
-    struct aidf_run_result res;
-    struct script sc;
-    struct seen seen;
+    struct fx f;
+    fx_open(&f, NULL);
+    struct aidf_run_opts resume = {.resume = true};
 
     /* Resuming a task that is not blocked fails before any call. */
-    struct aidf_run_opts o0 = {.resume = true};
-    seen_init(&seen);
-    assert_int_equal(run_script(root, task, NULL, 0, &o0, &seen, &res, &sc), 1);
-    assert_int_equal(res.status, AIDF_STATUS_FAILED);
-    assert_string_equal(rstr_at(res.report, "error", "code"), "TASK_NOT_BLOCKED");
-    assert_int_equal(sc.calls, 0);
-    aidf_run_result_release(&res);
-    seen_release(&seen);
+    assert_int_equal(fx_run(&f, NULL, NULL, 0, resume), 1);
+    assert_int_equal(f.res.status, AIDF_STATUS_FAILED);
+    assert_string_equal(rstr_at(f.res.report, "error", "code"), "TASK_NOT_BLOCKED");
+    assert_int_equal(f.sc.calls, 0);
 
     /* Two iterations, then blocked. */
     static const struct step first[] = {
         {.write_path = "src/a.c", .output = "part one", .in = 10, .out = 1},
         {.blocked = "which database?", .in = 10, .out = 1},
     };
-    struct aidf_run_opts o1 = {0};
-    seen_init(&seen);
-    assert_int_equal(run_script(root, task, first, N(first), &o1, &seen, &res, &sc), 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    char *blocked = aidf_xstrdup(res.task_path);
+    assert_int_equal(fx_run(&f, NULL, first, N(first), (struct aidf_run_opts){0}), 1);
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    char *blocked = aidf_xstrdup(f.res.task_path);
     assert_non_null(strstr(blocked, "/.ai/tasks/blocked/001-demo.md"));
-    aidf_run_result_release(&res);
-    seen_release(&seen);
 
     /* Resumed: the iteration count goes on from 2, and the task completes. */
     static const struct step second[] = {
         {.write_path = "src/b.c", .output = "done", .complete = true, .in = 10, .out = 1},
     };
-    struct aidf_run_opts o2 = {.resume = true};
-    seen_init(&seen);
-    assert_int_equal(run_script(root, blocked, second, N(second), &o2, &seen, &res, &sc), 0);
-    assert_int_equal(res.status, AIDF_STATUS_COMPLETED);
-    assert_int_equal(sc.calls, 1);
-    assert_int_equal(rint_at(res.report, NULL, "iterations"), 3);
-    assert_true(said(&seen, "resuming blocked task from iteration 2"));
-    assert_true(said(&seen, "iteration 3/50"));
-    assert_true(exists(root, ".ai/tasks/completed/001-demo.md"));
-    assert_false(exists(root, ".ai/tasks/blocked/001-demo.md"));
-    char *text = tu_read(res.task_path, NULL);
+    assert_int_equal(fx_run(&f, blocked, second, N(second), resume), 0);
+    assert_int_equal(f.res.status, AIDF_STATUS_COMPLETED);
+    assert_int_equal(f.sc.calls, 1);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 3);
+    assert_true(said(&f.seen, "resuming blocked task from iteration 2"));
+    assert_true(said(&f.seen, "iteration 3/50"));
+    assert_true(exists(f.root, ".ai/tasks/completed/001-demo.md"));
+    assert_false(exists(f.root, ".ai/tasks/blocked/001-demo.md"));
+    char *text = tu_read(f.res.task_path, NULL);
     assert_non_null(text);
     assert_non_null(strstr(text, "COMPLETED"));
     /* The resume history keeps both files of the task. */
     assert_non_null(strstr(text, "src/a.c"));
     assert_non_null(strstr(text, "src/b.c"));
     free(text);
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-
     free(blocked);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    fx_close(&f);
 }
 
-static void test_ask(void **state)
+static void test_ask_approved(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
-    struct aidf_run_result res;
-    struct script sc;
-    struct seen seen;
-
-    /* Approved: the docs change stays and the task completes. */
-    static const struct step approve[] = {
+    struct fx f;
+    fx_open(&f, NULL);
+    f.seen.answer = AIDF_ASK_APPROVED;
+    static const struct step steps[] = {
         {.write_path = "docs/notes.md", .output = "done", .complete = true},
     };
-    struct aidf_run_opts o = {0};
-    seen_init(&seen);
-    seen.answer = AIDF_ASK_APPROVED;
-    assert_int_equal(run_script(root, task, approve, N(approve), &o, &seen, &res, &sc), 0);
-    assert_int_equal(seen.asks, 1);
-    assert_true(said(&seen, "changes approved"));
-    assert_true(exists(root, "docs/notes.md"));
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    tu_rmrf(root);
-    free(root);
-    free(task);
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 0);
+    assert_int_equal(f.seen.asks, 1);
+    assert_true(said(&f.seen, "changes approved"));
+    assert_true(exists(f.root, "docs/notes.md"));
+    fx_close(&f);
+}
 
+static void test_ask_no_one(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f, NULL);
     /* No ask hook (no one to ask): the change is reverted and the run blocks. */
-    root = new_project(NULL);
-    task = task_path(root);
-    static const struct step noone[] = {
+    static const struct step steps[] = {
         {.write_path = "docs/other.md", .output = "done", .complete = true},
     };
-    struct aidf_run_opts o2 = {0};
-    seen_init(&seen);
-    memset(&sc, 0, sizeof(sc));
-    sc.steps = noone;
-    sc.n = N(noone);
-    sc.root = root;
-    struct aidf_provider prov = scripted_provider(&sc);
-    o2.provider_override = &prov;
-    hook_events(&o2.events, &seen);
-    o2.events.ask = NULL;
-    assert_int_equal(aidf_executor_run(root, task, &o2, &res), 1);
-    assert_int_equal(res.status, AIDF_STATUS_BLOCKED);
-    assert_non_null(strstr(rstr_at(res.report, NULL, "blockedReason"), "Approval needed"));
-    assert_false(exists(root, "docs/other.md"));
-    aidf_run_result_release(&res);
-    seen_release(&seen);
-    tu_rmrf(root);
-    free(root);
-    free(task);
+    struct aidf_run_opts o = {0};
+    hook_events(&o.events, &f.seen);
+    o.events.ask = NULL;
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), o), 1);
+    assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
+    assert_non_null(strstr(rstr_at(f.res.report, NULL, "blockedReason"), "Approval needed"));
+    assert_false(exists(f.root, "docs/other.md"));
+    assert_int_equal(f.seen.asks, 0);
+    fx_close(&f);
 }
+
+/* The context of a run whose hooks are all NULL. */
+static char no_hooks;
 
 static void test_dry_run(void **state)
 {
     (void)state;
-    char *root = new_project(NULL);
-    char *task = task_path(root);
-    struct aidf_run_opts o = {.dry_run = true};
-    struct seen seen;
-    seen_init(&seen);
-    struct aidf_run_result res;
-    struct script sc;
-    assert_int_equal(run_script(root, task, NULL, 0, &o, &seen, &res, &sc), 0);
-    assert_int_equal(res.status, AIDF_STATUS_UNKNOWN);
-    assert_int_equal(sc.calls, 0);
-    assert_null(res.report);
-    assert_null(res.report_path);
-    assert_int_equal(seen.prompts, 1);
-    assert_non_null(strstr(seen.prompt.ptr, "Create src/demo.c"));
-    assert_int_equal(seen.summaries, 0);
-    assert_true(said(&seen, "dry run"));
-    assert_true(exists(root, TASK_REL));
-    assert_false(exists(root, ".ai/reports"));
-    aidf_run_result_release(&res);
+    struct fx f;
+    fx_open(&f, NULL);
+    struct aidf_run_opts dry = {.dry_run = true};
+    assert_int_equal(fx_run(&f, NULL, NULL, 0, dry), 0);
+    assert_int_equal(f.res.status, AIDF_STATUS_UNKNOWN);
+    assert_int_equal(f.sc.calls, 0);
+    assert_null(f.res.report);
+    assert_null(f.res.report_path);
+    assert_int_equal(f.seen.prompts, 1);
+    assert_non_null(strstr(f.seen.prompt.ptr, "Create src/demo.c"));
+    assert_int_equal(f.seen.summaries, 0);
+    assert_true(said(&f.seen, "dry run"));
+    assert_true(exists(f.root, TASK_REL));
+    assert_false(exists(f.root, ".ai/reports"));
 
     /* Without hooks nothing is shown, and nothing breaks. */
-    struct aidf_run_opts quiet = {.dry_run = true};
-    struct aidf_provider prov = scripted_provider(&sc);
-    quiet.provider_override = &prov;
-    assert_int_equal(aidf_executor_run(root, task, &quiet, &res), 0);
-    aidf_run_result_release(&res);
-
-    seen_release(&seen);
-    free(task);
-    tu_rmrf(root);
-    free(root);
+    dry.events.ctx = &no_hooks;
+    assert_int_equal(fx_run(&f, NULL, NULL, 0, dry), 0);
+    assert_int_equal(f.seen.prompts, 0);
+    fx_close(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_completed),      cmocka_unit_test(test_blocked),
-        cmocka_unit_test(test_max_iterations), cmocka_unit_test(test_consecutive_failures),
-        cmocka_unit_test(test_fatal_auth),     cmocka_unit_test(test_rate_limit_backoff),
-        cmocka_unit_test(test_resume),         cmocka_unit_test(test_ask),
+        cmocka_unit_test(test_completed),
+        cmocka_unit_test(test_blocked),
+        cmocka_unit_test(test_max_iterations),
+        cmocka_unit_test(test_consecutive_failures),
+        cmocka_unit_test(test_fatal_auth),
+        cmocka_unit_test(test_rate_limit_backoff),
+        cmocka_unit_test(test_rate_limit_gives_up),
+        cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_ask_approved),
+        cmocka_unit_test(test_ask_no_one),
         cmocka_unit_test(test_dry_run),
+        /* (this comment keeps clang-format from packing the list) */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
