@@ -52,8 +52,9 @@ char *exec_relative(const char *root, const char *path)
 }
 
 /* Format and hand one line to `hook` (skipped when there is no hook). */
-static void emit(const struct aidf_run_events *ev, void (*hook)(void *, const char *),
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void emit(const struct aidf_run_events *ev,
+                                                       void (*hook)(void *, const char *),
+                                                       const char *fmt, va_list ap)
 {
     if (!hook)
         return;
