@@ -7,7 +7,8 @@
  *
  * Covered: completion, <BLOCKED: reason>, max iterations, max consecutive failures, a
  * fatal (authentication) error, rate-limit backoff (waits recorded by the sleep hook,
- * nothing slept), resume of a blocked task, the `ask` hook, a dry run.
+ * nothing slept), resume of a blocked task, the `ask` hook (approved, declined, no one to
+ * ask), a dry run with and without hooks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -701,6 +702,28 @@ static void test_ask_approved(void **state)
     fx_close(&f);
 }
 
+static void test_ask_declined(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f, NULL);
+    f.seen.answer = AIDF_ASK_DECLINED;
+    /* Declined: the change is reverted, the iteration counts as failed, the loop goes on. */
+    static const struct step steps[] = {
+        {.write_path = "docs/notes.md", .output = "done", .complete = true},
+        {.write_path = "src/demo.c", .output = "done, in scope", .complete = true},
+    };
+    assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 0);
+    assert_int_equal(f.res.status, AIDF_STATUS_COMPLETED);
+    assert_int_equal(f.seen.asks, 1);
+    assert_int_equal(f.sc.calls, 2);
+    assert_int_equal(rint_at(f.res.report, NULL, "iterations"), 2);
+    assert_true(said(&f.seen, "changes declined; reverted"));
+    assert_false(exists(f.root, "docs/notes.md"));
+    assert_true(exists(f.root, "src/demo.c"));
+    fx_close(&f);
+}
+
 static void test_ask_no_one(void **state)
 {
     (void)state;
@@ -752,17 +775,12 @@ static void test_dry_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_completed),
-        cmocka_unit_test(test_blocked),
-        cmocka_unit_test(test_max_iterations),
-        cmocka_unit_test(test_consecutive_failures),
-        cmocka_unit_test(test_fatal_auth),
-        cmocka_unit_test(test_rate_limit_backoff),
-        cmocka_unit_test(test_rate_limit_gives_up),
-        cmocka_unit_test(test_resume),
-        cmocka_unit_test(test_ask_approved),
-        cmocka_unit_test(test_ask_no_one),
-        cmocka_unit_test(test_dry_run),
+        cmocka_unit_test(test_completed),           cmocka_unit_test(test_blocked),
+        cmocka_unit_test(test_max_iterations),      cmocka_unit_test(test_consecutive_failures),
+        cmocka_unit_test(test_fatal_auth),          cmocka_unit_test(test_rate_limit_backoff),
+        cmocka_unit_test(test_rate_limit_gives_up), cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_ask_approved),        cmocka_unit_test(test_ask_declined),
+        cmocka_unit_test(test_ask_no_one),          cmocka_unit_test(test_dry_run),
         /* (this comment keeps clang-format from packing the list) */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
