@@ -41,10 +41,11 @@ struct aidf_run_opts {
     struct aidf_run_events events; /* what the front end is told; all-NULL: nothing */
 
     /*
-     * For embedding and tests. `provider`: run with this provider instead of creating
-     * the configured one (borrowed, never freed by the run; its `type` should still name
-     * a known provider for the report). `sleep`: how to wait after a rate limit (NULL:
-     * sleep for real, waking early when `cancel` is set).
+     * For embedding and tests. `provider_override`: run with this provider instead of
+     * creating the configured one (borrowed, never freed by the run); the config's
+     * provider type must still be a known one, and the report names it. `sleep`: how to
+     * wait after a rate limit, with `sleep_ctx` (NULL: sleep for real, waking early when
+     * `cancel` is set).
      */
     struct aidf_provider *provider_override;
     aidf_run_sleep_fn sleep;
