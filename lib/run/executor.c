@@ -8,7 +8,6 @@
  */
 #include "executor_int.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

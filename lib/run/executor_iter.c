@@ -7,11 +7,9 @@
 #include "executor_int.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "aidf/buf.h"
 #include "aidf/cost.h"
