@@ -170,6 +170,39 @@ const char *aidf_scope_mode_name(enum aidf_scope_mode m);
 /** Name of a notification level: "all" / "errors" / "blocked". */
 const char *aidf_notify_level_name(enum aidf_notify_level l);
 
+/** What a config key holds. */
+enum aidf_config_key_type {
+    AIDF_CONFIG_KEY_STRING,
+    AIDF_CONFIG_KEY_BOOL,    /* true or false */
+    AIDF_CONFIG_KEY_INT,     /* within [min, max] */
+    AIDF_CONFIG_KEY_NUMBER,  /* within [min, max] (both infinite: any number) */
+    AIDF_CONFIG_KEY_ENUM,    /* a string, one of `choices` */
+    AIDF_CONFIG_KEY_LIST,    /* a list of strings (of `choices` when set) */
+    AIDF_CONFIG_KEY_MAPPING, /* a mapping: HTTP headers, cost.rates, behavior */
+};
+
+/** One key of config.yml, as aidf_config_keys() reports it. */
+struct aidf_config_key {
+    const char *name; /* dotted path from the top: "execution.max_iterations" */
+    enum aidf_config_key_type type;
+    double min, max;            /* INT and NUMBER */
+    const char *const *choices; /* ENUM and some LISTs: NULL-terminated; else NULL */
+    const char *def;            /* the default as YAML text ("50", "ask", "[]"); NULL: unset */
+};
+
+/** Callback of aidf_config_keys(); `key` and its strings are valid during the call only. */
+typedef void (*aidf_config_key_fn)(const struct aidf_config_key *key, void *ctx);
+
+/**
+ * Call `fn` for every key the parser accepts (values, not the sections holding them),
+ * in the order of its tables, with its default from aidf_config_init_defaults().
+ * docs/config.md documents the same keys; a unit test keeps the two equal.
+ */
+void aidf_config_keys(aidf_config_key_fn fn, void *ctx);
+
+/** "string", "boolean", "integer", "number", "enum", "list" or "mapping". */
+const char *aidf_config_key_type_name(enum aidf_config_key_type t);
+
 /**
  * The effective config as a new JSON object (a new reference; the caller
  * json_decref()s it), keyed like config.yml (snake_case sections and keys, plus
