@@ -164,12 +164,6 @@ int aidf_config_parse(const char *text, size_t len, const char *path, unsigned f
 int aidf_config_load(const char *root, unsigned flags, struct aidf_config *c,
                      struct aidf_error *err);
 
-/** Name of a scope mode: "strict" / "ask" / "permissive". */
-const char *aidf_scope_mode_name(enum aidf_scope_mode m);
-
-/** Name of a notification level: "all" / "errors" / "blocked". */
-const char *aidf_notify_level_name(enum aidf_notify_level l);
-
 /** What a config key holds. */
 enum aidf_config_key_type {
     AIDF_CONFIG_KEY_STRING,
@@ -202,6 +196,12 @@ void aidf_config_keys(aidf_config_key_fn fn, void *ctx);
 
 /** "string", "boolean", "integer", "number", "enum", "list" or "mapping". */
 const char *aidf_config_key_type_name(enum aidf_config_key_type t);
+
+/** Name of a scope mode: "strict" / "ask" / "permissive". */
+const char *aidf_scope_mode_name(enum aidf_scope_mode m);
+
+/** Name of a notification level: "all" / "errors" / "blocked". */
+const char *aidf_notify_level_name(enum aidf_notify_level l);
 
 /**
  * The effective config as a new JSON object (a new reference; the caller
