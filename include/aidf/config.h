@@ -2,8 +2,8 @@
  * Project configuration: `.ai/config.yml` (or `.ai/config.yaml`, `.ai/config.json`)
  * at the project root, read with libyaml's event API.
  *
- * Keys: the original's (reference/upstream-aidf.md §1.6, including the `behavior`
- * and string-`validation` compatibility forms) plus `cost` and `observability`.
+ * Keys: those of the original TypeScript tool (including its older `behavior` and
+ * string-`validation` forms) plus `cost` and `observability`; docs/config.md lists them.
  * Aliases and anchors are refused; nesting is limited; scalars are typed by us
  * (booleans only `true`/`false`). `${VAR}` in any string value is replaced by the
  * environment variable (`$$` is a literal `$`). Errors give file, line and column.
