@@ -6,7 +6,8 @@
  * templates/X is written to .ai/X. At build time cmake/embed_templates.cmake turns them
  * into byte arrays in a generated source file (init_templates_data.c in the build
  * directory), which defines init_templates[] and init_template_count below; adding a
- * file under templates/ adds it to `aidf init`.
+ * file under templates/ adds it to `aidf init` (hidden files and names ending in ~ are
+ * left out).
  *
  * `{{NAME}}` placeholders are replaced by cmd_init.c:
  *   {{PROJECT_NAME}}              the project name as plain text (Markdown)

@@ -2,10 +2,10 @@
 #
 #   cmake -DTEMPLATE_DIR=<dir> -DOUTPUT=<file.c> -P embed_templates.cmake
 #
-# Every file under TEMPLATE_DIR becomes a byte array followed by a NUL (not counted in
-# its size), and init_templates[] lists them as {path relative to TEMPLATE_DIR, data,
-# size}, sorted by path; init_template_count is their number. init_templates.h (in cli/)
-# declares both.
+# Every file under TEMPLATE_DIR (except hidden files and names ending in ~) becomes a
+# byte array followed by a NUL (not counted in its size), and init_templates[] lists them
+# as {path relative to TEMPLATE_DIR, data, size}, sorted by path (byte order);
+# init_template_count is their number. init_templates.h (in cli/) declares both.
 cmake_minimum_required(VERSION 3.18)
 
 if(NOT TEMPLATE_DIR OR NOT OUTPUT)
@@ -13,6 +13,8 @@ if(NOT TEMPLATE_DIR OR NOT OUTPUT)
 endif()
 
 file(GLOB_RECURSE files RELATIVE "${TEMPLATE_DIR}" "${TEMPLATE_DIR}/*")
+# Hidden files and editor backups are not templates (they would end up in users' .ai/).
+list(FILTER files EXCLUDE REGEX "(^|/)\\.|~$")
 list(SORT files)
 if(NOT files)
   message(FATAL_ERROR "no templates in ${TEMPLATE_DIR}")
