@@ -193,31 +193,29 @@ struct var {
     const char *name, *value;
 };
 
-/* Concatenate the chunks of a template, replacing {{NAME}} by the value of `vars`. */
-static char *render(const char *const *chunks, const struct var *vars, size_t nvars, size_t *len)
+/* The template text `t` (`tlen` bytes) with each {{NAME}} replaced by the value of `vars`. */
+static char *render(const char *t, size_t tlen, const struct var *vars, size_t nvars, size_t *len)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    for (; *chunks; chunks++) {
-        const char *s = *chunks;
-        for (;;) {
-            const char *open = strstr(s, "{{");
-            const char *close = open ? strstr(open + 2, "}}") : NULL;
-            if (!close) {
-                aidf_buf_addstr(&b, s);
-                break;
-            }
-            aidf_buf_add(&b, s, (size_t)(open - s));
-            size_t nl = (size_t)(close - open - 2);
-            const struct var *v = NULL;
-            for (size_t i = 0; i < nvars && !v; i++)
-                if (strlen(vars[i].name) == nl && memcmp(vars[i].name, open + 2, nl) == 0)
-                    v = &vars[i];
-            if (v)
-                aidf_buf_addstr(&b, v->value);
-            else
-                aidf_buf_add(&b, open, (size_t)(close + 2 - open));
-            s = close + 2;
+    const char *s = t, *end = t + tlen;
+    for (;;) {
+        const char *open = memmem(s, (size_t)(end - s), "{{", 2);
+        const char *close = open ? memmem(open + 2, (size_t)(end - open - 2), "}}", 2) : NULL;
+        if (!close) {
+            aidf_buf_add(&b, s, (size_t)(end - s));
+            break;
         }
+        aidf_buf_add(&b, s, (size_t)(open - s));
+        size_t nl = (size_t)(close - open - 2);
+        const struct var *v = NULL;
+        for (size_t i = 0; i < nvars && !v; i++)
+            if (strlen(vars[i].name) == nl && memcmp(vars[i].name, open + 2, nl) == 0)
+                v = &vars[i];
+        if (v)
+            aidf_buf_addstr(&b, v->value);
+        else
+            aidf_buf_add(&b, open, (size_t)(close + 2 - open));
+        s = close + 2;
     }
     return aidf_buf_detach(&b, len);
 }
@@ -709,7 +707,8 @@ static int write_all(const struct project *p, struct outcome *o)
     for (size_t i = 0; i < init_template_count && rc == CLI_EXIT_OK; i++) {
         const struct init_template *t = &init_templates[i];
         size_t len;
-        char *text = render(t->chunks, vars, sizeof(vars) / sizeof(vars[0]), &len);
+        char *text =
+            render((const char *)t->data, t->size, vars, sizeof(vars) / sizeof(vars[0]), &len);
         char *rel = aidf_path_join(".ai", t->path);
         const char *other = NULL;
         if (strcmp(t->path, "config.yml") == 0) {

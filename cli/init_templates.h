@@ -2,8 +2,13 @@
  * The files `aidf init` writes into .ai/: AGENTS.md, config.yml, the five roles and the
  * task templates, plus the lines it keeps in the project's .gitignore.
  *
- * A template is a NULL-terminated array of text chunks written one after the other
- * (each chunk stays under the 4095 characters C11 guarantees for a string literal).
+ * The templates are the files under templates/ at the top of the source tree:
+ * templates/X is written to .ai/X. At build time cmake/embed_templates.cmake turns them
+ * into byte arrays in a generated source file (init_templates_data.c in the build
+ * directory), which defines init_templates[] and init_template_count below; adding a
+ * file under templates/ adds it to `aidf init` (hidden files and names ending in ~ are
+ * left out).
+ *
  * `{{NAME}}` placeholders are replaced by cmd_init.c:
  *   {{PROJECT_NAME}}              the project name as plain text (Markdown)
  *   {{PROJECT_NAME_YAML}}         the same as a double-quoted YAML string
@@ -21,10 +26,11 @@
 /** One generated file: `path` is relative to the .ai/ directory. */
 struct init_template {
     const char *path;
-    const char *const *chunks; /* NULL-terminated */
+    const unsigned char *data; /* `size` bytes, followed by a NUL */
+    size_t size;
 };
 
-/** Every template file, in the order they are written. */
+/** Every template file, sorted by path: the order they are written in. */
 extern const struct init_template init_templates[];
 /** Number of entries of init_templates[]. */
 extern const size_t init_template_count;

@@ -2,8 +2,8 @@
  * Project configuration: `.ai/config.yml` (or `.ai/config.yaml`, `.ai/config.json`)
  * at the project root, read with libyaml's event API.
  *
- * Keys: the original's (reference/upstream-aidf.md §1.6, including the `behavior`
- * and string-`validation` compatibility forms) plus `cost` and `observability`.
+ * Keys: those of the original TypeScript tool (including its older `behavior` and
+ * string-`validation` forms) plus `cost` and `observability`; docs/config.md lists them.
  * Aliases and anchors are refused; nesting is limited; scalars are typed by us
  * (booleans only `true`/`false`). `${VAR}` in any string value is replaced by the
  * environment variable (`$$` is a literal `$`). Errors give file, line and column.
@@ -153,6 +153,39 @@ int aidf_config_parse(const char *text, size_t len, const char *path, unsigned f
  */
 int aidf_config_load(const char *root, unsigned flags, struct aidf_config *c,
                      struct aidf_error *err);
+
+/** What a config key holds. */
+enum aidf_config_key_type {
+    AIDF_CONFIG_KEY_STRING,
+    AIDF_CONFIG_KEY_BOOL,    /* true or false */
+    AIDF_CONFIG_KEY_INT,     /* within [min, max] */
+    AIDF_CONFIG_KEY_NUMBER,  /* within [min, max] (both infinite: any number) */
+    AIDF_CONFIG_KEY_ENUM,    /* a string, one of `choices` */
+    AIDF_CONFIG_KEY_LIST,    /* a list of strings (of `choices` when set) */
+    AIDF_CONFIG_KEY_MAPPING, /* a mapping: HTTP headers, cost.rates, behavior */
+};
+
+/** One key of config.yml, as aidf_config_keys() reports it. */
+struct aidf_config_key {
+    const char *name; /* dotted path from the top: "execution.max_iterations" */
+    enum aidf_config_key_type type;
+    double min, max;            /* INT and NUMBER */
+    const char *const *choices; /* ENUM and some LISTs: NULL-terminated; else NULL */
+    const char *def;            /* the default as YAML text ("50", "ask", "[]"); NULL: unset */
+};
+
+/** Callback of aidf_config_keys(); `key` and its strings are valid during the call only. */
+typedef void (*aidf_config_key_fn)(const struct aidf_config_key *key, void *ctx);
+
+/**
+ * Call `fn` for every key the parser accepts (values, not the sections holding them),
+ * in the order of its tables, with its default from aidf_config_init_defaults().
+ * docs/config.md documents the same keys; a unit test keeps the two equal.
+ */
+void aidf_config_keys(aidf_config_key_fn fn, void *ctx);
+
+/** "string", "boolean", "integer", "number", "enum", "list" or "mapping". */
+const char *aidf_config_key_type_name(enum aidf_config_key_type t);
 
 /** Name of a scope mode: "strict" / "ask" / "permissive". */
 const char *aidf_scope_mode_name(enum aidf_scope_mode m);

@@ -777,10 +777,13 @@ static int c_vform(struct ctx *x, const struct node *k, const struct node *v, co
     return AIDF_OK;
 }
 
+/* The values of observability.webhook.events, NULL-terminated. */
+static const char *const event_names[] = {"completed", "blocked", "failed", NULL};
+
 static int c_events(struct ctx *x, const struct node *k, const struct node *v, const char *kp,
                     struct aidf_config *c)
 {
-    static const char *const names[] = {"completed", "blocked", "failed", NULL};
+    const char *const *names = event_names;
     static const enum aidf_status st[] = {AIDF_STATUS_COMPLETED, AIDF_STATUS_BLOCKED,
                                           AIDF_STATUS_FAILED};
     bool ev[4] = {false, false, false, false};
@@ -1314,4 +1317,109 @@ int aidf_config_parse(const char *text, size_t len, const char *path, unsigned f
     }
     node_free(&root);
     return rc;
+}
+
+/* ---- the list of keys (aidf_config_keys) ---- */
+
+const char *aidf_config_key_type_name(enum aidf_config_key_type t)
+{
+    static const char *const names[] = {"string", "boolean", "integer", "number",
+                                        "enum",   "list",    "mapping"};
+    return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+/* `l` as a YAML flow sequence: "[]", "[a, b]". */
+static void flow_list(struct aidf_buf *b, const struct aidf_strlist *l)
+{
+    aidf_buf_addch(b, '[');
+    for (size_t i = 0; i < l->n; i++)
+        aidf_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
+    aidf_buf_addch(b, ']');
+}
+
+static void list_keys(const struct field *fields, const char *prefix, const struct aidf_config *d,
+                      aidf_config_key_fn fn, void *ctx)
+{
+    for (const struct field *f = fields; f->name; f++) {
+        char name[KP_MAX];
+        struct aidf_config_key k = {.name = name};
+        struct aidf_buf def = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+        const void *at = (const char *)d + f->off;
+
+        snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", f->name);
+        switch (f->type) {
+        case F_SECTION:
+            list_keys(f->sub, name, d, fn, ctx);
+            continue;
+        case F_STR:
+            k.type = AIDF_CONFIG_KEY_STRING;
+            if (*(char *const *)at)
+                aidf_buf_addstr(&def, *(char *const *)at);
+            break;
+        case F_BOOL:
+            k.type = AIDF_CONFIG_KEY_BOOL;
+            aidf_buf_addstr(&def, *(const bool *)at ? "true" : "false");
+            break;
+        case F_INT:
+            k.type = AIDF_CONFIG_KEY_INT;
+            aidf_buf_addf(&def, "%d", *(const int *)at);
+            break;
+        case F_NUM:
+            k.type = AIDF_CONFIG_KEY_NUMBER;
+            aidf_buf_addf(&def, "%g", *(const double *)at);
+            break;
+        case F_LIST:
+            k.type = AIDF_CONFIG_KEY_LIST;
+            flow_list(&def, at);
+            break;
+        case F_HEADERS:
+            k.type = AIDF_CONFIG_KEY_MAPPING;
+            break;
+        case F_ENUM:
+            k.type = AIDF_CONFIG_KEY_ENUM;
+            aidf_buf_addstr(&def, f->names[*(const int *)at]);
+            break;
+        case F_ENUM_STR:
+            k.type = AIDF_CONFIG_KEY_ENUM;
+            aidf_buf_addstr(&def, *(char *const *)at);
+            break;
+        case F_CUSTOM:
+            if (f->custom == c_vform || f->custom == c_token_env) {
+                k.type = AIDF_CONFIG_KEY_STRING;
+                if (f->custom == c_token_env)
+                    aidf_buf_addstr(&def, d->observability.server.token_env);
+            } else if (f->custom == c_events) {
+                k.type = AIDF_CONFIG_KEY_LIST;
+                k.choices = event_names;
+                aidf_buf_addch(&def, '[');
+                for (size_t i = 0, n = 0; event_names[i]; i++) {
+                    static const enum aidf_status st[] = {AIDF_STATUS_COMPLETED,
+                                                          AIDF_STATUS_BLOCKED, AIDF_STATUS_FAILED};
+                    if (d->observability.webhook.events[st[i]])
+                        aidf_buf_addf(&def, "%s%s", n++ ? ", " : "", event_names[i]);
+                }
+                aidf_buf_addch(&def, ']');
+            } else { /* cost.rates, behavior */
+                k.type = AIDF_CONFIG_KEY_MAPPING;
+            }
+            break;
+        }
+        if (f->type == F_INT || f->type == F_NUM) {
+            k.min = f->lo;
+            k.max = f->hi;
+        }
+        if (f->type == F_ENUM || f->type == F_ENUM_STR)
+            k.choices = f->names;
+        k.def = def.len ? def.ptr : NULL;
+        fn(&k, ctx);
+        aidf_buf_release(&def);
+    }
+}
+
+void aidf_config_keys(aidf_config_key_fn fn, void *ctx)
+{
+    struct aidf_config d;
+    aidf_config_init_defaults(&d);
+    list_keys(t_root, "", &d, fn, ctx);
+    aidf_config_release(&d);
 }
