@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/report.h" /* AIDF_UNSET */
 
 /** Largest CLI output the parsers accept; more gives AIDF_ETOOBIG. */
 #define AIDF_AGENT_MAX_INPUT ((size_t)64 * 1024 * 1024)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 #include "aidf/scope.h"
 
 /* Time limit of one git command (ms). */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /* Distinct phase names a profiler tracks; further names are refused with a warning. */
 #define AIDF_PROFILER_MAX_PHASES 64

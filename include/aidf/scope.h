@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "aidf/config.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /** A task's scope: glob lists (see aidf/glob.h) and the enforcement mode. */
 struct aidf_scope {
