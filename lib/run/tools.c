@@ -27,6 +27,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/glob.h"
 #include "aidf/proc.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 /* Deepest directory nesting list_files descends into. */
@@ -55,74 +56,6 @@ static void take_result(struct aidf_tool_outcome *o, bool is_error, struct aidf_
     free(o->result);
     o->result = aidf_buf_detach(b, NULL);
     o->is_error = is_error;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at s[0..len), or 0 when it is malformed:
- * the rules of jansson's own check (no overlong forms, no surrogates, nothing past
- * U+10FFFF), so a sanitised string is always accepted by json_string(). NUL counts as
- * malformed: the result is a C string.
- */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > len)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-/* A new heap copy of s[0..len) with every malformed byte (and NUL) replaced by U+FFFD. */
-static char *utf8_sanitize(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0)
-            break;
-        i += n;
-    }
-    if (i == len)
-        return aidf_xstrndup(s, len);
-    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    aidf_buf_add(&b, s, i);
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0) {
-            aidf_buf_add(&b, "\xEF\xBF\xBD", 3);
-            i++;
-        } else {
-            aidf_buf_add(&b, s + i, n);
-            i += n;
-        }
-    }
-    return aidf_buf_detach(&b, NULL);
 }
 
 /* ---- arguments -------------------------------------------------------------------- */
@@ -394,7 +327,7 @@ static void tool_read_file(const struct aidf_tool_ctx *c, const json_t *in,
         goto out;
     }
     free(o->result);
-    o->result = utf8_sanitize(data, len);
+    o->result = aidf_utf8_sanitize(data, len);
     o->is_error = false;
 out:
     free(data);
@@ -732,7 +665,7 @@ void aidf_tool_run(const struct aidf_tool_ctx *c, const char *name, const json_t
     if (!out->result)
         set_result(out, true, "Error: %s failed", tool);
     /* The text goes into JSON: keep it valid UTF-8 whatever a file or command produced. */
-    char *clean = utf8_sanitize(out->result, strlen(out->result));
+    char *clean = aidf_utf8_sanitize(out->result, strlen(out->result));
     free(out->result);
     out->result = clean;
 }
