@@ -26,6 +26,7 @@
 #include "aidf/err.h"
 #include "aidf/fsutil.h"
 #include "aidf/glob.h"
+#include "aidf/path.h"
 #include "aidf/proc.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
@@ -95,43 +96,6 @@ static const char *get_str(const json_t *input, const char *tool, const char *fi
 
 /* ---- the path guard --------------------------------------------------------------- */
 
-/*
- * Lexically normalise absolute path `p` into a new heap string: repeated '/' and "."
- * removed, ".." pops a component (never above "/"), no trailing '/'.
- */
-static char *normalize_abs(const char *p)
-{
-    size_t len = strlen(p);
-    char *out = aidf_xmalloc(len + 2);
-    size_t n = 0;
-    const char *s = p;
-    while (*s) {
-        while (*s == '/')
-            s++;
-        const char *e = s;
-        while (*e && *e != '/')
-            e++;
-        size_t cl = (size_t)(e - s);
-        if (cl == 0 || (cl == 1 && s[0] == '.')) {
-            /* nothing */
-        } else if (cl == 2 && s[0] == '.' && s[1] == '.') {
-            while (n > 0 && out[n - 1] != '/')
-                n--;
-            if (n > 0)
-                n--; /* the '/' before the popped component */
-        } else {
-            out[n++] = '/';
-            memcpy(out + n, s, cl);
-            n += cl;
-        }
-        s = e;
-    }
-    if (n == 0)
-        out[n++] = '/';
-    out[n] = '\0';
-    return out;
-}
-
 /* The part of `abs` below `root` ("." for root itself), or NULL when it is not below. */
 static const char *below(const char *abs, const char *root)
 {
@@ -182,17 +146,18 @@ static bool resolve_path(const struct aidf_tool_ctx *c, const char *p, struct tp
         goto out;
     }
     if (p[0] == '/') {
-        full = normalize_abs(p);
+        full = aidf_path_normalize(p, strlen(p));
     } else {
         char *joined = aidf_path_join(root_real, p);
-        full = normalize_abs(joined);
+        full = aidf_path_normalize(joined, strlen(joined));
         free(joined);
     }
 
     /* The lexical repository-relative path, for the scope and .git checks. */
     const char *lr = below(full, root_real);
     if (!lr) {
-        lex_root = normalize_abs(c->root[0] == '/' ? c->root : root_real);
+        const char *r = c->root[0] == '/' ? c->root : root_real;
+        lex_root = aidf_path_normalize(r, strlen(r));
         lr = below(full, lex_root);
     }
 
