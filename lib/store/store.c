@@ -613,23 +613,6 @@ struct aidf_store_stage {
     char rel[AIDF_RUN_ID_LEN + 32];
 };
 
-static int write_all_fsync(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0)
-        return -1;
-    return fsync(fd);
-}
-
 int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r,
                          struct aidf_store_stage **out, struct aidf_error *err)
 {
@@ -662,7 +645,7 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
         have_proc = access("/proc/self/fd", X_OK) == 0;
     st->fd = have_proc ? open(dpath, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644) : -1;
     if (st->fd >= 0) {
-        if (write_all_fsync(st->fd, text, len) != 0)
+        if (aidf_write_fd_durable(st->fd, text, len) != 0)
             rc = aidf_fail(err, AIDF_EIO, "cannot write a report in '%s': %s", dpath,
                            strerror(errno));
         goto out;
@@ -682,7 +665,7 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
         st->tmp = NULL;
         goto out;
     }
-    if (write_all_fsync(fd, text, len) != 0) {
+    if (aidf_write_fd_durable(fd, text, len) != 0) {
         rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", st->tmp, strerror(errno));
         close(fd);
         goto out;
@@ -721,20 +704,10 @@ static int place_stage(struct aidf_store *s, struct aidf_store_stage *st, const 
         free(path);
         return rc;
     }
-    if (renameat2(AT_FDCWD, st->tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        if (errno == EEXIST) {
-            rc = AIDF_ECONFLICT;
-        } else if (errno != EINVAL && errno != ENOSYS) {
-            rc = aidf_fail(err, AIDF_EIO, "cannot rename to '%s': %s", path, strerror(errno));
-        } else if (link(st->tmp, path) != 0) {
-            /* A file system without RENAME_NOREPLACE: link never replaces either. */
-            rc = errno == EEXIST
-                     ? AIDF_ECONFLICT
-                     : aidf_fail(err, AIDF_EIO, "cannot link '%s': %s", path, strerror(errno));
-        } else {
-            unlink(st->tmp);
-        }
-    }
+    if (aidf_rename_noreplace(st->tmp, path) != 0)
+        rc = errno == EEXIST
+                 ? AIDF_ECONFLICT
+                 : aidf_fail(err, AIDF_EIO, "cannot rename to '%s': %s", path, strerror(errno));
     if (rc == AIDF_OK) {
         free(st->tmp);
         st->tmp = NULL;
@@ -841,11 +814,8 @@ int aidf_store_fsync_dir(const struct aidf_store *s, const char *date, struct ai
 {
     char *path = date ? aidf_path_join(s->dir, date) : aidf_xstrdup(s->dir);
     int rc = AIDF_OK;
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0)
+    if (aidf_fsync_dir(path) != 0)
         rc = aidf_fail(err, AIDF_EIO, "cannot fsync '%s': %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
     free(path);
     return rc;
 }
