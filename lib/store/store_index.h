@@ -55,7 +55,6 @@ struct aidf_store {
     unsigned flags;
     bool can_persist; /* false when read-only or the directory is not writable */
     bool dirty;       /* the in-memory index differs from the .index file */
-    int64_t last_persist_ms, last_persist_cost_ms;
 
     struct aidf_sidx_ent *ents;
     size_t n_ents, cap_ents;
