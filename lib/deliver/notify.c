@@ -19,6 +19,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/http.h"
+#include "aidf/jsonutil.h"
 #include "aidf/log.h"
 #include "aidf/proc.h"
 #include "aidf/timeutil.h"
@@ -287,11 +288,6 @@ static char *dump(json_t *o)
     return s;
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 /* POST `body` as JSON to `url`; true on a 2xx answer. Problems are warned about. */
 static bool post_json(const char *channel, const char *url, const char *const *extra,
                       size_t n_extra, const char *body)
@@ -429,16 +425,16 @@ static char *webhook_payload(const struct facts *f)
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string(f->status_name));
     json_object_set_new(o, "task", json_string(f->name));
-    json_object_set_new(o, "taskPath", str_or_null(f->task_path));
-    json_object_set_new(o, "runId", str_or_null(f->run_id));
+    json_object_set_new(o, "taskPath", aidf_json_str_or_null(f->task_path));
+    json_object_set_new(o, "runId", aidf_json_str_or_null(f->run_id));
     json_object_set_new(o, "iterations", json_integer(f->iterations));
     json_object_set_new(o, "filesModified", json_integer(f->files));
     json_object_set_new(o, "tokens", f->has_tokens ? json_integer(f->tokens) : json_null());
     json_object_set_new(o, "cost", f->has_cost ? json_real(f->cost) : json_null());
     json_object_set_new(o, "durationMs", f->has_duration ? json_real(f->duration_ms) : json_null());
-    json_object_set_new(o, "error", str_or_null(f->error_full));
-    json_object_set_new(o, "errorCategory", str_or_null(f->category));
-    json_object_set_new(o, "blockedReason", str_or_null(f->blocked_full));
+    json_object_set_new(o, "error", aidf_json_str_or_null(f->error_full));
+    json_object_set_new(o, "errorCategory", aidf_json_str_or_null(f->category));
+    json_object_set_new(o, "blockedReason", aidf_json_str_or_null(f->blocked_full));
     json_object_set_new(o, "timestamp", json_string(f->timestamp));
     return dump(o);
 }
