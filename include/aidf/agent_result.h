@@ -92,9 +92,6 @@ int aidf_agent_parse_cursor_json(const char *stdout_text, size_t len, struct aid
 /** Free the contents of `r` and reset it to the empty NO_RESULT state. NULL is a no-op. */
 void aidf_agent_result_release(struct aidf_agent_result *r);
 
-/** Static lower-case name of a kind ("ok", "error_max_turns", ..., "no_result"). */
-const char *aidf_agent_kind_name(enum aidf_agent_kind kind);
-
 /**
  * Look for the agent's signals in `text` (NULL means none):
  * completion = the first of `<TASK_COMPLETE>`, `<DONE>`, `## Task Complete`, `✅ All done`,

@@ -65,9 +65,6 @@ void aidf_profiler_init(struct aidf_profiler *p, aidf_clock_ns_fn clock, void *c
 /** Free the phase names and re-initialise `p` to an empty profiler (no start time). */
 void aidf_profiler_release(struct aidf_profiler *p);
 
-/** The profiler's clock now, in nanoseconds. */
-int64_t aidf_profiler_now_ns(const struct aidf_profiler *p);
-
 /**
  * Start timing phase `name` (copied the first time it is seen). A phase that is already
  * running, a NULL/empty name or a name past AIDF_PROFILER_MAX_PHASES logs a warning and

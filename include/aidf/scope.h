@@ -95,10 +95,4 @@ enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
 /** Free what `r` owns and zero it. NULL is a no-op. */
 void aidf_scope_result_release(struct aidf_scope_result *r);
 
-/** How to revert a blocked change of kind `kind`: created files are deleted. */
-enum aidf_revert_action aidf_scope_revert_action(enum aidf_change_kind kind);
-
-/** "modified" / "created" / "deleted". */
-const char *aidf_change_kind_name(enum aidf_change_kind kind);
-
 #endif

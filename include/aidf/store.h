@@ -54,13 +54,8 @@ struct aidf_run_summary {
 
 /**
  * Fill `out` from a decoded report; strings point into `r` (borrowed), except
- * `changed_files`, which is built in a per-thread scratch buffer that stays valid until
- * the next call in the same thread. `file` is "".
- */
-void aidf_run_summary_from_report(const struct aidf_report *r, struct aidf_run_summary *out);
-/**
- * As aidf_run_summary_from_report(), with `changed_files` built in the caller's
- * `scratch` buffer (reset first), valid until `scratch` changes.
+ * `changed_files`, which is built in the caller's `scratch` buffer (reset first), valid
+ * until `scratch` changes. `file` is "".
  */
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
                                       struct aidf_buf *scratch);
@@ -113,8 +108,6 @@ void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx);
 
 /** Free the store. NULL is a no-op. */
 void aidf_store_free(struct aidf_store *s);
-/** The directory the store was opened on (borrowed). */
-const char *aidf_store_dir(const struct aidf_store *s);
 
 /**
  * Bring the index up to date with the directory (new, changed and removed files) and

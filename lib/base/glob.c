@@ -733,8 +733,3 @@ int aidf_glob_match_ex(const char *pattern, const char *path)
     free(s);
     return rc;
 }
-
-bool aidf_glob_match(const char *pattern, const char *path)
-{
-    return aidf_glob_match_ex(pattern, path) == 1;
-}

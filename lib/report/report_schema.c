@@ -231,7 +231,8 @@ void aidf_rf_init(const struct rf_block *b, void *base)
     }
 }
 
-void aidf_rf_release(const struct rf_block *b, void *base)
+/* Free everything the fields of `b` at `base` own (does not re-initialise). */
+static void rf_release(const struct rf_block *b, void *base)
 {
     for (size_t i = 0; i < b->n; i++) {
         const struct rf_field *f = &b->fields[i];
@@ -250,13 +251,13 @@ void aidf_rf_release(const struct rf_block *b, void *base)
             break;
         case RF_OBJ:
         case RF_ERROR:
-            aidf_rf_release(f->sub, base);
+            rf_release(f->sub, base);
             break;
         case RF_ARRAY: {
             char *items = *AT(base, f->off, char *);
             size_t n = *AT(base, f->flag, size_t);
             for (size_t k = 0; items && k < n; k++)
-                aidf_rf_release(f->sub, items + k * f->sub->item_size);
+                rf_release(f->sub, items + k * f->sub->item_size);
             free(items);
             *AT(base, f->off, void *) = NULL;
             *AT(base, f->flag, size_t) = 0;
@@ -287,7 +288,7 @@ void aidf_report_release(struct aidf_report *r)
 {
     if (!r)
         return;
-    aidf_rf_release(&aidf_rf_report, r);
+    rf_release(&aidf_rf_report, r);
     if (r->extra)
         json_decref(r->extra);
     aidf_report_init(r);

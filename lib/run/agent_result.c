@@ -36,27 +36,6 @@ void aidf_agent_result_release(struct aidf_agent_result *r)
     result_init(r);
 }
 
-const char *aidf_agent_kind_name(enum aidf_agent_kind kind)
-{
-    switch (kind) {
-    case AIDF_AGENT_OK:
-        return "ok";
-    case AIDF_AGENT_ERROR_MAX_TURNS:
-        return "error_max_turns";
-    case AIDF_AGENT_ERROR_DURING_EXECUTION:
-        return "error_during_execution";
-    case AIDF_AGENT_ERROR_MAX_BUDGET:
-        return "error_max_budget_usd";
-    case AIDF_AGENT_ERROR_OTHER:
-        return "error_other";
-    case AIDF_AGENT_API_ERROR:
-        return "api_error";
-    case AIDF_AGENT_NO_RESULT:
-        return "no_result";
-    }
-    return "unknown";
-}
-
 /* A non-negative integer member, or AIDF_UNSET. Integral reals are accepted too. */
 static int64_t get_count(const json_t *obj, const char *key)
 {

@@ -304,14 +304,6 @@ bool aidf_git_is_repo(const char *cwd)
     return yes;
 }
 
-char *aidf_git_toplevel(const char *cwd)
-{
-    char *top = NULL;
-    if (top_of(cwd, &top, NULL) != AIDF_OK)
-        return NULL;
-    return top;
-}
-
 /* ---- sorted path sets ---------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)

@@ -71,6 +71,12 @@ enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const 
     return v;
 }
 
+/* How to revert a blocked change: created files are deleted, others checked out. */
+static enum aidf_revert_action revert_action(enum aidf_change_kind kind)
+{
+    return kind == AIDF_CHANGE_CREATED ? AIDF_REVERT_DELETE : AIDF_REVERT_CHECKOUT;
+}
+
 enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
                                                  const struct aidf_file_change *changes, size_t n,
                                                  struct aidf_scope_result *out)
@@ -82,7 +88,7 @@ enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
         if (v == AIDF_SCOPE_VERDICT_BLOCK) {
             out->blocked_revert = aidf_xgrow(out->blocked_revert, &cap, out->blocked.n + 1,
                                              sizeof(*out->blocked_revert));
-            out->blocked_revert[out->blocked.n] = aidf_scope_revert_action(changes[i].kind);
+            out->blocked_revert[out->blocked.n] = revert_action(changes[i].kind);
             aidf_strlist_add(&out->blocked, changes[i].path);
         } else if (v == AIDF_SCOPE_VERDICT_ASK) {
             aidf_strlist_add(&out->ask, changes[i].path);
@@ -113,22 +119,4 @@ void aidf_scope_result_release(struct aidf_scope_result *r)
     aidf_strlist_release(&r->blocked);
     aidf_strlist_release(&r->ask);
     memset(r, 0, sizeof(*r));
-}
-
-enum aidf_revert_action aidf_scope_revert_action(enum aidf_change_kind kind)
-{
-    return kind == AIDF_CHANGE_CREATED ? AIDF_REVERT_DELETE : AIDF_REVERT_CHECKOUT;
-}
-
-const char *aidf_change_kind_name(enum aidf_change_kind kind)
-{
-    switch (kind) {
-    case AIDF_CHANGE_CREATED:
-        return "created";
-    case AIDF_CHANGE_DELETED:
-        return "deleted";
-    case AIDF_CHANGE_MODIFIED:
-        break;
-    }
-    return "modified";
 }

@@ -97,11 +97,6 @@ void aidf_store_free(struct aidf_store *s)
     free(s);
 }
 
-const char *aidf_store_dir(const struct aidf_store *s)
-{
-    return s->dir;
-}
-
 int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err)
 {
     int rc = aidf_sidx_sync(s, err);

@@ -85,10 +85,11 @@ static void make_report(const struct spec *sp, struct aidf_report *r)
 
 /*
  * Store `r` the way the server does: stage it, commit it, make its directory durable.
- * `*path` (optional) gets the absolute file path, `*existed` (optional) whether the same
+ * `*rel` (optional) gets the file path relative to the reports directory (caller
+ * frees), `*existed` (optional) whether the same
  * run with identical content was stored already.
  */
-static int store_put(struct aidf_store *s, const struct aidf_report *r, char **path, bool *existed,
+static int store_put(struct aidf_store *s, const struct aidf_report *r, char **rel, bool *existed,
                      struct aidf_error *err)
 {
     struct aidf_store_stage *st = NULL;
@@ -98,8 +99,8 @@ static int store_put(struct aidf_store *s, const struct aidf_report *r, char **p
         rc = aidf_store_stage_commit(s, st, &ex, err);
     if (rc == AIDF_OK)
         rc = aidf_store_fsync_dir(s, aidf_store_stage_date(st), err);
-    if (rc == AIDF_OK && path)
-        *path = aidf_path_join(aidf_store_dir(s), aidf_store_stage_file(st));
+    if (rc == AIDF_OK && rel)
+        *rel = aidf_xstrdup(aidf_store_stage_file(st));
     if (existed)
         *existed = ex;
     aidf_store_stage_free(st);
@@ -217,10 +218,12 @@ static void test_round_trip(void **state)
     make_report(&sp, &r);
     char *path = NULL;
     bool existed = true;
-    assert_int_equal(store_put(s, &r, &path, &existed, NULL), AIDF_OK);
+    char *rel = NULL;
+    assert_int_equal(store_put(s, &r, &rel, &existed, NULL), AIDF_OK);
     assert_false(existed);
-    char *want = aidf_path_join(rdir, "2026-11-24/run-1a2b3c4d.json");
-    assert_string_equal(path, want);
+    assert_string_equal(rel, "2026-11-24/run-1a2b3c4d.json");
+    path = aidf_path_join(rdir, rel);
+    free(rel);
 
     /* Pretty JSON with a 2-space indent. */
     char *text = tu_read(path, NULL);
@@ -258,7 +261,6 @@ static void test_round_trip(void **state)
     free(a);
     free(b);
     free(text);
-    free(want);
     free(path);
     free(rdir);
     aidf_report_release(&r);
@@ -399,7 +401,7 @@ static void test_idempotent_write_and_conflict(void **state)
     char *path = NULL;
     assert_int_equal(store_put(s, &r, &path, &existed, NULL), AIDF_OK);
     assert_true(existed);
-    assert_non_null(strstr(path, "2026-11-24/run-9f8e7d6c.json"));
+    assert_string_equal(path, "2026-11-24/run-9f8e7d6c.json");
     free(path);
     struct timespec m2 = get_mtime(dir, "2026-11-24/run-9f8e7d6c.json");
     assert_true(m1.tv_sec == m2.tv_sec && m1.tv_nsec == m2.tv_nsec); /* not rewritten */
