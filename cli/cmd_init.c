@@ -23,6 +23,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/report.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 #include "init_templates.h"
 #include "term.h"
@@ -100,42 +101,14 @@ struct outcome {
 
 /* ---- text helpers ---- */
 
-/* Length of the valid UTF-8 sequence at `s` that YAML accepts, or 0. */
-static size_t utf8_ok(const unsigned char *s)
+/* Length of the well-formed UTF-8 sequence at `s` (`left` bytes remain) that YAML
+ * accepts as text, or 0. */
+static size_t utf8_ok(const char *s, size_t left)
 {
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t n;
-    unsigned cp;
-
-    if (c < 0x80)
-        return c >= 0x20 && c != 0x7F ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
+    uint32_t cp;
+    size_t n = aidf_utf8_decode(s, left, &cp);
+    if (n == 0 || cp < 0x20 || cp == 0x7F)
         return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        unsigned b = s[i];
-        if (i == 1 ? b < lo || b > hi : (b & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
     /* C1 controls (except NEL) and the non-characters U+FFFE/U+FFFF are not YAML text. */
     if ((cp >= 0x80 && cp <= 0x9F && cp != 0x85) || cp == 0xFFFE || cp == 0xFFFF)
         return 0;
@@ -148,15 +121,17 @@ static char *printable(const char *s)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
     while (*p && b.len < 200) {
-        size_t n = utf8_ok(p);
+        size_t n = utf8_ok((const char *)p, left);
         if (n) {
             aidf_buf_add(&b, p, n);
-            p += n;
         } else {
             aidf_buf_addch(&b, *p < 0x20 || *p == 0x7F ? ' ' : '?');
-            p++;
+            n = 1;
         }
+        p += n;
+        left -= n;
     }
     char *out = aidf_buf_detach(&b, NULL);
     size_t len = strlen(out), start = 0;

@@ -14,6 +14,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/timeutil.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 static enum term_color_mode color_mode = TERM_COLOR_AUTO;
@@ -73,44 +74,19 @@ const char *term_status_color(enum aidf_status s)
 }
 
 /*
- * Decode one UTF-8 sequence at `s`. Returns its length in bytes (at least 1) and the
- * code point in `*cp`, or -1 in `*cp` for an invalid byte (consumed alone).
+ * Decode one UTF-8 sequence at `s` (a NUL-terminated string). Returns its length in
+ * bytes (at least 1) and the code point in `*cp`, or -1 in `*cp` for a byte that does
+ * not start a well-formed sequence (consumed alone).
  */
-static size_t utf8_next(const unsigned char *s, int32_t *cp)
+static size_t utf8_next(const char *s, int32_t *cp)
 {
-    unsigned char c = s[0];
-    size_t n;
-    int32_t v;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07;
-    } else {
+    uint32_t v;
+    size_t n = aidf_utf8_decode(s, strnlen(s, 4), &v); /* 4: the longest sequence */
+    if (n == 0) {
         *cp = -1;
         return 1;
     }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = -1;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-        (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = -1;
-        return 1;
-    }
-    *cp = v;
+    *cp = (int32_t)v;
     return n;
 }
 
@@ -162,7 +138,7 @@ size_t term_width(const char *s)
             continue;
         }
         int32_t cp;
-        s += utf8_next((const unsigned char *)s, &cp);
+        s += utf8_next(s, &cp);
         w += (size_t)cp_width(cp);
     }
     return w;
@@ -186,7 +162,7 @@ char *term_truncate(const char *s, size_t maxw)
             continue;
         }
         int32_t cp;
-        size_t n = utf8_next((const unsigned char *)p, &cp);
+        size_t n = utf8_next(p, &cp);
         size_t cw = (size_t)cp_width(cp);
         if (w + cw > maxw - 1)
             break;

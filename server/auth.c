@@ -6,16 +6,10 @@
 #include "srv.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
-static void sha256(const char *p, size_t n, unsigned char out[32])
-{
-    unsigned int len = 32;
-    if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1)
-        memset(out, 0, 32);
-}
+#include "aidf/sha256.h"
 
 void aidf_srv_token_init(struct aidf_srv_token *t, const char *token)
 {
@@ -23,7 +17,7 @@ void aidf_srv_token_init(struct aidf_srv_token *t, const char *token)
     if (!token || !*token)
         return;
     t->set = true;
-    sha256(token, strlen(token), t->hash);
+    (void)aidf_sha256(token, strlen(token), t->hash);
 }
 
 bool aidf_srv_token_check(const struct aidf_srv_token *t, const char *header)
@@ -45,6 +39,6 @@ bool aidf_srv_token_check(const struct aidf_srv_token *t, const char *header)
     if (n == 0)
         return false;
     unsigned char got[32];
-    sha256(tok, n, got);
+    (void)aidf_sha256(tok, n, got);
     return CRYPTO_memcmp(got, t->hash, sizeof(got)) == 0;
 }

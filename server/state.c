@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "aidf/log.h"
+#include "aidf/strmap.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
@@ -160,13 +161,15 @@ void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen
     pthread_mutex_unlock(&st->cache_mu);
 }
 
-/* The slot of a run id (FNV-1a over its case-folded characters). */
+/* The slot of a run id: the keyed string-map hash of its case-folded characters, so
+ * posted run ids cannot be chosen to keep evicting each other. */
 static size_t run_slot(const char *id)
 {
-    uint32_t h = 2166136261u;
-    for (; *id; id++)
-        h = (h ^ (uint32_t)(unsigned char)(*id | 0x20)) * 16777619u;
-    return h % AIDF_SRV_RUN_SLOTS;
+    char low[AIDF_RUN_ID_LEN];
+    size_t n = 0;
+    for (; id[n] && n < sizeof(low); n++)
+        low[n] = (char)(id[n] | 0x20);
+    return (size_t)(aidf_strmap_hash(low, n) % AIDF_SRV_RUN_SLOTS);
 }
 
 bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, const char *id,

@@ -1,6 +1,6 @@
 /*
  * Parsing what agent CLIs print when they run non-interactively: Claude Code's
- * `--output-format json` object and `stream-json` NDJSON, and the Cursor agent's json
+ * `--output-format json` object and the Cursor agent's json
  * result object (reference/field-facts.md §1.1, §1.2).
  *
  * Ownership: every string in struct aidf_agent_result is owned by the struct and freed by
@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/report.h" /* AIDF_UNSET */
 
 /** Largest CLI output the parsers accept; more gives AIDF_ETOOBIG. */
 #define AIDF_AGENT_MAX_INPUT ((size_t)64 * 1024 * 1024)
@@ -41,7 +41,7 @@ struct aidf_agent_result {
     enum aidf_agent_kind kind;
     char *subtype;     /* verbatim `subtype` */
     bool is_error;     /* verbatim `is_error` (false when absent) */
-    char *result_text; /* `result`; for a stream without a result line: the assistant text */
+    char *result_text; /* `result` */
     char *session_id;
     int64_t num_turns, duration_ms, duration_api_ms, api_error_status;
     /* Claude: usage.input_tokens (excludes cache), output_tokens, cache_read_input_tokens,
@@ -49,7 +49,7 @@ struct aidf_agent_result {
      * cacheWriteTokens. */
     int64_t input_tokens, output_tokens, cache_read, cache_write;
     double cost_usd;            /* total_cost_usd: the CLI's own client-side estimate */
-    char *model;                /* first key of modelUsage, or system/init `model` in a stream */
+    char *model;                /* first key of modelUsage */
     struct aidf_strlist errors; /* `errors` strings of error_* subtypes */
 };
 
@@ -67,19 +67,6 @@ int aidf_agent_parse_claude_json(const char *stdout_text, size_t len, struct aid
                                  struct aidf_error *err);
 
 /**
- * Parse the stdout of `claude -p --output-format stream-json --verbose` (NDJSON). Totals come
- * from the last `"type":"result"` line only; per-event usage is never added to them.
- * Non-JSON and unparsable lines are skipped.
- *
- * Without a result line: returns AIDF_EINVAL, kind AIDF_AGENT_NO_RESULT, and keeps partial
- * data: session_id and model from system/init, result_text from the assistant text blocks,
- * and tokens summed over distinct `message.id`s, each id counted once with the usage of its
- * last event. Otherwise as aidf_agent_parse_claude_json().
- */
-int aidf_agent_parse_claude_stream(const char *ndjson, size_t len, struct aidf_agent_result *out,
-                                   struct aidf_error *err);
-
-/**
  * Parse the stdout of `cursor-agent -p --output-format json`: a result object like Claude's,
  * with optional camelCase `usage` {inputTokens, outputTokens, cacheReadTokens,
  * cacheWriteTokens} and no cost (cost_usd stays NaN, tokens AIDF_UNSET without usage).
@@ -91,9 +78,6 @@ int aidf_agent_parse_cursor_json(const char *stdout_text, size_t len, struct aid
 
 /** Free the contents of `r` and reset it to the empty NO_RESULT state. NULL is a no-op. */
 void aidf_agent_result_release(struct aidf_agent_result *r);
-
-/** Static lower-case name of a kind ("ok", "error_max_turns", ..., "no_result"). */
-const char *aidf_agent_kind_name(enum aidf_agent_kind kind);
 
 /**
  * Look for the agent's signals in `text` (NULL means none):

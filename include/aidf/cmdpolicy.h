@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /** Outcome of aidf_cmdpolicy_check(). */
 enum aidf_cmd_verdict {

@@ -17,12 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "aidf/cost.h"
 #include "aidf/err.h"
+#include "aidf/containers.h"
 #include "aidf/kvlist.h"
-#include "aidf/report.h"
 
 /* Config files larger than this are refused. */
 #define AIDF_CONFIG_MAX_BYTES (1024u * 1024)
@@ -192,14 +190,5 @@ const char *aidf_scope_mode_name(enum aidf_scope_mode m);
 
 /** Name of a notification level: "all" / "errors" / "blocked". */
 const char *aidf_notify_level_name(enum aidf_notify_level l);
-
-/**
- * The effective config as a new JSON object (a new reference; the caller
- * json_decref()s it), keyed like config.yml (snake_case sections and keys, plus
- * "path"). Secrets are replaced by "***": notifications.email.smtp_pass, the
- * slack/discord webhook_url, every header value and observability.webhook.secret.
- * Unset strings are null; cost.rates lists every rate (cache rates null when unknown).
- */
-json_t *aidf_config_to_json(const struct aidf_config *c);
 
 #endif

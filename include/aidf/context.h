@@ -15,7 +15,7 @@
 
 #include "aidf/config.h"
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 #include "aidf/task.h"
 
 /* Largest AGENTS.md, role, plan or skill file read (bytes). */

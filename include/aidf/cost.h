@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /* The date the built-in prices were checked (reference/field-facts.md §3). */
 #define AIDF_RATES_CHECKED "2026-08-21"

@@ -17,9 +17,28 @@
 int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct aidf_error *err);
 
 /**
+ * Write all `len` bytes of `data` to the open file `fd`, make it mode 0644 and fsync
+ * it: the file part of a durable write. Returns 0, or -1 with errno set. The caller
+ * still owns (and closes) `fd`.
+ */
+int aidf_write_fd_durable(int fd, const void *data, size_t len);
+
+/**
+ * Rename `from` to `to` unless `to` exists: renameat2(RENAME_NOREPLACE), and on a file
+ * system without it link() + unlink() (undone when the unlink fails). Returns 0, or -1
+ * with errno set (EEXIST when `to` exists; `from` is then left in place).
+ */
+int aidf_rename_noreplace(const char *from, const char *to);
+
+/** fsync the directory `dir` so that renames and links in it are durable. Returns 0,
+ *  or -1 with errno set. */
+int aidf_fsync_dir(const char *dir);
+
+/**
  * Write `len` bytes to `path` atomically and durably: a temporary file in the same
  * directory, fsync, rename over `path`, fsync the directory. With `exclusive` set the
- * rename does not replace an existing file (AIDF_ECONFLICT instead; uses link+unlink).
+ * rename does not replace an existing file (AIDF_ECONFLICT instead; see
+ * aidf_rename_noreplace()).
  * AIDF_OK, AIDF_ECONFLICT or AIDF_EIO; the temporary file never survives a failure.
  */
 int aidf_write_file_atomic(const char *path, const void *data, size_t len, int exclusive,

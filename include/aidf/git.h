@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 #include "aidf/scope.h"
 
 /* Time limit of one git command (ms). */
@@ -22,12 +22,6 @@
 
 /** True when `cwd` is inside a git work tree. */
 bool aidf_git_is_repo(const char *cwd);
-
-/**
- * The work tree's top directory for `cwd` (new heap string), or NULL when `cwd` is not
- * inside a work tree.
- */
-char *aidf_git_toplevel(const char *cwd);
 
 /** A picture of the work tree: HEAD and every dirty path with a hash of its content. */
 struct aidf_git_snapshot;

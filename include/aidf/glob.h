@@ -48,7 +48,4 @@ int aidf_glob_minimatch(const char *pattern, const char *path);
  */
 int aidf_glob_match_ex(const char *pattern, const char *path);
 
-/** aidf_glob_match_ex() == 1. Over-limit or NULL input gives false. */
-bool aidf_glob_match(const char *pattern, const char *path);
-
 #endif

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /* Distinct phase names a profiler tracks; further names are refused with a warning. */
 #define AIDF_PROFILER_MAX_PHASES 64
@@ -64,9 +64,6 @@ void aidf_profiler_init(struct aidf_profiler *p, aidf_clock_ns_fn clock, void *c
 
 /** Free the phase names and re-initialise `p` to an empty profiler (no start time). */
 void aidf_profiler_release(struct aidf_profiler *p);
-
-/** The profiler's clock now, in nanoseconds. */
-int64_t aidf_profiler_now_ns(const struct aidf_profiler *p);
 
 /**
  * Start timing phase `name` (copied the first time it is seen). A phase that is already

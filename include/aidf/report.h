@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aidf/containers.h"
 #include "aidf/err.h"
 
 #define AIDF_SCHEMA_VERSION 1
@@ -65,43 +66,6 @@ const char *aidf_phase_key(enum aidf_phase p);
 const char *aidf_phase_label(enum aidf_phase p);
 /** Index of a well-known phase key, or -1. */
 int aidf_phase_from_key(const char *key);
-
-/** A string → number map that keeps insertion order (phase timings, context breakdown). */
-struct aidf_num_map {
-    size_t n, cap;
-    struct aidf_num_entry {
-        char *name;
-        double value;
-    } * items;
-};
-
-/** Add `value` to the entry `name` (created at 0 when missing). */
-void aidf_num_map_add(struct aidf_num_map *m, const char *name, double value);
-/** Set entry `name` to `value`. */
-void aidf_num_map_set(struct aidf_num_map *m, const char *name, double value);
-/** Value of `name`, or NaN when absent. */
-double aidf_num_map_get(const struct aidf_num_map *m, const char *name);
-void aidf_num_map_release(struct aidf_num_map *m);
-
-/** A growable list of owned strings. */
-struct aidf_strlist {
-    size_t n, cap;
-    char **items;
-};
-
-/** Append a copy of `s`. */
-void aidf_strlist_add(struct aidf_strlist *l, const char *s);
-/** True when the list holds a string equal to `s`. */
-bool aidf_strlist_has(const struct aidf_strlist *l, const char *s);
-void aidf_strlist_release(struct aidf_strlist *l);
-
-/** Cost rates in USD per million tokens; cache rates are NaN when unknown. */
-struct aidf_rates {
-    double input_per_1m;
-    double output_per_1m;
-    double cache_read_per_1m;
-    double cache_write_per_1m;
-};
 
 struct aidf_iter_tokens {
     int64_t iteration;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "aidf/config.h"
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /** A task's scope: glob lists (see aidf/glob.h) and the enforcement mode. */
 struct aidf_scope {
@@ -94,11 +94,5 @@ enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
 
 /** Free what `r` owns and zero it. NULL is a no-op. */
 void aidf_scope_result_release(struct aidf_scope_result *r);
-
-/** How to revert a blocked change of kind `kind`: created files are deleted. */
-enum aidf_revert_action aidf_scope_revert_action(enum aidf_change_kind kind);
-
-/** "modified" / "created" / "deleted". */
-const char *aidf_change_kind_name(enum aidf_change_kind kind);
 
 #endif

@@ -54,13 +54,8 @@ struct aidf_run_summary {
 
 /**
  * Fill `out` from a decoded report; strings point into `r` (borrowed), except
- * `changed_files`, which is built in a per-thread scratch buffer that stays valid until
- * the next call in the same thread. `file` is "".
- */
-void aidf_run_summary_from_report(const struct aidf_report *r, struct aidf_run_summary *out);
-/**
- * As aidf_run_summary_from_report(), with `changed_files` built in the caller's
- * `scratch` buffer (reset first), valid until `scratch` changes.
+ * `changed_files`, which is built in the caller's `scratch` buffer (reset first), valid
+ * until `scratch` changes. `file` is "".
  */
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
                                       struct aidf_buf *scratch);
@@ -107,8 +102,6 @@ void aidf_store_set_progress(aidf_store_progress_fn fn, void *ctx);
 
 /** Free the store. NULL is a no-op. */
 void aidf_store_free(struct aidf_store *s);
-/** The directory the store was opened on (borrowed). */
-const char *aidf_store_dir(const struct aidf_store *s);
 
 /**
  * Bring the index up to date with the directory (new, changed and removed files) and
@@ -117,29 +110,17 @@ const char *aidf_store_dir(const struct aidf_store *s);
 int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err);
 
 /**
- * Persist the index now if it changed since it was last written (writes persist it at
- * most once a second; refresh and aidf_store_free() persist pending changes). A store
+ * Persist the index now if it changed since it was last written (refresh and
+ * aidf_store_free() persist pending changes too; committed stages wait for one). A store
  * that cannot write (AIDF_STORE_READONLY, no permission) keeps its index in memory and
  * returns AIDF_OK.
  */
 int aidf_store_sync(struct aidf_store *s, struct aidf_error *err);
 
 /**
- * Write a report durably (temp file, fsync, rename, fsync dir) to its date directory
- * and add it to the index. A short-id collision with another run never overwrites:
- * the full id is used in the file name instead. Writing a run id that is already
- * stored replaces it when the content is identical (AIDF_OK) and fails with
- * AIDF_ECONFLICT when it differs, unless `replace` is true. `*path_out` (optional)
- * receives the absolute file path (caller frees). `*existed` (optional) is set when the
- * same run with identical content was already stored.
- */
-int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool replace,
-                     char **path_out, bool *existed, struct aidf_error *err);
-
-/**
  * Write a new run's report into the reports directory `dir` without opening the index
  * (the executor's path: one run, cheap even beside 100k reports; the index notices the
- * file on its next refresh). Durable like aidf_store_write(); the file is created
+ * file on its next refresh). Durable (aidf_write_file_atomic()); the file is created
  * exclusively as run-<id8>.json, or run-<full id>.json when the short name is taken, so
  * nothing is ever overwritten. `*path_out` (optional) receives the absolute path.
  * AIDF_OK, AIDF_EINVAL (no valid runId or timestamp), AIDF_ECONFLICT (both names taken)
@@ -217,9 +198,12 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
                          struct aidf_store_stage **out, struct aidf_error *err);
 
 /**
- * Step 2: as aidf_store_write() with `replace` false. AIDF_OK (`*existed` tells whether
- * the same run with identical content was already stored), AIDF_ECONFLICT (different
- * content under the same id) or AIDF_EIO. The directory entry is not yet durable.
+ * Step 2: put the staged file in its date directory as run-<id8>.json, or
+ * run-<full id>.json when the short name holds another run (nothing is ever
+ * overwritten), and index it. AIDF_OK (`*existed` tells whether the same run with
+ * identical content was already stored; nothing is written then), AIDF_ECONFLICT
+ * (different content under the same id, or both names taken) or AIDF_EIO. The
+ * directory entry is not yet durable.
  */
 int aidf_store_stage_commit(struct aidf_store *s, struct aidf_store_stage *st, bool *existed,
                             struct aidf_error *err);

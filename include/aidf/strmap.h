@@ -1,6 +1,8 @@
 /*
  * A small open-addressing hash map from byte strings to size_t values, used for
- * grouping (aggregate), interning (store) and path lookups (index sync).
+ * grouping (aggregate), interning (store) and path lookups (index sync). The keys
+ * come from outside (task and model names of posted reports), so the hash is keyed
+ * with a per-process secret: nobody can choose keys that all land in one slot.
  *
  * Ownership: keys are borrowed and must outlive the map (or the next
  * aidf_strmap_reset); the map owns only its slot array. No deletion: rebuild instead.
@@ -28,7 +30,11 @@ void aidf_strmap_init(struct aidf_strmap *m);
 void aidf_strmap_release(struct aidf_strmap *m);
 /** Remove every entry, keeping the allocation. */
 void aidf_strmap_reset(struct aidf_strmap *m);
-/** 64-bit FNV-1a of `len` bytes. */
+/**
+ * The hash the map uses: SipHash-1-3 of `len` bytes under a key drawn at random once
+ * per process (so inputs chosen by a client cannot be made to collide). Values differ
+ * between processes: never store or send them.
+ */
 uint64_t aidf_strmap_hash(const char *key, size_t len);
 /** The value slot of `key` (`len` bytes), or NULL when absent. */
 size_t *aidf_strmap_find(const struct aidf_strmap *m, const char *key, size_t len);

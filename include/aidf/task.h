@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "aidf/err.h"
-#include "aidf/report.h" /* struct aidf_strlist */
+#include "aidf/containers.h"
 
 /** Largest task file accepted by aidf_task_load() and aidf_task_parse(): 1 MiB. */
 #define AIDF_TASK_MAX_BYTES ((size_t)1 << 20)

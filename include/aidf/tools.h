@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aidf/report.h"
+#include "aidf/containers.h"
 #include "aidf/scope.h"
 
 /* Largest file read_file returns and write_file writes (bytes). */

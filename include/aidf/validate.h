@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aidf/report.h"
+#include "aidf/containers.h"
 
 /* Output kept per command for the report and the feedback (bytes, head of stdout+stderr). */
 #define AIDF_VALIDATE_MAX_OUTPUT ((size_t)1024 * 1024)

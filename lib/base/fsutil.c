@@ -67,6 +67,19 @@ int aidf_read_file(const char *path, size_t max, char **out, size_t *len, struct
     return AIDF_OK;
 }
 
+int aidf_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* fsync the directory that holds `path` ("." for a bare name). */
 static int fsync_dir_of(const char *path)
 {
     char *dir = aidf_xstrdup(path);
@@ -79,13 +92,49 @@ static int fsync_dir_of(const char *path)
         free(dir);
         dir = aidf_xstrdup(".");
     }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = aidf_fsync_dir(dir);
+    int e = errno;
     free(dir);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
+    errno = e;
     return rc;
+}
+
+int aidf_write_fd_durable(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0)
+        return -1;
+    return fsync(fd);
+}
+
+int aidf_rename_noreplace(const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return -1;
+#endif
+    /* A file system without RENAME_NOREPLACE: link() never replaces either. */
+    if (link(from, to) != 0)
+        return -1;
+    if (unlink(from) != 0) {
+        int e = errno;
+        (void)unlink(to);
+        errno = e;
+        return -1;
+    }
+    return 0;
 }
 
 int aidf_write_file_atomic(const char *path, const void *data, size_t len, int exclusive,
@@ -104,34 +153,18 @@ int aidf_write_file_atomic(const char *path, const void *data, size_t len, int e
                          strerror(e));
     }
     int rc = AIDF_OK;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (rc == AIDF_OK && fchmod(fd, 0644) != 0)
-        rc = aidf_fail(err, AIDF_EIO, "cannot chmod '%s': %s", tmp, strerror(errno));
-    if (rc == AIDF_OK && fsync(fd) != 0)
-        rc = aidf_fail(err, AIDF_EIO, "cannot fsync '%s': %s", tmp, strerror(errno));
+    if (aidf_write_fd_durable(fd, data, len) != 0)
+        rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == AIDF_OK)
         rc = aidf_fail(err, AIDF_EIO, "cannot close '%s': %s", tmp, strerror(errno));
     if (rc == AIDF_OK) {
         if (exclusive) {
-            if (link(tmp, path) != 0) {
+            if (aidf_rename_noreplace(tmp, path) != 0) {
                 int e = errno;
                 rc = e == EEXIST
                          ? aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", path)
                          : aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", path, strerror(e));
             }
-            unlink(tmp);
         } else if (rename(tmp, path) != 0) {
             rc = aidf_fail(err, AIDF_EIO, "cannot rename onto '%s': %s", path, strerror(errno));
         }

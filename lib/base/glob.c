@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "aidf/err.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 #define MAX_BRACE_DEPTH 32
@@ -348,24 +349,15 @@ static void tok_push(struct toks *t, struct tok k)
     t->v[t->n++] = k;
 }
 
-/* Length of the UTF-8 sequence at s (1 for invalid bytes), never past n. */
+/* Length of the UTF-8 sequence at s, never past n: a byte that does not start a
+ * well-formed sequence (an overlong form among them) stands alone, as its own value. */
 static size_t cp_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    unsigned char b = s[0];
-    size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-    if (len > n)
-        len = 1;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            len = 1;
-    if (len == 1) {
-        *cp = b;
+    size_t len = aidf_utf8_decode((const char *)s, n, cp);
+    if (len == 0) {
+        *cp = s[0];
         return 1;
     }
-    uint32_t v = b & (0x7F >> len);
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (s[i] & 0x3F);
-    *cp = v;
     return len;
 }
 
@@ -740,9 +732,4 @@ int aidf_glob_match_ex(const char *pattern, const char *path)
     free(p);
     free(s);
     return rc;
-}
-
-bool aidf_glob_match(const char *pattern, const char *path)
-{
-    return aidf_glob_match_ex(pattern, path) == 1;
 }

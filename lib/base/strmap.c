@@ -1,8 +1,19 @@
+/*
+ * The string map (see aidf/strmap.h): open addressing with linear probing, hashed with
+ * SipHash-1-3 under a per-process random key.
+ */
 #include "aidf/strmap.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "aidf/siphash.h"
 #include "aidf/xalloc.h"
 
 void aidf_strmap_init(struct aidf_strmap *m)
@@ -25,15 +36,44 @@ void aidf_strmap_reset(struct aidf_strmap *m)
     m->n = 0;
 }
 
+/* The per-process key of the hash, drawn once from the kernel's random source. */
+static unsigned char hash_key[AIDF_SIPHASH_KEY_LEN];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void hash_key_init(void)
+{
+    size_t got = 0;
+    while (got < sizeof(hash_key)) {
+        ssize_t r = getrandom(hash_key + got, sizeof(hash_key) - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got == sizeof(hash_key))
+        return;
+    /* No getrandom (a very old kernel): /dev/urandom, else a key that still differs
+     * between processes and runs (clock, pid, where the stack is). */
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = read(fd, hash_key, sizeof(hash_key));
+        close(fd);
+        if (r == (ssize_t)sizeof(hash_key))
+            return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t a = (uint64_t)ts.tv_sec ^ ((uint64_t)ts.tv_nsec << 20) ^ ((uint64_t)getpid() << 40);
+    uint64_t b = (uint64_t)(uintptr_t)&ts ^ (uint64_t)(uintptr_t)&hash_key;
+    memcpy(hash_key, &a, 8);
+    memcpy(hash_key + 8, &b, 8);
+}
+
 uint64_t aidf_strmap_hash(const char *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ULL;
-    }
-    /* FNV's low bits mix poorly for short keys; fold the high half in. */
-    return h ^ (h >> 29);
+    pthread_once(&hash_key_once, hash_key_init);
+    return aidf_siphash(1, 3, hash_key, key, len);
 }
 
 static struct aidf_strmap_slot *lookup(const struct aidf_strmap *m, const char *key, size_t len,

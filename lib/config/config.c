@@ -1,6 +1,6 @@
 /*
  * Config defaults, lifetime and file discovery. The parser (and the tables of names it
- * accepts) is in config_parse.c, the JSON view in config_json.c.
+ * accepts) is in config_parse.c.
  */
 #include "aidf/config.h"
 

@@ -6,6 +6,7 @@
 #define AIDF_CONFIG_INT_H
 
 #include "aidf/config.h"
+#include "aidf/report.h" /* enum aidf_status: the webhook events */
 
 /* Names of enum aidf_scope_mode, indexed by value, NULL-terminated. */
 extern const char *const aidf_config_scope_names[];

@@ -19,10 +19,12 @@
 
 #include "aidf/buf.h"
 #include "aidf/http.h"
+#include "aidf/jsonutil.h"
 #include "aidf/log.h"
 #include "aidf/proc.h"
 #include "aidf/timeutil.h"
 #include "aidf/textutil.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 /* Error and blocked-reason texts are cut to this many bytes (on a UTF-8 boundary). */
@@ -65,39 +67,6 @@ struct facts {
 
 /* ---- text helpers ---- */
 
-/* Length of the valid UTF-8 sequence at p (avail bytes left), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (avail < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /*
  * A display-safe copy of `s`: invalid UTF-8 becomes U+FFFD, CR LF and lone CR become LF,
  * other control characters (tab and LF kept) become spaces; at most `max` bytes, cut
@@ -111,12 +80,12 @@ static char *clean_text(const char *s, size_t max)
     const unsigned char *p = (const unsigned char *)s;
     size_t left = strlen(s);
     while (left > 0) {
-        size_t n = utf8_seq(p, left);
+        size_t n = aidf_utf8_decode((const char *)p, left, NULL);
         const char *piece = (const char *)p;
         size_t plen = n, adv = n;
         char one;
         if (n == 0) {
-            piece = "\xef\xbf\xbd";
+            piece = AIDF_UTF8_REPLACEMENT;
             plen = 3;
             adv = 1;
         } else if (n == 1 && *p == '\r') {
@@ -319,11 +288,6 @@ static char *dump(json_t *o)
     return s;
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 /* POST `body` as JSON to `url`; true on a 2xx answer. Problems are warned about. */
 static bool post_json(const char *channel, const char *url, const char *const *extra,
                       size_t n_extra, const char *body)
@@ -461,16 +425,16 @@ static char *webhook_payload(const struct facts *f)
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string(f->status_name));
     json_object_set_new(o, "task", json_string(f->name));
-    json_object_set_new(o, "taskPath", str_or_null(f->task_path));
-    json_object_set_new(o, "runId", str_or_null(f->run_id));
+    json_object_set_new(o, "taskPath", aidf_json_str_or_null(f->task_path));
+    json_object_set_new(o, "runId", aidf_json_str_or_null(f->run_id));
     json_object_set_new(o, "iterations", json_integer(f->iterations));
     json_object_set_new(o, "filesModified", json_integer(f->files));
     json_object_set_new(o, "tokens", f->has_tokens ? json_integer(f->tokens) : json_null());
     json_object_set_new(o, "cost", f->has_cost ? json_real(f->cost) : json_null());
     json_object_set_new(o, "durationMs", f->has_duration ? json_real(f->duration_ms) : json_null());
-    json_object_set_new(o, "error", str_or_null(f->error_full));
-    json_object_set_new(o, "errorCategory", str_or_null(f->category));
-    json_object_set_new(o, "blockedReason", str_or_null(f->blocked_full));
+    json_object_set_new(o, "error", aidf_json_str_or_null(f->error_full));
+    json_object_set_new(o, "errorCategory", aidf_json_str_or_null(f->category));
+    json_object_set_new(o, "blockedReason", aidf_json_str_or_null(f->blocked_full));
     json_object_set_new(o, "timestamp", json_string(f->timestamp));
     return dump(o);
 }

@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "aidf/fsutil.h"
+#include "aidf/jsonutil.h"
 #include "aidf/log.h"
 #include "aidf/report.h"
+#include "aidf/sha256.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
@@ -55,11 +56,9 @@ char *aidf_outbox_normalize_server(const char *server)
 /* First 8 hex digits of SHA-256(normalised server). */
 static void server_tag(const char *norm, char out[9])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
+    unsigned char md[AIDF_SHA256_LEN];
     static const char hex[] = "0123456789abcdef";
-    if (!EVP_Digest(norm, strlen(norm), md, &mdlen, EVP_sha256(), NULL) || mdlen < 4)
-        memset(md, 0, 4);
+    (void)aidf_sha256(norm, strlen(norm), md);
     for (int i = 0; i < 4; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
@@ -146,11 +145,6 @@ static int entry_read(const char *path, struct aidf_outbox_entry *out, struct ai
     return rc;
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 static int entry_write(const char *reports_dir, const struct aidf_outbox_entry *e,
                        struct aidf_error *err)
 {
@@ -166,8 +160,8 @@ static int entry_write(const char *reports_dir, const struct aidf_outbox_entry *
     json_object_set_new(o, "file", json_string(e->file));
     json_object_set_new(o, "attempts", json_integer((json_int_t)e->attempts));
     json_object_set_new(o, "firstQueuedAt", json_string(e->first_queued_at));
-    json_object_set_new(o, "lastAttemptAt", str_or_null(e->last_attempt_at));
-    json_object_set_new(o, "lastError", str_or_null(e->last_error));
+    json_object_set_new(o, "lastAttemptAt", aidf_json_str_or_null(e->last_attempt_at));
+    json_object_set_new(o, "lastError", aidf_json_str_or_null(e->last_error));
     text = json_dumps(o, JSON_INDENT(2));
     if (!text) {
         rc = aidf_fail(err, AIDF_EINTERNAL, "cannot encode the outbox entry");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aidf/report.h"
 #include "aidf/xalloc.h"
 
 /* Prefix of the keys that hold provider-type defaults; never matched against model ids. */

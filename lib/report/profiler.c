@@ -33,7 +33,8 @@ void aidf_profiler_release(struct aidf_profiler *p)
     p->clock = real_clock;
 }
 
-int64_t aidf_profiler_now_ns(const struct aidf_profiler *p)
+/* The profiler's clock now, in nanoseconds. */
+static int64_t now_ns(const struct aidf_profiler *p)
 {
     return p->clock ? p->clock(p->clock_ctx) : aidf_mono_ns();
 }
@@ -55,7 +56,7 @@ void aidf_profiler_start(struct aidf_profiler *p, const char *name)
         aidf_warn("profiler: start of a phase without a name ignored");
         return;
     }
-    int64_t now = aidf_profiler_now_ns(p);
+    int64_t now = now_ns(p);
     struct aidf_phase_stats *s = find(p, name);
     if (!s) {
         if (p->n >= AIDF_PROFILER_MAX_PHASES) {
@@ -95,7 +96,7 @@ void aidf_profiler_end(struct aidf_profiler *p, const char *name)
         aidf_warn("profiler: end of a phase without a name ignored");
         return;
     }
-    int64_t now = aidf_profiler_now_ns(p);
+    int64_t now = now_ns(p);
     struct aidf_phase_stats *s = find(p, name);
     if (!s || !s->running) {
         aidf_warn("profiler: phase '%s' ended without being started; ignored", name);
@@ -116,7 +117,7 @@ double aidf_profiler_elapsed_ms(const struct aidf_profiler *p)
 {
     if (!p)
         return 0;
-    int64_t d = aidf_profiler_now_ns(p) - p->start_ns;
+    int64_t d = now_ns(p) - p->start_ns;
     return d > 0 ? (double)d / 1e6 : 0.0;
 }
 
@@ -125,7 +126,7 @@ size_t aidf_profiler_finish(struct aidf_profiler *p)
     if (!p || p->n == 0)
         return 0;
     size_t closed = 0;
-    int64_t now = aidf_profiler_now_ns(p);
+    int64_t now = now_ns(p);
     for (size_t i = 0; i < p->n; i++) {
         struct aidf_phase_stats *s = &p->phases[i];
         if (!s->running)
@@ -149,7 +150,7 @@ void aidf_profiler_timings(const struct aidf_profiler *p, struct aidf_num_map *o
 {
     if (!p || !out)
         return;
-    int64_t now = p->n ? aidf_profiler_now_ns(p) : 0;
+    int64_t now = p->n ? now_ns(p) : 0;
     for (size_t i = 0; i < p->n; i++) {
         const struct aidf_phase_stats *s = &p->phases[i];
         aidf_num_map_add(out, s->name, (double)(s->total_ns + open_ns(s, now)) / 1e6);
@@ -163,7 +164,7 @@ struct aidf_phase_summary *aidf_profiler_summary(const struct aidf_profiler *p, 
         *n = 0;
     if (!p || !n || p->n == 0)
         return NULL;
-    int64_t now = aidf_profiler_now_ns(p);
+    int64_t now = now_ns(p);
     if (isnan(total_ms) || total_ms <= 0) {
         int64_t d = now - p->start_ns;
         total_ms = d > 0 ? (double)d / 1e6 : 0.0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aidf/buf.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 #define AT(base, off, type) ((type const *)(const void *)((const char *)(base) + (off)))
@@ -26,38 +27,9 @@ static json_t *enc_string(const char *s)
     json_t *v = json_string(s);
     if (v)
         return v;
-    size_t len = strlen(s);
-    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        size_t n = 0;
-        if (*p < 0x80)
-            n = 1;
-        else if (*p >= 0xC2 && *p <= 0xDF)
-            n = 2;
-        else if (*p >= 0xE0 && *p <= 0xEF)
-            n = 3;
-        else if (*p >= 0xF0 && *p <= 0xF4)
-            n = 4;
-        bool ok = n > 0 && (size_t)(end - p) >= n;
-        for (size_t i = 1; ok && i < n; i++)
-            ok = (p[i] & 0xC0) == 0x80;
-        if (ok && n == 3) {
-            /* overlong forms and UTF-16 surrogates */
-            ok = !(p[0] == 0xE0 && p[1] < 0xA0) && !(p[0] == 0xED && p[1] >= 0xA0);
-        } else if (ok && n == 4) {
-            ok = !(p[0] == 0xF0 && p[1] < 0x90) && !(p[0] == 0xF4 && p[1] >= 0x90);
-        }
-        if (ok) {
-            aidf_buf_add(&b, p, n);
-            p += n;
-        } else {
-            aidf_buf_add(&b, "\xEF\xBF\xBD", 3);
-            p++;
-        }
-    }
-    v = json_stringn(b.ptr, b.len);
-    aidf_buf_release(&b);
+    char *clean = aidf_utf8_sanitize(s, strlen(s));
+    v = json_string(clean);
+    free(clean);
     return v ? v : json_string("");
 }
 

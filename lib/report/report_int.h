@@ -54,12 +54,7 @@ extern const struct rf_block aidf_rf_report;
 
 /* Set every field of `b` at `base` (recursively for nested objects) to "absent". */
 void aidf_rf_init(const struct rf_block *b, void *base);
-/* Free everything the fields of `b` at `base` own (does not re-initialise). */
-void aidf_rf_release(const struct rf_block *b, void *base);
 /* True when `key` is one of the known keys of `b`. */
 bool aidf_rf_known(const struct rf_block *b, const char *key);
-
-/* Append without looking for an existing entry (the caller knows names are unique). */
-void aidf_num_map_append(struct aidf_num_map *m, const char *name, size_t name_len, double value);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The report model's shape tables, lifecycle (init/release) and small helpers:
- * status and phase names, run ids, number maps and string lists.
+ * status and phase names, run ids.
  */
 #include "report_int.h"
 
@@ -231,7 +231,8 @@ void aidf_rf_init(const struct rf_block *b, void *base)
     }
 }
 
-void aidf_rf_release(const struct rf_block *b, void *base)
+/* Free everything the fields of `b` at `base` own (does not re-initialise). */
+static void rf_release(const struct rf_block *b, void *base)
 {
     for (size_t i = 0; i < b->n; i++) {
         const struct rf_field *f = &b->fields[i];
@@ -250,13 +251,13 @@ void aidf_rf_release(const struct rf_block *b, void *base)
             break;
         case RF_OBJ:
         case RF_ERROR:
-            aidf_rf_release(f->sub, base);
+            rf_release(f->sub, base);
             break;
         case RF_ARRAY: {
             char *items = *AT(base, f->off, char *);
             size_t n = *AT(base, f->flag, size_t);
             for (size_t k = 0; items && k < n; k++)
-                aidf_rf_release(f->sub, items + k * f->sub->item_size);
+                rf_release(f->sub, items + k * f->sub->item_size);
             free(items);
             *AT(base, f->off, void *) = NULL;
             *AT(base, f->flag, size_t) = 0;
@@ -287,7 +288,7 @@ void aidf_report_release(struct aidf_report *r)
 {
     if (!r)
         return;
-    aidf_rf_release(&aidf_rf_report, r);
+    rf_release(&aidf_rf_report, r);
     if (r->extra)
         json_decref(r->extra);
     aidf_report_init(r);
@@ -368,86 +369,4 @@ bool aidf_run_id_valid(const char *s)
         }
     }
     return s[AIDF_RUN_ID_LEN] == '\0';
-}
-
-/* ---- number maps ---- */
-
-static struct aidf_num_entry *num_map_find(const struct aidf_num_map *m, const char *name)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->items[i].name, name))
-            return &m->items[i];
-    return NULL;
-}
-
-void aidf_num_map_append(struct aidf_num_map *m, const char *name, size_t name_len, double value)
-{
-    m->items = aidf_xgrow(m->items, &m->cap, m->n + 1, sizeof(*m->items));
-    m->items[m->n].name = aidf_xstrndup(name, name_len);
-    m->items[m->n].value = value;
-    m->n++;
-}
-
-void aidf_num_map_add(struct aidf_num_map *m, const char *name, double value)
-{
-    struct aidf_num_entry *e = num_map_find(m, name);
-    if (e)
-        e->value += value;
-    else
-        aidf_num_map_append(m, name, strlen(name), value);
-}
-
-void aidf_num_map_set(struct aidf_num_map *m, const char *name, double value)
-{
-    struct aidf_num_entry *e = num_map_find(m, name);
-    if (e)
-        e->value = value;
-    else
-        aidf_num_map_append(m, name, strlen(name), value);
-}
-
-double aidf_num_map_get(const struct aidf_num_map *m, const char *name)
-{
-    const struct aidf_num_entry *e = num_map_find(m, name);
-    return e ? e->value : NAN;
-}
-
-void aidf_num_map_release(struct aidf_num_map *m)
-{
-    if (!m)
-        return;
-    for (size_t i = 0; i < m->n; i++)
-        free(m->items[i].name);
-    free(m->items);
-    m->items = NULL;
-    m->n = m->cap = 0;
-}
-
-/* ---- string lists ---- */
-
-void aidf_strlist_add(struct aidf_strlist *l, const char *s)
-{
-    l->items = aidf_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items));
-    l->items[l->n++] = aidf_xstrdup(s ? s : "");
-}
-
-bool aidf_strlist_has(const struct aidf_strlist *l, const char *s)
-{
-    if (!s)
-        return false;
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->items[i], s))
-            return true;
-    return false;
-}
-
-void aidf_strlist_release(struct aidf_strlist *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = l->cap = 0;
 }

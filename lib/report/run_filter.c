@@ -111,13 +111,6 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
     }
 }
 
-void aidf_run_summary_from_report(const struct aidf_report *r, struct aidf_run_summary *out)
-{
-    /* One scratch buffer per thread: valid until the next call in the same thread. */
-    static _Thread_local struct aidf_buf scratch = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    aidf_run_summary_from_report_buf(r, out, &scratch);
-}
-
 void aidf_filter_init(struct aidf_filter *f)
 {
     f->since_ms = INT64_MIN;

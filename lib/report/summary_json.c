@@ -5,16 +5,16 @@
 
 #include <math.h>
 
+#include "aidf/jsonutil.h"
+
 /* An integer count, or null when unknown (AIDF_UNSET or negative). */
 static json_t *count_or_null(int64_t v)
 {
     return v >= 0 ? json_integer((json_int_t)v) : json_null();
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
+/* A string field of a summary: JSON null when absent or empty. */
+#define NONEMPTY(s) ((s) && *(s) ? (s) : NULL)
 
 /* Milliseconds: an integer when whole (the usual case), else a real; 0 when unknown. */
 static json_t *ms_value(double ms)
@@ -30,11 +30,11 @@ json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "runId", json_string(s->run_id));
-    json_object_set_new(o, "timestamp", str_or_null(s->timestamp));
-    json_object_set_new(o, "taskPath", str_or_null(s->task_path));
+    json_object_set_new(o, "timestamp", aidf_json_str_or_null(NONEMPTY(s->timestamp)));
+    json_object_set_new(o, "taskPath", aidf_json_str_or_null(NONEMPTY(s->task_path)));
     json_object_set_new(o, "status", json_string(aidf_status_name(s->status)));
-    json_object_set_new(o, "provider", str_or_null(s->provider));
-    json_object_set_new(o, "model", str_or_null(s->model));
+    json_object_set_new(o, "provider", aidf_json_str_or_null(NONEMPTY(s->provider)));
+    json_object_set_new(o, "model", aidf_json_str_or_null(NONEMPTY(s->model)));
     json_object_set_new(o, "iterations", count_or_null(s->iterations));
     /* A limit of 0 means the report did not say. */
     json_object_set_new(o, "maxIterations",
@@ -64,6 +64,6 @@ json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
     json_object_set_new(o, "validationFailures", count_or_null(s->validation_failures));
     if (s->error_category && *s->error_category)
         json_object_set_new(o, "errorCategory", json_string(s->error_category));
-    json_object_set_new(o, "file", str_or_null(s->file));
+    json_object_set_new(o, "file", aidf_json_str_or_null(NONEMPTY(s->file)));
     return o;
 }

@@ -26,11 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "aidf/buf.h"
 #include "aidf/fsutil.h"
 #include "aidf/proc.h"
+#include "aidf/sha256.h"
 #include "aidf/xalloc.h"
 
 /* Paths per git command, and their total bytes, when a list is split into batches. */
@@ -305,14 +304,6 @@ bool aidf_git_is_repo(const char *cwd)
     return yes;
 }
 
-char *aidf_git_toplevel(const char *cwd)
-{
-    char *top = NULL;
-    if (top_of(cwd, &top, NULL) != AIDF_OK)
-        return NULL;
-    return top;
-}
-
 /* ---- sorted path sets ---------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)
@@ -438,37 +429,6 @@ static int parse_status(struct aidf_git_snapshot *s, const char *buf, size_t len
     return AIDF_OK;
 }
 
-static bool hash_fd(int fd, unsigned char out[32])
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    char *chunk = aidf_xmalloc(65536);
-    while (ok) {
-        ssize_t r = read(fd, chunk, 65536);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            ok = false;
-        else if (r == 0)
-            break;
-        else
-            ok = EVP_DigestUpdate(ctx, chunk, (size_t)r) != 0;
-    }
-    unsigned int n = 0;
-    if (ok)
-        ok = EVP_DigestFinal_ex(ctx, out, &n) && n == 32;
-    free(chunk);
-    EVP_MD_CTX_free(ctx);
-    return ok;
-}
-
-static void hash_bytes(const void *p, size_t n, unsigned char out[32])
-{
-    unsigned int len = 0;
-    if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
-        memset(out, 0, 32);
-}
-
 /* Hash of what cannot be read: type, size, mtime. */
 static void hash_meta(const struct stat *st, unsigned char out[32])
 {
@@ -476,7 +436,7 @@ static void hash_meta(const struct stat *st, unsigned char out[32])
     int n =
         snprintf(meta, sizeof(meta), "%o %lld %lld.%09ld", (unsigned)st->st_mode,
                  (long long)st->st_size, (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec);
-    hash_bytes(meta, n > 0 ? (size_t)n : 0, out);
+    (void)aidf_sha256(meta, n > 0 ? (size_t)n : 0, out);
 }
 
 /* Fill e->state and e->hash from the work tree. */
@@ -490,7 +450,7 @@ static void snap_hash(const char *top, struct snap_entry *e)
     }
     if (S_ISREG(st.st_mode)) {
         int fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0 && hash_fd(fd, e->hash)) {
+        if (fd >= 0 && aidf_sha256_fd(fd, e->hash)) {
             e->state = ST_FILE;
         } else {
             e->state = ST_OTHER;
@@ -504,7 +464,7 @@ static void snap_hash(const char *top, struct snap_entry *e)
         ssize_t n = readlink(abs, target, cap);
         if (n >= 0) {
             e->state = ST_LINK;
-            hash_bytes(target, (size_t)n, e->hash);
+            (void)aidf_sha256(target, (size_t)n, e->hash);
         } else {
             e->state = ST_OTHER;
             hash_meta(&st, e->hash);

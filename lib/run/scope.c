@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aidf/glob.h"
+#include "aidf/path.h"
 #include "aidf/xalloc.h"
 
 void aidf_scope_init(struct aidf_scope *s, enum aidf_scope_mode mode)
@@ -34,71 +35,19 @@ static bool any_match(const struct aidf_strlist *l, const char *path, bool on_er
     return false;
 }
 
-/* True when `path` is absolute or its ".." segments climb above the repository root. */
-static bool escapes_repo(const char *path)
-{
-    if (path[0] == '/')
-        return true;
-    long depth = 0;
-    const char *p = path;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            if (--depth < 0)
-                return true;
-        } else if (n > 0 && !(n == 1 && p[0] == '.')) {
-            depth++;
-        }
-        p += n;
-        if (*p == '/')
-            p++;
-    }
-    return false;
-}
-
-/* Resolve "." and "x/.." segments so globs see the real target ("src/../.env" → ".env"). */
-static char *resolve_dots(const char *path)
-{
-    size_t n = strlen(path);
-    char *out = aidf_xmalloc(n + 1);
-    size_t o = 0;
-    const char *p = path;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 1 && p[0] == '.') {
-            /* skip */
-        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
-            while (o > 0 && out[o - 1] == '/')
-                o--;
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-        } else if (len > 0) {
-            memcpy(out + o, p, len);
-            o += len;
-            if (e)
-                out[o++] = '/';
-        }
-        p += len;
-        if (*p == '/')
-            p++;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const char *path,
                                               const char **reason)
 {
     const char *why = NULL;
     enum aidf_scope_verdict v = AIDF_SCOPE_VERDICT_ALLOW;
-    if (!path || escapes_repo(path)) {
+    /* Globs see the normalised path, so "src/../.env" is judged as ".env". */
+    char *p = path ? aidf_path_normalize(path, strlen(path)) : NULL;
+    if (!p || aidf_path_escapes(p)) {
+        free(p);
         if (reason)
             *reason = "File is outside the repository";
         return AIDF_SCOPE_VERDICT_BLOCK;
     }
-    char *p = resolve_dots(path);
     if (any_match(&s->forbidden, p, true)) {
         v = AIDF_SCOPE_VERDICT_BLOCK;
         why = "File is in forbidden scope";
@@ -122,6 +71,12 @@ enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const 
     return v;
 }
 
+/* How to revert a blocked change: created files are deleted, others checked out. */
+static enum aidf_revert_action revert_action(enum aidf_change_kind kind)
+{
+    return kind == AIDF_CHANGE_CREATED ? AIDF_REVERT_DELETE : AIDF_REVERT_CHECKOUT;
+}
+
 enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
                                                  const struct aidf_file_change *changes, size_t n,
                                                  struct aidf_scope_result *out)
@@ -133,7 +88,7 @@ enum aidf_scope_verdict aidf_scope_check_changes(const struct aidf_scope *s,
         if (v == AIDF_SCOPE_VERDICT_BLOCK) {
             out->blocked_revert = aidf_xgrow(out->blocked_revert, &cap, out->blocked.n + 1,
                                              sizeof(*out->blocked_revert));
-            out->blocked_revert[out->blocked.n] = aidf_scope_revert_action(changes[i].kind);
+            out->blocked_revert[out->blocked.n] = revert_action(changes[i].kind);
             aidf_strlist_add(&out->blocked, changes[i].path);
         } else if (v == AIDF_SCOPE_VERDICT_ASK) {
             aidf_strlist_add(&out->ask, changes[i].path);
@@ -164,22 +119,4 @@ void aidf_scope_result_release(struct aidf_scope_result *r)
     aidf_strlist_release(&r->blocked);
     aidf_strlist_release(&r->ask);
     memset(r, 0, sizeof(*r));
-}
-
-enum aidf_revert_action aidf_scope_revert_action(enum aidf_change_kind kind)
-{
-    return kind == AIDF_CHANGE_CREATED ? AIDF_REVERT_DELETE : AIDF_REVERT_CHECKOUT;
-}
-
-const char *aidf_change_kind_name(enum aidf_change_kind kind)
-{
-    switch (kind) {
-    case AIDF_CHANGE_CREATED:
-        return "created";
-    case AIDF_CHANGE_DELETED:
-        return "deleted";
-    case AIDF_CHANGE_MODIFIED:
-        break;
-    }
-    return "modified";
 }

@@ -608,39 +608,14 @@ out:
     return rc;
 }
 
-/* Best-effort fsync of directory `dir`. */
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-/* rename(2) that never replaces `to`: renameat2(RENAME_NOREPLACE), else link + unlink. */
+/* rename(2) that never replaces `to`. */
 static int move_noreplace(const char *from, const char *to, struct aidf_error *err)
 {
-#ifdef RENAME_NOREPLACE
-    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+    if (aidf_rename_noreplace(from, to) == 0)
         return AIDF_OK;
     if (errno == EEXIST)
         return aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", to);
-    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-        return aidf_fail(err, AIDF_EIO, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
-#endif
-    if (link(from, to) != 0) {
-        if (errno == EEXIST)
-            return aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists", to);
-        return aidf_fail(err, AIDF_EIO, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
-    }
-    if (unlink(from) != 0) {
-        int e = errno;
-        (void)unlink(to);
-        return aidf_fail(err, AIDF_EIO, "cannot remove '%s' after linking it: %s", from,
-                         strerror(e));
-    }
-    return AIDF_OK;
+    return aidf_fail(err, AIDF_EIO, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
 }
 
 static bool is_task_folder(const char *p, size_t n)
@@ -688,8 +663,9 @@ int aidf_task_move(const char *path, const char *folder, char **new_path, struct
         goto out;
     if ((rc = move_noreplace(path, target, err)) != AIDF_OK)
         goto out;
-    sync_dir(dir);
-    sync_dir(src_dir);
+    /* Best effort: the move itself has happened. */
+    (void)aidf_fsync_dir(dir);
+    (void)aidf_fsync_dir(src_dir);
     *new_path = target;
     target = NULL;
 out:

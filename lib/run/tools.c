@@ -26,7 +26,9 @@
 #include "aidf/err.h"
 #include "aidf/fsutil.h"
 #include "aidf/glob.h"
+#include "aidf/path.h"
 #include "aidf/proc.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 /* Deepest directory nesting list_files descends into. */
@@ -55,74 +57,6 @@ static void take_result(struct aidf_tool_outcome *o, bool is_error, struct aidf_
     free(o->result);
     o->result = aidf_buf_detach(b, NULL);
     o->is_error = is_error;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at s[0..len), or 0 when it is malformed:
- * the rules of jansson's own check (no overlong forms, no surrogates, nothing past
- * U+10FFFF), so a sanitised string is always accepted by json_string(). NUL counts as
- * malformed: the result is a C string.
- */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > len)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-/* A new heap copy of s[0..len) with every malformed byte (and NUL) replaced by U+FFFD. */
-static char *utf8_sanitize(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0)
-            break;
-        i += n;
-    }
-    if (i == len)
-        return aidf_xstrndup(s, len);
-    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    aidf_buf_add(&b, s, i);
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0) {
-            aidf_buf_add(&b, "\xEF\xBF\xBD", 3);
-            i++;
-        } else {
-            aidf_buf_add(&b, s + i, n);
-            i += n;
-        }
-    }
-    return aidf_buf_detach(&b, NULL);
 }
 
 /* ---- arguments -------------------------------------------------------------------- */
@@ -161,43 +95,6 @@ static const char *get_str(const json_t *input, const char *tool, const char *fi
 }
 
 /* ---- the path guard --------------------------------------------------------------- */
-
-/*
- * Lexically normalise absolute path `p` into a new heap string: repeated '/' and "."
- * removed, ".." pops a component (never above "/"), no trailing '/'.
- */
-static char *normalize_abs(const char *p)
-{
-    size_t len = strlen(p);
-    char *out = aidf_xmalloc(len + 2);
-    size_t n = 0;
-    const char *s = p;
-    while (*s) {
-        while (*s == '/')
-            s++;
-        const char *e = s;
-        while (*e && *e != '/')
-            e++;
-        size_t cl = (size_t)(e - s);
-        if (cl == 0 || (cl == 1 && s[0] == '.')) {
-            /* nothing */
-        } else if (cl == 2 && s[0] == '.' && s[1] == '.') {
-            while (n > 0 && out[n - 1] != '/')
-                n--;
-            if (n > 0)
-                n--; /* the '/' before the popped component */
-        } else {
-            out[n++] = '/';
-            memcpy(out + n, s, cl);
-            n += cl;
-        }
-        s = e;
-    }
-    if (n == 0)
-        out[n++] = '/';
-    out[n] = '\0';
-    return out;
-}
 
 /* The part of `abs` below `root` ("." for root itself), or NULL when it is not below. */
 static const char *below(const char *abs, const char *root)
@@ -249,17 +146,18 @@ static bool resolve_path(const struct aidf_tool_ctx *c, const char *p, struct tp
         goto out;
     }
     if (p[0] == '/') {
-        full = normalize_abs(p);
+        full = aidf_path_normalize(p, strlen(p));
     } else {
         char *joined = aidf_path_join(root_real, p);
-        full = normalize_abs(joined);
+        full = aidf_path_normalize(joined, strlen(joined));
         free(joined);
     }
 
     /* The lexical repository-relative path, for the scope and .git checks. */
     const char *lr = below(full, root_real);
     if (!lr) {
-        lex_root = normalize_abs(c->root[0] == '/' ? c->root : root_real);
+        const char *r = c->root[0] == '/' ? c->root : root_real;
+        lex_root = aidf_path_normalize(r, strlen(r));
         lr = below(full, lex_root);
     }
 
@@ -394,7 +292,7 @@ static void tool_read_file(const struct aidf_tool_ctx *c, const json_t *in,
         goto out;
     }
     free(o->result);
-    o->result = utf8_sanitize(data, len);
+    o->result = aidf_utf8_sanitize(data, len);
     o->is_error = false;
 out:
     free(data);
@@ -732,7 +630,7 @@ void aidf_tool_run(const struct aidf_tool_ctx *c, const char *name, const json_t
     if (!out->result)
         set_result(out, true, "Error: %s failed", tool);
     /* The text goes into JSON: keep it valid UTF-8 whatever a file or command produced. */
-    char *clean = utf8_sanitize(out->result, strlen(out->result));
+    char *clean = aidf_utf8_sanitize(out->result, strlen(out->result));
     free(out->result);
     out->result = clean;
 }

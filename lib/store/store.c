@@ -24,11 +24,9 @@
 #include "store_index.h"
 
 /*
- * Writes persist the index at most once a second, and spend at most ~5% of the time
- * doing it (a 100k-run index takes a while to write); later changes wait for the next
- * write, refresh, sync or free. The index is a cache: losing it loses nothing.
+ * The index is saved by refresh, sync and free when it changed. It is a cache: losing
+ * it loses nothing.
  */
-#define PERSIST_EVERY_MS 1000
 
 static int persist(struct aidf_store *s, struct aidf_error *err)
 {
@@ -40,7 +38,6 @@ static int persist(struct aidf_store *s, struct aidf_error *err)
         return AIDF_OK;
     }
     struct aidf_error e;
-    int64_t t0 = aidf_wall_ms();
     int rc = aidf_sidx_save(s, &e);
     if (rc != AIDF_OK) {
         if (errno == EACCES || errno == EROFS || errno == EPERM) {
@@ -52,8 +49,6 @@ static int persist(struct aidf_store *s, struct aidf_error *err)
         return rc;
     }
     s->dirty = false;
-    s->last_persist_ms = aidf_wall_ms();
-    s->last_persist_cost_ms = s->last_persist_ms - t0;
     return AIDF_OK;
 }
 
@@ -100,11 +95,6 @@ void aidf_store_free(struct aidf_store *s)
     aidf_sidx_release(s);
     free(s->dir);
     free(s);
-}
-
-const char *aidf_store_dir(const struct aidf_store *s)
-{
-    return s->dir;
 }
 
 int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err)
@@ -409,16 +399,6 @@ static void index_written(struct aidf_store *s, const char *rel, const struct ai
     s->dirty = true;
 }
 
-/* Write `text` to `rel`, exclusively unless `overwrite`. */
-static int put_file(struct aidf_store *s, const char *rel, const char *text, size_t len,
-                    bool overwrite, struct aidf_error *err)
-{
-    char *path = aidf_path_join(s->dir, rel);
-    int rc = aidf_write_file_atomic(path, text, len, overwrite ? 0 : 1, err);
-    free(path);
-    return rc;
-}
-
 int aidf_store_write_new(const char *dir, const struct aidf_report *r, char **path_out,
                          struct aidf_error *err)
 {
@@ -460,141 +440,6 @@ int aidf_store_write_new(const char *dir, const struct aidf_report *r, char **pa
     return rc;
 }
 
-int aidf_store_write(struct aidf_store *s, const struct aidf_report *r, bool replace,
-                     char **path_out, bool *existed, struct aidf_error *err)
-{
-    int rc = AIDF_OK;
-    char *text = NULL, *dpath = NULL;
-    char rel[AIDF_RUN_ID_LEN + 32], old_rel[AIDF_RUN_ID_LEN + 32] = "";
-    size_t len = 0;
-    int64_t ts = 0;
-    bool fresh = false; /* created a new file where there was none */
-
-    if (existed)
-        *existed = false;
-    if (s->flags & AIDF_STORE_READONLY)
-        return aidf_fail(err, AIDF_EINVAL, "the report store '%s' is read-only", s->dir);
-    if (!r->run_id || !aidf_run_id_valid(r->run_id))
-        return aidf_fail(err, AIDF_EINVAL, "report has no valid runId");
-    if (!r->timestamp || aidf_iso_parse(r->timestamp, &ts) != AIDF_OK)
-        return aidf_fail(err, AIDF_EINVAL, "report has no valid timestamp");
-
-    char date[11], lid[AIDF_RUN_ID_LEN + 1];
-    aidf_date_format(ts, date);
-    lower_copy(lid, r->run_id, AIDF_RUN_ID_LEN);
-
-    long prev = aidf_sidx_find_id(s, r->run_id);
-    if (prev >= 0) {
-        snprintf(old_rel, sizeof(old_rel), "%s", s->ents[prev].sum.file);
-        enum existing ex = compare_file(s, old_rel, r);
-        if (ex == EX_SAME) {
-            if (existed)
-                *existed = true;
-            snprintf(rel, sizeof(rel), "%s", old_rel);
-            goto done;
-        }
-        if (ex == EX_DIFFERENT && !replace) {
-            rc = aidf_fail(err, AIDF_ECONFLICT,
-                           "run %s is already stored with different content (%s)", r->run_id,
-                           old_rel);
-            goto out;
-        }
-        if (ex != EX_DIFFERENT) {
-            /* The indexed file is gone or holds something else now: write afresh. */
-            old_rel[0] = '\0';
-        }
-    }
-
-    text = aidf_report_dumps(r, true, &len);
-    dpath = aidf_path_join(s->dir, date);
-    rc = aidf_mkdirs(dpath, err);
-    if (rc)
-        goto out;
-
-    if (old_rel[0] && strncmp(old_rel, date, 10) == 0) {
-        /* Replacing in the same directory: overwrite the file in place. */
-        snprintf(rel, sizeof(rel), "%s", old_rel);
-        rc = put_file(s, rel, text, len, true, err);
-        if (rc)
-            goto out;
-        old_rel[0] = '\0';
-    } else {
-        /* Try run-<id8>.json, then run-<full id>.json; never overwrite another run. */
-        for (int attempt = 0;; attempt++) {
-            if (attempt == 0)
-                snprintf(rel, sizeof(rel), "%s/run-%.8s.json", date, lid);
-            else
-                snprintf(rel, sizeof(rel), "%s/run-%s.json", date, lid);
-            rc = put_file(s, rel, text, len, false, err);
-            if (rc != AIDF_ECONFLICT) {
-                fresh = rc == AIDF_OK;
-                break;
-            }
-            enum existing ex = compare_file(s, rel, r);
-            if (ex == EX_SAME) {
-                if (existed)
-                    *existed = true;
-                rc = AIDF_OK;
-                break;
-            }
-            if (ex == EX_DIFFERENT) {
-                if (!replace) {
-                    rc = aidf_fail(err, AIDF_ECONFLICT,
-                                   "run %s is already stored with different content (%s)",
-                                   r->run_id, rel);
-                    goto out;
-                }
-                rc = put_file(s, rel, text, len, true, err);
-                break;
-            }
-            if (ex == EX_MISSING) {
-                attempt--; /* vanished between link and read: try the same name again */
-                continue;
-            }
-            if (attempt == 1) {
-                rc = aidf_fail(err, AIDF_ECONFLICT, "'%s' already exists and holds another run",
-                               rel);
-                goto out;
-            }
-        }
-        if (rc)
-            goto out;
-        if (old_rel[0] && strcmp(old_rel, rel) != 0) {
-            /* The replaced run moved to another date directory. */
-            char *op = aidf_path_join(s->dir, old_rel);
-            if (unlink(op) != 0 && errno != ENOENT)
-                aidf_warn("cannot remove '%s': %s", op, strerror(errno));
-            free(op);
-        }
-    }
-    {
-        long keep_idx = prev;
-        if (old_rel[0] == '\0' && prev >= 0 && strcmp(s->ents[prev].sum.file, rel) != 0) {
-            /* The old entry's file is gone (moved or vanished): drop it. */
-            unsigned char *drop = aidf_xcalloc(s->n_ents, 1);
-            drop[prev] = 1;
-            aidf_sidx_remove(s, drop);
-            free(drop);
-            aidf_sidx_rebuild_order(s);
-            keep_idx = -1;
-        }
-        index_written(s, rel, r, keep_idx, fresh);
-    }
-    int64_t gap = aidf_wall_ms() - s->last_persist_ms;
-    if (gap >= PERSIST_EVERY_MS && gap >= 20 * s->last_persist_cost_ms) {
-        struct aidf_error e;
-        if (persist(s, &e) != AIDF_OK)
-            aidf_debug("cannot save the report index: %s", e.msg);
-    }
-done:
-    if (path_out)
-        *path_out = aidf_path_join(s->dir, rel);
-out:
-    free(text);
-    free(dpath);
-    return rc;
-}
-
 /* ---- staged writes (group commit) --------------------------------------------------- */
 
 /*
@@ -612,23 +457,6 @@ struct aidf_store_stage {
     char *tmp;                     /* absolute temporary path while it exists */
     char rel[AIDF_RUN_ID_LEN + 32];
 };
-
-static int write_all_fsync(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0)
-        return -1;
-    return fsync(fd);
-}
 
 int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r,
                          struct aidf_store_stage **out, struct aidf_error *err)
@@ -662,7 +490,7 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
         have_proc = access("/proc/self/fd", X_OK) == 0;
     st->fd = have_proc ? open(dpath, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644) : -1;
     if (st->fd >= 0) {
-        if (write_all_fsync(st->fd, text, len) != 0)
+        if (aidf_write_fd_durable(st->fd, text, len) != 0)
             rc = aidf_fail(err, AIDF_EIO, "cannot write a report in '%s': %s", dpath,
                            strerror(errno));
         goto out;
@@ -682,7 +510,7 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
         st->tmp = NULL;
         goto out;
     }
-    if (write_all_fsync(fd, text, len) != 0) {
+    if (aidf_write_fd_durable(fd, text, len) != 0) {
         rc = aidf_fail(err, AIDF_EIO, "cannot write '%s': %s", st->tmp, strerror(errno));
         close(fd);
         goto out;
@@ -721,20 +549,10 @@ static int place_stage(struct aidf_store *s, struct aidf_store_stage *st, const 
         free(path);
         return rc;
     }
-    if (renameat2(AT_FDCWD, st->tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        if (errno == EEXIST) {
-            rc = AIDF_ECONFLICT;
-        } else if (errno != EINVAL && errno != ENOSYS) {
-            rc = aidf_fail(err, AIDF_EIO, "cannot rename to '%s': %s", path, strerror(errno));
-        } else if (link(st->tmp, path) != 0) {
-            /* A file system without RENAME_NOREPLACE: link never replaces either. */
-            rc = errno == EEXIST
-                     ? AIDF_ECONFLICT
-                     : aidf_fail(err, AIDF_EIO, "cannot link '%s': %s", path, strerror(errno));
-        } else {
-            unlink(st->tmp);
-        }
-    }
+    if (aidf_rename_noreplace(st->tmp, path) != 0)
+        rc = errno == EEXIST
+                 ? AIDF_ECONFLICT
+                 : aidf_fail(err, AIDF_EIO, "cannot rename to '%s': %s", path, strerror(errno));
     if (rc == AIDF_OK) {
         free(st->tmp);
         st->tmp = NULL;
@@ -841,11 +659,8 @@ int aidf_store_fsync_dir(const struct aidf_store *s, const char *date, struct ai
 {
     char *path = date ? aidf_path_join(s->dir, date) : aidf_xstrdup(s->dir);
     int rc = AIDF_OK;
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0)
+    if (aidf_fsync_dir(path) != 0)
         rc = aidf_fail(err, AIDF_EIO, "cannot fsync '%s': %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
     free(path);
     return rc;
 }

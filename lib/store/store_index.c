@@ -51,7 +51,8 @@ static char *arena_alloc(struct aidf_store *s, size_t n)
     return p;
 }
 
-const char *aidf_sidx_strdup(struct aidf_store *s, const char *str)
+/* Copy a string into the store's arena ("" for NULL or empty). */
+static const char *arena_strdup(struct aidf_store *s, const char *str)
 {
     if (!str || !*str)
         return "";
@@ -61,7 +62,8 @@ const char *aidf_sidx_strdup(struct aidf_store *s, const char *str)
     return p;
 }
 
-const char *aidf_sidx_intern(struct aidf_store *s, const char *str)
+/* Like arena_strdup() but returns an existing equal copy when there is one. */
+static const char *arena_intern(struct aidf_store *s, const char *str)
 {
     if (!str || !*str)
         return "";
@@ -69,7 +71,7 @@ const char *aidf_sidx_intern(struct aidf_store *s, const char *str)
     const char *k = aidf_strmap_key(&s->intern, str, n);
     if (k)
         return k;
-    const char *p = aidf_sidx_strdup(s, str);
+    const char *p = arena_strdup(s, str);
     aidf_strmap_put(&s->intern, p, n, NULL);
     return p;
 }
@@ -79,13 +81,13 @@ void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
 {
     s->gen++;
     e->sum = *src;
-    e->sum.timestamp = aidf_sidx_strdup(s, src->timestamp);
-    e->sum.task_path = aidf_sidx_intern(s, src->task_path);
-    e->sum.provider = aidf_sidx_intern(s, src->provider);
-    e->sum.model = aidf_sidx_intern(s, src->model);
-    e->sum.error_category = aidf_sidx_intern(s, src->error_category);
-    e->sum.changed_files = aidf_sidx_intern(s, src->changed_files);
-    e->sum.file = aidf_sidx_strdup(s, file);
+    e->sum.timestamp = arena_strdup(s, src->timestamp);
+    e->sum.task_path = arena_intern(s, src->task_path);
+    e->sum.provider = arena_intern(s, src->provider);
+    e->sum.model = arena_intern(s, src->model);
+    e->sum.error_category = arena_intern(s, src->error_category);
+    e->sum.changed_files = arena_intern(s, src->changed_files);
+    e->sum.file = arena_strdup(s, file);
 }
 
 struct aidf_sidx_ent *aidf_sidx_append(struct aidf_store *s)
@@ -96,7 +98,8 @@ struct aidf_sidx_ent *aidf_sidx_append(struct aidf_store *s)
     return e;
 }
 
-int64_t aidf_sidx_now_ns(void)
+/* Wall clock in nanoseconds. */
+static int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -580,7 +583,7 @@ int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
     h.n_dirs = s->n_dirs;
     h.n_recs = s->n_ents;
     h.n_live = s->n_live;
-    h.written_ns = aidf_sidx_now_ns();
+    h.written_ns = now_ns();
     aidf_buf_add(&out, &h, sizeof(h));
 
     for (size_t i = 0; i < s->n_dirs; i++) {
@@ -749,7 +752,7 @@ static void run_job(const char *dir, struct job *j, struct aidf_buf *scratch)
     struct aidf_report r;
     aidf_report_init(&r);
     aidf_error_clear(&e);
-    j->checked_ns = aidf_sidx_now_ns();
+    j->checked_ns = now_ns();
     int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, &e);
     if (rc == AIDF_OK)
         rc = aidf_report_parse(data, len, &r, &e);
@@ -840,7 +843,7 @@ static void remove_stale_temp(int dfd, const char *dir, const char *fn)
     struct stat st;
     if (fstatat(dfd, fn, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         return;
-    if (aidf_sidx_now_ns() - st_mtime_ns(&st) < AIDF_SIDX_STALE_TMP_NS)
+    if (now_ns() - st_mtime_ns(&st) < AIDF_SIDX_STALE_TMP_NS)
         return;
     if (unlinkat(dfd, fn, 0) == 0)
         aidf_info("removed %s/%s, left over from an interrupted write", dir, fn);
@@ -943,7 +946,7 @@ static unsigned merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, uns
                 e->sum.timestamp = e->sum.task_path = e->sum.provider = e->sum.model = "";
                 e->sum.error_category = e->sum.changed_files = "";
                 e->sum.cost = NAN;
-                e->sum.file = aidf_sidx_strdup(s, j->rel);
+                e->sum.file = arena_strdup(s, j->rel);
             }
             e->bad = true;
         } else if (!(e->bad == false && j->prev >= 0 && same_summary(&e->sum, &j->sum) &&
@@ -1056,7 +1059,7 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
             continue;
         }
         nd->mtime_ns = listed[i].mtime_ns;
-        nd->checked_ns = aidf_sidx_now_ns();
+        nd->checked_ns = now_ns();
         scan_dir(s, listed[i].name, &paths, keep, &jobs, &n_jobs, &cap_jobs, &nd->nfiles);
         /* New directory data is saved; whether the runs changed is decided by the
          * files themselves (parsed, removed) below, so the generation only moves then. */

@@ -55,7 +55,6 @@ struct aidf_store {
     unsigned flags;
     bool can_persist; /* false when read-only or the directory is not writable */
     bool dirty;       /* the in-memory index differs from the .index file */
-    int64_t last_persist_ms, last_persist_cost_ms;
 
     struct aidf_sidx_ent *ents;
     size_t n_ents, cap_ents;
@@ -73,10 +72,6 @@ struct aidf_store {
     uint64_t gen; /* bumped whenever entries or orders change */
 };
 
-/** Copy a string into the store's arena ("" for NULL or empty). */
-const char *aidf_sidx_strdup(struct aidf_store *s, const char *str);
-/** Like aidf_sidx_strdup() but returns an existing equal copy when there is one. */
-const char *aidf_sidx_intern(struct aidf_store *s, const char *str);
 /** Copy the strings of `src` into the arena and store it as e->sum with `file`. */
 void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
                            const struct aidf_run_summary *src, const char *file);
@@ -106,8 +101,5 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err);
 
 /** Release everything the index owns (not s->dir). */
 void aidf_sidx_release(struct aidf_store *s);
-
-/** Wall clock in nanoseconds. */
-int64_t aidf_sidx_now_ns(void);
 
 #endif

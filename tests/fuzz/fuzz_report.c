@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/buf.h"
 #include "aidf/report.h"
 #include "aidf/store.h"
 #include "aidf/xalloc.h"
@@ -67,9 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct aidf_run_summary sum;
     memset(&sum, 0, sizeof(sum));
-    aidf_run_summary_from_report(&r1, &sum);
+    struct aidf_buf scratch = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_run_summary_from_report_buf(&r1, &sum, &scratch);
     volatile size_t weight = summary_weight(&sum);
     (void)weight;
+    aidf_buf_release(&scratch);
 
     size_t len1 = 0, len2 = 0, plen = 0;
     char *enc1 = aidf_report_dumps(&r1, false, &len1);

@@ -14,7 +14,7 @@
 #include "aidf/xalloc.h"
 #include "testutil.h"
 
-enum fmt { CLAUDE_JSON, CLAUDE_STREAM, CURSOR_JSON };
+enum fmt { CLAUDE_JSON, CURSOR_JSON };
 
 static int parse(enum fmt f, const char *text, size_t len, struct aidf_agent_result *r,
                  struct aidf_error *err)
@@ -22,8 +22,6 @@ static int parse(enum fmt f, const char *text, size_t len, struct aidf_agent_res
     switch (f) {
     case CLAUDE_JSON:
         return aidf_agent_parse_claude_json(text, len, r, err);
-    case CLAUDE_STREAM:
-        return aidf_agent_parse_claude_stream(text, len, r, err);
     case CURSOR_JSON:
         return aidf_agent_parse_cursor_json(text, len, r, err);
     }
@@ -70,38 +68,6 @@ static void test_fixture_json(void **state)
     assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
     aidf_agent_result_release(&r); /* twice is fine */
     aidf_agent_result_release(NULL);
-}
-
-static void test_fixture_stream(void **state)
-{
-    (void)state;
-    struct aidf_agent_result r;
-    assert_int_equal(parse_file(CLAUDE_STREAM, "stream-json-two-turns.ndjson", &r, NULL), AIDF_OK);
-    assert_int_equal(r.kind, AIDF_AGENT_OK);
-    assert_string_equal(r.session_id, "b9c5f7f7-41a4-4656-8d13-e41269a68581");
-    assert_string_equal(r.result_text, "Wrote src/hello.c.\n<TASK_COMPLETE>");
-    /* Totals from the result line, not the per-event sums (1534 / 76, not 1534 / 2). */
-    assert_int_equal(r.input_tokens, 1534);
-    assert_int_equal(r.output_tokens, 76);
-    assert_int_equal(r.cache_read, 1500);
-    assert_int_equal(r.cache_write, 100);
-    assert_int_equal(r.duration_ms, 302);
-    assert_int_equal(r.duration_api_ms, 66);
-    assert_int_equal(r.num_turns, 2);
-    assert_true(fabs(r.cost_usd - 0.008456000000000002) < 1e-15);
-    assert_string_equal(r.model, "claude-opus-5-5");
-    aidf_agent_result_release(&r);
-}
-
-static void test_json_stdout_of_stream_parser(void **state)
-{
-    /* The json object is also a valid one-line stream. */
-    (void)state;
-    struct aidf_agent_result r;
-    assert_int_equal(parse_file(CLAUDE_STREAM, "result-json-two-turns.json", &r, NULL), AIDF_OK);
-    assert_int_equal(r.kind, AIDF_AGENT_OK);
-    assert_int_equal(r.input_tokens, 1534);
-    aidf_agent_result_release(&r);
 }
 
 struct kind_case {
@@ -203,73 +169,6 @@ static void test_warning_lines_before(void **state)
     assert_int_equal(r.num_turns, 4);
     assert_int_equal(r.kind, AIDF_AGENT_OK);
     assert_true(r.input_tokens == AIDF_UNSET);
-    aidf_agent_result_release(&r);
-}
-
-static void test_stream_no_result(void **state)
-{
-    (void)state;
-    struct aidf_agent_result r;
-    struct aidf_error err = {0};
-    assert_int_equal(parse_file(CLAUDE_STREAM, "stream-no-result.ndjson", &r, &err), AIDF_EINVAL);
-    assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
-    assert_non_null(strstr(err.msg, "no result line"));
-    assert_string_equal(r.session_id, "b9c5f7f7-41a4-4656-8d13-e41269a68581");
-    assert_string_equal(r.model, "claude-opus-5-5");
-    /* The fake server behind the fixture reused one message.id for both API calls, so
-     * "once per message.id" keeps only the last event's usage. */
-    assert_int_equal(r.input_tokens, 300);
-    assert_int_equal(r.output_tokens, 1);
-    assert_int_equal(r.cache_read, 1300);
-    assert_int_equal(r.cache_write, 0);
-    assert_true(isnan(r.cost_usd));
-    assert_true(r.num_turns == AIDF_UNSET);
-    assert_string_equal(r.result_text, "Wrote src/hello.c.\n<TASK_COMPLETE>");
-    aidf_agent_result_release(&r);
-}
-
-static void test_stream_dup_ids(void **state)
-{
-    (void)state;
-    struct aidf_agent_result r;
-    assert_int_equal(parse_file(CLAUDE_STREAM, "stream-dup-ids-no-result.ndjson", &r, NULL),
-                     AIDF_EINVAL);
-    assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
-    assert_string_equal(r.session_id, "sess-dup");
-    /* msg_1 once (1000/1/50/20) + msg_2 last (200/30/1000/0). */
-    assert_int_equal(r.input_tokens, 1200);
-    assert_int_equal(r.output_tokens, 31);
-    assert_int_equal(r.cache_read, 1050);
-    assert_int_equal(r.cache_write, 20);
-    assert_string_equal(r.result_text, "Let me write the file.\nDone.\n<TASK_COMPLETE>\n(again)");
-    aidf_agent_result_release(&r);
-
-    /* With a result line (after garbage lines) the totals come from it alone. */
-    assert_int_equal(parse_file(CLAUDE_STREAM, "stream-dup-ids.ndjson", &r, NULL), AIDF_OK);
-    assert_int_equal(r.kind, AIDF_AGENT_OK);
-    assert_int_equal(r.input_tokens, 1534);
-    assert_int_equal(r.output_tokens, 76);
-    assert_string_equal(r.session_id, "sess-dup");
-    assert_string_equal(r.result_text, "Wrote src/hello.c.\n<TASK_COMPLETE>");
-    aidf_agent_result_release(&r);
-}
-
-static void test_stream_last_result_wins(void **state)
-{
-    (void)state;
-    static const char s[] =
-        "{\"type\":\"result\",\"subtype\":\"error_max_turns\",\"is_error\":true,\"num_turns\":1}\n"
-        "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"num_turns\":2,"
-        "\"result\":\"ok\"}";
-    struct aidf_agent_result r;
-    assert_int_equal(aidf_agent_parse_claude_stream(s, strlen(s), &r, NULL), AIDF_OK);
-    assert_int_equal(r.kind, AIDF_AGENT_OK);
-    assert_int_equal(r.num_turns, 2);
-    assert_int_equal(r.errors.n, 0);
-    aidf_agent_result_release(&r);
-
-    assert_int_equal(aidf_agent_parse_claude_stream("", 0, &r, NULL), AIDF_EINVAL);
-    assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
     aidf_agent_result_release(&r);
 }
 
@@ -410,8 +309,6 @@ static void test_hostile(void **state)
     assert_int_equal(aidf_agent_parse_claude_json("x", AIDF_AGENT_MAX_INPUT + 1, &r, &err),
                      AIDF_ETOOBIG);
     assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
-    assert_int_equal(aidf_agent_parse_claude_stream("x", AIDF_AGENT_MAX_INPUT + 1, &r, &err),
-                     AIDF_ETOOBIG);
     assert_int_equal(aidf_agent_parse_cursor_json("x", AIDF_AGENT_MAX_INPUT + 1, &r, &err),
                      AIDF_ETOOBIG);
 
@@ -425,8 +322,6 @@ static void test_hostile(void **state)
     assert_int_equal(aidf_agent_parse_claude_json(s, k + big + 2, &r, NULL), AIDF_OK);
     assert_int_equal(strlen(r.result_text), big);
     aidf_agent_result_release(&r);
-    assert_int_equal(aidf_agent_parse_claude_stream(s, k + big + 2, &r, NULL), AIDF_OK);
-    aidf_agent_result_release(&r);
     free(s);
 
     /* 100k-deep nesting: jansson's depth cap refuses it. */
@@ -439,8 +334,6 @@ static void test_hostile(void **state)
     assert_int_equal(aidf_agent_parse_claude_json(s, k + 2 * depth + 1, &r, &err), AIDF_EINVAL);
     assert_int_equal(r.kind, AIDF_AGENT_NO_RESULT);
     aidf_agent_result_release(&r);
-    assert_int_equal(aidf_agent_parse_claude_stream(s, k + 2 * depth + 1, &r, &err), AIDF_EINVAL);
-    aidf_agent_result_release(&r);
     free(s);
 
     /* Non-UTF-8 and embedded NUL bytes. */
@@ -448,32 +341,13 @@ static void test_hostile(void **state)
         "{\"type\":\"result\",\"result\":\"\xff\xfe\"}\n\0{\"type\":\"result\"}";
     assert_int_equal(aidf_agent_parse_claude_json(bad, sizeof(bad) - 1, &r, NULL), AIDF_EINVAL);
     aidf_agent_result_release(&r);
-    assert_int_equal(aidf_agent_parse_claude_stream(bad, sizeof(bad) - 1, &r, NULL), AIDF_EINVAL);
-    aidf_agent_result_release(&r);
 
-    /* 10k lines of "{" garbage, then 10k assistant lines, then nothing / a result. */
+    /* 10k lines of "{" garbage. */
     size_t lines = 10000, cap = lines * 200 + 4096, len = 0;
     s = aidf_xmalloc(cap);
     for (size_t i = 0; i < lines; i++)
         len += (size_t)snprintf(s + len, cap - len, "{\"a\":[1,2,3,{\"b\":\n");
     assert_int_equal(aidf_agent_parse_claude_json(s, len, &r, NULL), AIDF_EINVAL);
-    aidf_agent_result_release(&r);
-    assert_int_equal(aidf_agent_parse_claude_stream(s, len, &r, NULL), AIDF_EINVAL);
-    aidf_agent_result_release(&r);
-    len = 0;
-    for (size_t i = 0; i < lines; i++)
-        len += (size_t)snprintf(s + len, cap - len,
-                                "{\"type\":\"assistant\",\"message\":{\"id\":\"m%zu\",\"usage\":"
-                                "{\"input_tokens\":2,\"output_tokens\":1}}}\n",
-                                i % 5000);
-    assert_int_equal(aidf_agent_parse_claude_stream(s, len, &r, NULL), AIDF_EINVAL);
-    assert_int_equal(r.input_tokens, 10000); /* 5000 distinct ids x 2 */
-    assert_int_equal(r.output_tokens, 5000);
-    assert_true(r.cache_read == AIDF_UNSET);
-    aidf_agent_result_release(&r);
-    len += (size_t)snprintf(s + len, cap - len, "{\"type\":\"result\",\"subtype\":\"success\"}");
-    assert_int_equal(aidf_agent_parse_claude_stream(s, len, &r, NULL), AIDF_OK);
-    assert_true(r.input_tokens == AIDF_UNSET); /* result line without usage: not summed */
     aidf_agent_result_release(&r);
     free(s);
 
@@ -486,15 +360,10 @@ int main(void)
     aidf_xalloc_init_jansson();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture_json),
-        cmocka_unit_test(test_fixture_stream),
-        cmocka_unit_test(test_json_stdout_of_stream_parser),
         cmocka_unit_test(test_error_kinds),
         cmocka_unit_test(test_error_details),
         cmocka_unit_test(test_no_result_json),
         cmocka_unit_test(test_warning_lines_before),
-        cmocka_unit_test(test_stream_no_result),
-        cmocka_unit_test(test_stream_dup_ids),
-        cmocka_unit_test(test_stream_last_result_wins),
         cmocka_unit_test(test_cursor),
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_signals),

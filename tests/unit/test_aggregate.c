@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aidf/aggregate.h"
+#include "aidf/buf.h"
 #include "aidf/report.h"
 #include "aidf/store.h"
 #include "aidf/timeutil.h"
@@ -245,7 +246,8 @@ static void test_summary_from_report(void **state)
     aidf_report_init(&r);
     assert_int_equal(aidf_report_parse(text, len, &r, NULL), AIDF_OK);
     struct aidf_run_summary s;
-    aidf_run_summary_from_report(&r, &s);
+    struct aidf_buf scratch = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_run_summary_from_report_buf(&r, &s, &scratch);
     assert_string_equal(s.run_id, "a81f04d2-19c3-4b7e-8f60-2c4d5e6f7a8b");
     assert_string_equal(s.timestamp, "2026-11-23T16:40:09.007Z");
     assert_int_equal(s.status, AIDF_STATUS_BLOCKED);
@@ -278,7 +280,7 @@ static void test_summary_from_report(void **state)
                       "\"timestamp\":\"2026-11-24T10:00:00Z\",\"status\":\"failed\"}";
     aidf_report_init(&r);
     assert_int_equal(aidf_report_parse(min, strlen(min), &r, NULL), AIDF_OK);
-    aidf_run_summary_from_report(&r, &s);
+    aidf_run_summary_from_report_buf(&r, &s, &scratch);
     assert_string_equal(s.task_path, "");
     assert_string_equal(s.changed_files, "");
     assert_true(s.cost_unpriced);
@@ -295,12 +297,13 @@ static void test_summary_from_report(void **state)
         "\"files\":{\"modified\":[\"a\",\"b\"],\"created\":[\"c\"],\"deleted\":[\"d\"]}}";
     aidf_report_init(&r);
     assert_int_equal(aidf_report_parse(unp, strlen(unp), &r, NULL), AIDF_OK);
-    aidf_run_summary_from_report(&r, &s);
+    aidf_run_summary_from_report_buf(&r, &s, &scratch);
     assert_true(s.cost_unpriced);
     assert_string_equal(s.changed_files, "a\nb\nc");
     assert_int_equal(s.files_total, 4);
     assert_int_equal(s.files_deleted, 1);
     aidf_report_release(&r);
+    aidf_buf_release(&scratch);
 }
 
 static void test_filter(void **state)

@@ -17,6 +17,7 @@
 #include "aidf/cost.h"
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/report.h"
 #include "aidf/xalloc.h"
 #include "testutil.h"
 
@@ -673,7 +674,6 @@ static void test_truncations(void **state)
             assert_non_null(strstr(e.msg, "cut.yml:"));
             bad++;
         }
-        json_decref(aidf_config_to_json(&c));
         aidf_config_release(&c);
         free(cut);
     }
@@ -1064,78 +1064,6 @@ static void test_load(void **state)
     free(root);
 }
 
-/* ---- JSON view ---- */
-
-static void test_to_json(void **state)
-{
-    (void)state;
-    size_t len;
-    char *text = tu_read_data("config/valid/full.yml", &len);
-    struct aidf_config c;
-    struct aidf_error e = {0};
-    aidf_config_init_defaults(&c);
-    assert_int_equal(aidf_config_parse(text, len, "full.yml", 0, &c, &e), AIDF_OK);
-    free(text);
-    json_t *j = aidf_config_to_json(&c);
-    assert_non_null(j);
-    char *s = json_dumps(j, JSON_COMPACT);
-    /* Secrets never appear. */
-    assert_null(strstr(s, "hunter2"));
-    assert_null(strstr(s, "whsec_"));
-    assert_null(strstr(s, "notify-token"));
-    assert_null(strstr(s, "metrics-key"));
-    assert_null(strstr(s, "hooks.slack.example"));
-    assert_null(strstr(s, "discord.example"));
-    free(s);
-
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "provider"), "type")),
-                        "anthropic-api");
-    json_t *ex = json_object_get(j, "execution");
-    assert_int_equal(json_integer_value(json_object_get(ex, "max_iterations")), 25);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "permissions"), "scope_enforcement")),
-        "strict");
-    json_t *n = json_object_get(j, "notifications");
-    assert_string_equal(json_string_value(json_object_get(n, "level")), "errors");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(n, "email"), "smtp_pass")), "***");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(n, "slack"), "webhook_url")), "***");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(n, "email"), "smtp_host")),
-        "smtp.example.com");
-    json_t *w = json_object_get(json_object_get(j, "observability"), "webhook");
-    assert_string_equal(json_string_value(json_object_get(w, "secret")), "***");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(w, "headers"), "X-Api-Key")), "***");
-    assert_string_equal(json_string_value(json_object_get(w, "url")),
-                        "https://metrics.example.com/aidf");
-    assert_int_equal(json_array_size(json_object_get(w, "events")), 2);
-    assert_int_equal(json_integer_value(json_object_get(w, "timeout")), 5000);
-    json_t *rates = json_object_get(json_object_get(j, "cost"), "rates");
-    json_t *m = json_object_get(rates, "my-local-model");
-    assert_non_null(m);
-    assert_true(json_real_value(json_object_get(m, "input_per_1m")) == 0.5);
-    assert_true(json_is_false(json_object_get(m, "builtin")));
-    assert_true(
-        json_is_null(json_object_get(json_object_get(rates, "gpt-4o"), "cache_read_per_1m")));
-    json_decref(j);
-    aidf_config_release(&c);
-
-    /* Defaults: unset secrets are null, not "***". */
-    aidf_config_init_defaults(&c);
-    j = aidf_config_to_json(&c);
-    w = json_object_get(json_object_get(j, "observability"), "webhook");
-    assert_true(json_is_null(json_object_get(w, "secret")));
-    assert_true(json_is_null(json_object_get(j, "path")));
-    assert_string_equal(
-        json_string_value(json_object_get(
-            json_object_get(json_object_get(j, "observability"), "server"), "token_env")),
-        "AIDF_SERVER_TOKEN");
-    json_decref(j);
-    aidf_config_release(&c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1162,7 +1090,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_headers_and_required, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_fixtures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_to_json, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

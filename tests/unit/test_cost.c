@@ -8,6 +8,7 @@
 
 #include "aidf/cost.h"
 #include "aidf/err.h"
+#include "aidf/report.h"
 
 #define EPS 1e-9
 

@@ -189,7 +189,11 @@ static void test_store_ignores_outbox(void **state)
     aidf_report_init(&r);
     assert_int_equal(aidf_report_parse(text, len, &r, NULL), AIDF_OK);
     assert_int_equal(aidf_store_open(dir, AIDF_STORE_CREATE, &s, NULL), AIDF_OK);
-    assert_int_equal(aidf_store_write(s, &r, false, NULL, NULL, NULL), AIDF_OK);
+    struct aidf_store_stage *st = NULL;
+    bool existed = false;
+    assert_int_equal(aidf_store_stage_new(s, &r, &st, NULL), AIDF_OK);
+    assert_int_equal(aidf_store_stage_commit(s, st, &existed, NULL), AIDF_OK);
+    aidf_store_stage_free(st);
     aidf_store_free(s);
 
     assert_int_equal(aidf_outbox_add(dir, r.run_id, SRV1, "x.json", NULL), AIDF_OK);

@@ -83,12 +83,36 @@ static void make_report(const struct spec *sp, struct aidf_report *r)
     free(j);
 }
 
-static void write_spec(struct aidf_store *s, const struct spec *sp, bool replace, int want)
+/*
+ * Store `r` the way the server does: stage it, commit it, make its directory durable.
+ * `*rel` (optional) gets the file path relative to the reports directory (caller
+ * frees), `*existed` (optional) whether the same
+ * run with identical content was stored already.
+ */
+static int store_put(struct aidf_store *s, const struct aidf_report *r, char **rel, bool *existed,
+                     struct aidf_error *err)
+{
+    struct aidf_store_stage *st = NULL;
+    bool ex = false;
+    int rc = aidf_store_stage_new(s, r, &st, err);
+    if (rc == AIDF_OK)
+        rc = aidf_store_stage_commit(s, st, &ex, err);
+    if (rc == AIDF_OK)
+        rc = aidf_store_fsync_dir(s, aidf_store_stage_date(st), err);
+    if (rc == AIDF_OK && rel)
+        *rel = aidf_xstrdup(aidf_store_stage_file(st));
+    if (existed)
+        *existed = ex;
+    aidf_store_stage_free(st);
+    return rc;
+}
+
+static void write_spec(struct aidf_store *s, const struct spec *sp, int want)
 {
     struct aidf_report r;
     make_report(sp, &r);
     struct aidf_error e;
-    int rc = aidf_store_write(s, &r, replace, NULL, NULL, &e);
+    int rc = store_put(s, &r, NULL, NULL, &e);
     if (rc != want)
         fprintf(stderr, "write: %s\n", e.msg);
     assert_int_equal(rc, want);
@@ -194,10 +218,12 @@ static void test_round_trip(void **state)
     make_report(&sp, &r);
     char *path = NULL;
     bool existed = true;
-    assert_int_equal(aidf_store_write(s, &r, false, &path, &existed, NULL), AIDF_OK);
+    char *rel = NULL;
+    assert_int_equal(store_put(s, &r, &rel, &existed, NULL), AIDF_OK);
     assert_false(existed);
-    char *want = aidf_path_join(rdir, "2026-11-24/run-1a2b3c4d.json");
-    assert_string_equal(path, want);
+    assert_string_equal(rel, "2026-11-24/run-1a2b3c4d.json");
+    path = aidf_path_join(rdir, rel);
+    free(rel);
 
     /* Pretty JSON with a 2-space indent. */
     char *text = tu_read(path, NULL);
@@ -216,7 +242,11 @@ static void test_round_trip(void **state)
     assert_string_equal(sum->changed_files, "src/a.c");
     assert_int_equal(aidf_store_count(s), 1);
 
-    /* The index was persisted; a fresh store sees the run. */
+    /* A sync persists the index (the server syncs after writes); a fresh store sees
+     * the run. */
+    assert_true(aidf_store_dirty(s));
+    assert_int_equal(aidf_store_sync(s, NULL), AIDF_OK);
+    assert_false(aidf_store_dirty(s));
     assert_true(exists(rdir, ".index"));
     aidf_store_free(s);
     s = open_store(rdir, 0);
@@ -231,7 +261,6 @@ static void test_round_trip(void **state)
     free(a);
     free(b);
     free(text);
-    free(want);
     free(path);
     free(rdir);
     aidf_report_release(&r);
@@ -244,7 +273,7 @@ static void test_date_directory_is_utc(void **state)
     struct aidf_store *s = open_store(dir, 0);
     /* 23:30 at -02:00 is 01:30 UTC the next day. */
     struct spec sp = {.id = ID3, .ts = "2026-11-20T23:30:00-02:00", .cost = 1, .in = 1, .out = 1};
-    write_spec(s, &sp, false, AIDF_OK);
+    write_spec(s, &sp, AIDF_OK);
     assert_true(exists(dir, "2026-11-21/run-9f8e7d6c.json"));
     assert_false(exists(dir, "2026-11-20"));
     aidf_store_free(s);
@@ -256,8 +285,8 @@ static void test_short_id_collision(void **state)
     struct aidf_store *s = open_store(dir, 0);
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
     struct spec b = {.id = ID2, .ts = "2026-11-24T11:00:00Z", .cost = 2, .in = 2, .out = 2};
-    write_spec(s, &a, false, AIDF_OK);
-    write_spec(s, &b, false, AIDF_OK);
+    write_spec(s, &a, AIDF_OK);
+    write_spec(s, &b, AIDF_OK);
     assert_true(exists(dir, "2026-11-24/run-1a2b3c4d.json"));
     assert_true(exists(dir, "2026-11-24/run-" ID2 ".json"));
 
@@ -331,8 +360,8 @@ static void test_rescan_keeps_generation(void **state)
     struct aidf_store *s = open_store(dir, 0);
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
     struct spec b = {.id = ID3, .ts = "2026-11-24T11:00:00Z", .cost = 2, .in = 2, .out = 2};
-    write_spec(s, &a, false, AIDF_OK);
-    write_spec(s, &b, false, AIDF_OK);
+    write_spec(s, &a, AIDF_OK);
+    write_spec(s, &b, AIDF_OK);
     uint64_t g = aidf_store_generation(s);
     assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
     assert_int_equal(aidf_store_rescan(s, NULL), AIDF_OK);
@@ -366,33 +395,32 @@ static void test_idempotent_write_and_conflict(void **state)
     struct aidf_report r;
     make_report(&sp, &r);
     bool existed = false;
-    assert_int_equal(aidf_store_write(s, &r, false, NULL, &existed, NULL), AIDF_OK);
+    assert_int_equal(store_put(s, &r, NULL, &existed, NULL), AIDF_OK);
     assert_false(existed);
     struct timespec m1 = get_mtime(dir, "2026-11-24/run-9f8e7d6c.json");
     char *path = NULL;
-    assert_int_equal(aidf_store_write(s, &r, false, &path, &existed, NULL), AIDF_OK);
+    assert_int_equal(store_put(s, &r, &path, &existed, NULL), AIDF_OK);
     assert_true(existed);
-    assert_non_null(strstr(path, "2026-11-24/run-9f8e7d6c.json"));
+    assert_string_equal(path, "2026-11-24/run-9f8e7d6c.json");
     free(path);
     struct timespec m2 = get_mtime(dir, "2026-11-24/run-9f8e7d6c.json");
     assert_true(m1.tv_sec == m2.tv_sec && m1.tv_nsec == m2.tv_nsec); /* not rewritten */
     aidf_report_release(&r);
 
-    /* Same id, other content: a conflict, unless replace. */
+    /* Same id, other content: a conflict; the stored report is kept. */
     sp.in = 11;
-    write_spec(s, &sp, false, AIDF_ECONFLICT);
-    write_spec(s, &sp, true, AIDF_OK);
+    write_spec(s, &sp, AIDF_ECONFLICT);
     assert_int_equal(aidf_store_count(s), 1);
     const struct aidf_run_summary **v = NULL;
     assert_int_equal(aidf_store_list(s, NULL, &v), 1);
-    assert_int_equal(v[0]->tokens_in, 11);
+    assert_int_equal(v[0]->tokens_in, 10);
     free(v);
 
-    /* Replacing with another date moves the file. */
+    /* Also when the other content would go to another date directory. */
     sp.ts = "2026-11-25T09:00:00Z";
-    write_spec(s, &sp, true, AIDF_OK);
-    assert_false(exists(dir, "2026-11-24/run-9f8e7d6c.json"));
-    assert_true(exists(dir, "2026-11-25/run-9f8e7d6c.json"));
+    write_spec(s, &sp, AIDF_ECONFLICT);
+    assert_true(exists(dir, "2026-11-24/run-9f8e7d6c.json"));
+    assert_false(exists(dir, "2026-11-25/run-9f8e7d6c.json"));
     assert_int_equal(aidf_store_count(s), 1);
     aidf_store_free(s);
 
@@ -409,9 +437,9 @@ static void test_prefix_reads(void **state)
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
     struct spec b = {.id = ID2, .ts = "2026-11-24T11:00:00Z", .cost = 1, .in = 1, .out = 1};
     struct spec c = {.id = ID3, .ts = "2026-11-24T12:00:00Z", .cost = 1, .in = 1, .out = 1};
-    write_spec(s, &a, false, AIDF_OK);
-    write_spec(s, &b, false, AIDF_OK);
-    write_spec(s, &c, false, AIDF_OK);
+    write_spec(s, &a, AIDF_OK);
+    write_spec(s, &b, AIDF_OK);
+    write_spec(s, &c, AIDF_OK);
 
     struct aidf_report r;
     aidf_report_init(&r);
@@ -496,7 +524,7 @@ static void test_list_filters(void **state)
          .out = 1},
     };
     for (size_t i = 0; i < 4; i++)
-        write_spec(s, &sp[i], false, AIDF_OK);
+        write_spec(s, &sp[i], AIDF_OK);
 
     const struct aidf_run_summary **v = NULL;
     struct aidf_filter f;
@@ -739,8 +767,8 @@ static void test_index_corrupt_rebuilt(void **state)
     struct aidf_store *s = open_store(dir, 0);
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
     struct spec b = {.id = ID3, .ts = "2026-11-23T10:00:00Z", .cost = 1, .in = 1, .out = 1};
-    write_spec(s, &a, false, AIDF_OK);
-    write_spec(s, &b, false, AIDF_OK);
+    write_spec(s, &a, AIDF_OK);
+    write_spec(s, &b, AIDF_OK);
     aidf_store_free(s);
 
     char *idx = aidf_path_join(dir, ".index");
@@ -784,7 +812,7 @@ static void test_readonly(void **state)
     assert_int_equal(aidf_store_read(s, "1a2b", &r, NULL, NULL), AIDF_OK);
     aidf_report_release(&r);
     struct spec b = {.id = ID3, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
-    write_spec(s, &b, false, AIDF_EINVAL);
+    write_spec(s, &b, AIDF_EINVAL);
     aidf_store_free(s);
     assert_false(exists(dir, ".index"));
 
@@ -838,7 +866,7 @@ static void test_warm_open_uses_index(void **state)
     const char *dir = *state;
     struct aidf_store *s = open_store(dir, 0);
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
-    write_spec(s, &a, false, AIDF_OK);
+    write_spec(s, &a, AIDF_OK);
     aidf_store_free(s);
     /* Our own writes are trusted: garble the file in place keeping size and mtime. */
     const char *rel = "2026-11-24/run-1a2b3c4d.json";
@@ -870,7 +898,7 @@ static void test_clean(void **state)
         {.id = ID4, .ts = "2026-11-02T10:00:00Z", .cost = 1, .in = 1, .out = 1},
     };
     for (size_t i = 0; i < 4; i++)
-        write_spec(s, &sp[i], false, AIDF_OK);
+        write_spec(s, &sp[i], AIDF_OK);
     tu_write(dir, "2026-10-15/keep.txt", "not a report: the directory stays");
 
     int64_t before;
@@ -1059,9 +1087,9 @@ static void test_identical_despite_real_precision(void **state)
     aidf_report_init(&r);
     assert_int_equal(aidf_report_parse(json, strlen(json), &r, NULL), AIDF_OK);
     bool existed = true;
-    assert_int_equal(aidf_store_write(s, &r, false, NULL, &existed, NULL), AIDF_OK);
+    assert_int_equal(store_put(s, &r, NULL, &existed, NULL), AIDF_OK);
     assert_false(existed);
-    assert_int_equal(aidf_store_write(s, &r, false, NULL, &existed, NULL), AIDF_OK);
+    assert_int_equal(store_put(s, &r, NULL, &existed, NULL), AIDF_OK);
     assert_true(existed);
     struct aidf_store_stage *st = NULL;
     assert_int_equal(aidf_store_stage_new(s, &r, &st, NULL), AIDF_OK);
@@ -1156,7 +1184,7 @@ static void test_scale_5000(void **state)
                           .in = 1000 + i,
                           .out = 100 + i % 7,
                           .files = files};
-        write_spec(s, &sp, false, AIDF_OK);
+        write_spec(s, &sp, AIDF_OK);
         sum_in += sp.in;
         sum_out += sp.out;
         completed += i % 4 < 2;
