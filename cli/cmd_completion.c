@@ -131,7 +131,6 @@ static void print_bash(FILE *f)
     walk(f, &root, "", bash_path_arm);
     fputs("        esac\n"
           "    done\n"
-          "    [[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD - 2]}\n"
           "    case \"$path:$prev\" in\n",
           f);
     bash_values(f, root.spec->opts, "");
@@ -173,7 +172,7 @@ static void zsh_desc(FILE *f, const char *text)
 /* "report list" → "_aidf_report_list". */
 static void zsh_fname(FILE *f, const char *path)
 {
-    fputs("_aidf", f);
+    fputs(*path ? "_aidf_" : "_aidf", f);
     for (const char *s = path; *s; s++)
         fputc(*s == ' ' || *s == '-' ? '_' : *s, f);
 }
