@@ -47,6 +47,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /** `aidf version [--json]`: the version of aidf (and of its libraries with --json). */
 int cmd_version(int argc, char **argv);
+/** The version of aidf, such as "0.8.0": AIDF_VERSION of the build (cmd_version.c). */
+extern const char cli_version[];
 /** `aidf completion bash|zsh`: print a shell completion script. */
 int cmd_completion(int argc, char **argv);
 

@@ -13,6 +13,8 @@
 #define AIDF_VERSION "unknown"
 #endif
 
+const char cli_version[] = AIDF_VERSION;
+
 static const struct optp_opt version_opts[] = {
     {.name = "json",
      .id = OPT_JSON,
@@ -43,7 +45,7 @@ int cmd_version(int argc, char **argv)
     if (p.nargs > 0)
         return cli_usage_error("version", "unexpected argument '%s'", p.args[0]);
     if (!json) {
-        printf("aidf %s\n", AIDF_VERSION);
+        printf("aidf %s\n", cli_version);
         return CLI_EXIT_OK;
     }
     json_t *libs = json_object();
@@ -52,7 +54,7 @@ int cmd_version(int argc, char **argv)
     json_object_set_new(libs, "libyaml", json_string(yaml_get_version_string()));
     json_object_set_new(libs, "openssl", json_string(OpenSSL_version(OPENSSL_VERSION)));
     json_t *o = json_object();
-    json_object_set_new(o, "version", json_string(AIDF_VERSION));
+    json_object_set_new(o, "version", json_string(cli_version));
     json_object_set_new(o, "libraries", libs);
     return cli_print_json(o) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

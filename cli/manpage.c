@@ -6,10 +6,6 @@
 
 #include <string.h>
 
-#ifndef AIDF_VERSION
-#define AIDF_VERSION "unknown"
-#endif
-
 /*
  * `text` escaped for troff: backslashes as \e, '-' as \- when `dashes` (option names),
  * and a line starting with '.' or '\'' protected by \&. With `join`, newlines become
@@ -143,7 +139,7 @@ void cli_print_man(FILE *f)
             ".TH AIDF 1 \"\" \"aidf %s\" \"User Commands\"\n"
             ".SH NAME\n"
             "aidf \\- ",
-            AIDF_VERSION);
+            cli_version);
     roff(f, root->summary, false, true);
     fputs("\n.SH SYNOPSIS\n", f);
     fputs(".nh\n.ad l\n", f);
