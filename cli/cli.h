@@ -117,7 +117,7 @@ extern const char *const cli_provider_choices[];
     {.name = "colour", .kind = OPTP_CHOICE, .id = OPT_COLOR, .value_name = "WHEN",          \
      .choices = cli_color_choices, .flags = OPTP_HIDDEN}
 
-/* Options of every command that reads the reports (the table then lists --help). */
+/* Options of every command that reads the reports (--help is built into the parser). */
 #define CLI_COMMON_OPTS                                                                     \
     {.name = "reports-dir", .kind = OPTP_DIR, .id = OPT_REPORTS_DIR, .value_name = "DIR",   \
      .help = "reports directory (default: <project>/.ai/reports)"},                         \

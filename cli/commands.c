@@ -122,10 +122,24 @@ static int unknown_command(const struct cli_command *group, const char *name)
     return cli_usage_error(group->spec->name, "unknown %s command '%s'", group->name, name);
 }
 
-/* `help [command [subcommand]]` within `group`: print that command's help. */
+/* optp_check() on every table of the tree; the number of problems. */
+static int check_tables(const struct cli_command *group)
+{
+    int bad = optp_check(group->spec, stderr);
+    for (const struct cli_command *c = group->subs; c && c->name; c++)
+        bad += c->subs ? check_tables(c) : optp_check(c->spec, stderr);
+    return bad;
+}
+
+/*
+ * `help [command [subcommand]]` within `group`: print that command's help. `aidf help
+ * --man` prints the man page (the build runs it), after checking every option table.
+ */
 static int run_help(const struct cli_command *group, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--man") == 0 && group == &cli_root) {
+        if (check_tables(&cli_root) > 0)
+            return CLI_EXIT_FAIL;
         cli_print_man(stdout);
         return CLI_EXIT_OK;
     }

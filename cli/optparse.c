@@ -261,6 +261,44 @@ int optp_next(struct optp *p)
     return OPTP_END;
 }
 
+int optp_check(const struct optp_cmd *cmd, FILE *err)
+{
+    int bad = 0;
+    const char *who = cmd->name && *cmd->name ? cmd->name : "aidf";
+#define PROBLEM(...)                                       \
+    do {                                                   \
+        fprintf(err, "aidf: option table of '%s': ", who); \
+        fprintf(err, __VA_ARGS__);                         \
+        fputc('\n', err);                                  \
+        bad++;                                             \
+    } while (0)
+    for (const struct optp_opt *o = cmd->opts; o && o->name; o++) {
+        bool visible = !(o->flags & OPTP_HIDDEN);
+        if (!*o->name || strcmp(o->name, "help") == 0)
+            PROBLEM("option name '%s' is empty or reserved", o->name);
+        if (o->id <= 0)
+            PROBLEM("--%s has no id", o->name);
+        if (o->short_name == 'h')
+            PROBLEM("--%s uses -h, which is --help", o->name);
+        for (const struct optp_opt *q = cmd->opts; q != o; q++) {
+            if (strcmp(q->name, o->name) == 0)
+                PROBLEM("--%s is listed twice", o->name);
+            if (o->short_name && q->short_name == o->short_name)
+                PROBLEM("-%c is used by --%s and --%s", o->short_name, q->name, o->name);
+        }
+        if (visible && (!o->help || !*o->help))
+            PROBLEM("--%s has no help text", o->name);
+        if (visible && o->kind != OPTP_FLAG && !o->value_name)
+            PROBLEM("--%s takes a value but has no value name", o->name);
+        if (o->kind == OPTP_INT && o->min > o->max)
+            PROBLEM("--%s has an empty range", o->name);
+        if (o->kind == OPTP_CHOICE && (!o->choices || !o->choices[0]))
+            PROBLEM("--%s is a choice without choices", o->name);
+    }
+#undef PROBLEM
+    return bad;
+}
+
 /* ---- help ------------------------------------------------------------------------------ */
 
 /* "-v, --verbose" or "--limit N": the left column of an option line. */

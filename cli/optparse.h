@@ -147,6 +147,14 @@ size_t optp_distance(const char *a, const char *b, size_t limit);
  */
 const char *optp_suggest(const char *typed, const char *const *names, size_t n);
 
+/**
+ * Check the table of `cmd` for mistakes the compiler cannot see: a missing name or id,
+ * a long name or a short letter used twice (or -h, --help, which the parser owns), a
+ * value without a value name, a visible option without help, an empty range, a choice
+ * without choices. Prints one line per problem to `err`; returns the number of problems.
+ */
+int optp_check(const struct optp_cmd *cmd, FILE *err);
+
 /** The option of `cmd` with the long name `name`, or NULL. */
 const struct optp_opt *optp_find(const struct optp_cmd *cmd, const char *name);
 

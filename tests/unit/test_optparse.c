@@ -390,6 +390,49 @@ static void test_distance_and_suggest(void **state)
     assert_null(optp_suggest(longname, names, n));
 }
 
+static void test_check(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(optp_check(&cmd, f), 0);
+
+    static const struct optp_opt bad_opts[] = {
+        {.name = "a", .short_name = 'a', .id = 1, .help = "x"},
+        {.name = "a", .short_name = 'a', .id = 2, .help = "twice"},
+        {.name = "b", .kind = OPTP_STRING, .id = 3, .help = "no value name"},
+        {.name = "c", .id = 0, .help = "no id"},
+        {.name = "d", .id = 4},
+        {.name = "e", .short_name = 'h', .id = 5, .help = "-h"},
+        {.name = "f",
+         .kind = OPTP_INT,
+         .id = 6,
+         .value_name = "N",
+         .help = "x",
+         .min = 2,
+         .max = 1},
+        {.name = "g", .kind = OPTP_CHOICE, .id = 7, .value_name = "X", .help = "x"},
+        {.name = "help", .id = 8, .help = "mine"},
+        {.name = "hidden", .kind = OPTP_STRING, .id = 9, .flags = OPTP_HIDDEN},
+        {.name = NULL},
+    };
+    static const struct optp_cmd bad = {.name = "bad", .opts = bad_opts};
+    assert_int_equal(optp_check(&bad, f), 9);
+    fclose(f);
+    assert_non_null(strstr(buf, "aidf: option table of 'bad': --a is listed twice\n"));
+    assert_non_null(strstr(buf, "-a is used by --a and --a"));
+    assert_non_null(strstr(buf, "--b takes a value but has no value name"));
+    assert_non_null(strstr(buf, "--c has no id"));
+    assert_non_null(strstr(buf, "--d has no help text"));
+    assert_non_null(strstr(buf, "--e uses -h"));
+    assert_non_null(strstr(buf, "--f has an empty range"));
+    assert_non_null(strstr(buf, "--g is a choice without choices"));
+    assert_non_null(strstr(buf, "'help' is empty or reserved"));
+    assert_null(strstr(buf, "hidden"));
+    free(buf);
+}
+
 static void test_usage_error(void **state)
 {
     (void)state;
@@ -410,7 +453,8 @@ int main(void)
         cmocka_unit_test(test_exact_names),          cmocka_unit_test(test_prefix_refused),
         cmocka_unit_test(test_short_flags),          cmocka_unit_test(test_values),
         cmocka_unit_test(test_positionals),          cmocka_unit_test(test_help),
-        cmocka_unit_test(test_distance_and_suggest), cmocka_unit_test(test_usage_error),
+        cmocka_unit_test(test_distance_and_suggest), cmocka_unit_test(test_check),
+        cmocka_unit_test(test_usage_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
