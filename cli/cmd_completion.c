@@ -32,11 +32,19 @@ const struct optp_cmd cli_spec_completion = {
 /* The leaves and groups of the tree in order, with the path "report list". */
 typedef void (*visit_fn)(FILE *f, const struct cli_command *c, const char *path);
 
+/* "prefix name" (or "name" without a prefix) into `out`; false when it does not fit. */
+static bool join_path(char *out, size_t len, const char *prefix, const char *name)
+{
+    int n = snprintf(out, len, "%s%s%s", prefix, *prefix ? " " : "", name);
+    return n >= 0 && (size_t)n < len;
+}
+
 static void walk(FILE *f, const struct cli_command *group, const char *prefix, visit_fn fn)
 {
     for (const struct cli_command *c = group->subs; c->name; c++) {
         char path[64];
-        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", c->name);
+        if (!join_path(path, sizeof(path), prefix, c->name))
+            continue; /* command names are short; never happens */
         fn(f, c, path);
         if (c->subs)
             walk(f, c, path, fn);
@@ -243,8 +251,8 @@ static void zsh_function(FILE *f, const struct cli_command *c, const char *path)
         for (const struct cli_command *sub = c->subs; sub->name; sub++) {
             fprintf(f, "    %s) ", sub->name);
             char sp[64];
-            snprintf(sp, sizeof(sp), "%s%s%s", path, *path ? " " : "", sub->name);
-            zsh_fname(f, sp);
+            if (join_path(sp, sizeof(sp), path, sub->name))
+                zsh_fname(f, sp);
             fputs(" ;;\n", f);
         }
         fputs("    help) _describe -t commands 'aidf command' cmds ;;\n"

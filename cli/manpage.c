@@ -85,15 +85,17 @@ static void synopsis(FILE *f, const struct optp_cmd *c)
 {
     const char *syn = c->synopsis ? c->synopsis : "[options]";
     while (*syn) {
-        size_t len = strcspn(syn, "\n");
+        size_t full = strcspn(syn, "\n");
+        size_t len = full < 255 ? full : 255;
         char line[256];
-        snprintf(line, sizeof(line), "%.*s", (int)len, syn);
+        memcpy(line, syn, len);
+        line[len] = '\0';
         fprintf(f, ".br\n\\fBaidf%s", *c->name ? " " : "");
         roff(f, c->name, true, false);
         fputs("\\fR ", f);
         roff(f, line, true, false);
         fputc('\n', f);
-        syn += len;
+        syn += full;
         if (*syn == '\n')
             syn++;
     }

@@ -132,7 +132,7 @@ check "NO_COLOR wins over FORCE_COLOR" no_escapes
 check "FORCE_COLOR=1 colours a pipe" grep -q $'\033\\[' "$OUT"
 (unset NO_COLOR; FORCE_COLOR=0 "$AIDF" report list --reports-dir "$small" >"$OUT" 2>"$ERR")
 check "FORCE_COLOR=0 does not" no_escapes
-(unset NO_COLOR; FORCE_COLOR= "$AIDF" report list --reports-dir "$small" >"$OUT" 2>"$ERR")
+(unset NO_COLOR; FORCE_COLOR='' "$AIDF" report list --reports-dir "$small" >"$OUT" 2>"$ERR")
 check "an empty FORCE_COLOR does not" no_escapes
 (unset NO_COLOR; FORCE_COLOR=1 "$AIDF" report list --color=never --reports-dir "$small" \
     >"$OUT" 2>"$ERR")
