@@ -1,6 +1,7 @@
 /*
  * Declarations shared by the aidf command-line front end: the commands of the
- * dispatch table, option helpers over getopt_long, and the reports-directory lookup.
+ * dispatch table, the command specs (option tables, see optparse.h), option helpers
+ * and the reports-directory lookup.
  *
  * Exit codes: 0 success, 1 the operation failed, 2 usage error.
  * Results go to stdout, diagnostics to stderr ("aidf: ...").
@@ -8,12 +9,12 @@
 #ifndef AIDF_CLI_H
 #define AIDF_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "aidf/store.h"
+#include "optparse.h"
 
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_FAIL  1
@@ -24,8 +25,6 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 /** `aidf init ...`: create the .ai/ folder. */
 int cmd_init(int argc, char **argv);
-/** `aidf report ...`. */
-int cmd_report(int argc, char **argv);
 /** `aidf report list ...`. */
 int cmd_report_list(int argc, char **argv);
 /** `aidf report show ...`. */
@@ -46,10 +45,48 @@ int cmd_status(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /** `aidf run ...`: run the agent on tasks (the executor). */
 int cmd_run(int argc, char **argv);
+/** `aidf version [--json]`: the version of aidf (and of its libraries with --json). */
+int cmd_version(int argc, char **argv);
+/** The version of aidf, such as "0.8.0": AIDF_VERSION of the build (cmd_version.c). */
+extern const char cli_version[];
+/** `aidf completion bash|zsh`: print a shell completion script. */
+int cmd_completion(int argc, char **argv);
 
-/* Long-option values shared by the commands (above any short-option character). */
+/* The option tables and help texts of the commands (each in its cmd_*.c). */
+extern const struct optp_cmd cli_spec_init, cli_spec_run, cli_spec_status, cli_spec_serve,
+    cli_spec_version, cli_spec_completion, cli_spec_report_list, cli_spec_report_show,
+    cli_spec_report_summary, cli_spec_report_export, cli_spec_report_clean, cli_spec_report_push,
+    cli_spec_report_webhook;
+
+/**
+ * A node of the command tree: a command with its function and spec, or a group (aidf
+ * itself, `aidf report`) whose `subs` list its commands (ending with a NULL name).
+ */
+struct cli_command {
+    const char *name;
+    cli_cmd_fn fn; /* NULL for a group */
+    const struct optp_cmd *spec;
+    const struct cli_command *subs;
+};
+
+/** aidf itself: the global options and the commands (defined in commands.c). */
+extern const struct cli_command cli_root;
+
+/** The subcommand `name` of `group`, or NULL. */
+const struct cli_command *cli_find_command(const struct cli_command *group, const char *name);
+
+/**
+ * Run `argv` (argv[0] names `group`) through the group: its options, then `help
+ * [command...]` or the named subcommand (a mistyped one gets "did you mean"). Returns
+ * the exit status.
+ */
+int cli_dispatch(const struct cli_command *group, int argc, char **argv);
+
+/** Print the man page aidf(1), generated from the command tree, to `f` (troff). */
+void cli_print_man(FILE *f);
+
+/* Option ids shared by the commands (the ids of one command's table must differ). */
 enum cli_opt {
-    OPT_HELP = 'h',
     OPT_SINCE = 256,
     OPT_UNTIL,
     OPT_STATUS,
@@ -67,37 +104,44 @@ enum cli_opt {
     OPT_REPORT,
 };
 
+/* The fixed values of --color, --status and --provider (NULL-terminated). */
+extern const char *const cli_color_choices[];
+extern const char *const cli_status_choices[];
+extern const char *const cli_provider_choices[];
+
 /* clang-format off */
-/* Options every command accepts. */
-#define CLI_COMMON_OPTIONS                                          \
-    {"help", no_argument, NULL, OPT_HELP},                          \
-    {"reports-dir", required_argument, NULL, OPT_REPORTS_DIR},      \
-    {"color", required_argument, NULL, OPT_COLOR},                  \
-    {"colour", required_argument, NULL, OPT_COLOR}
+/* --color WHEN (and its hidden British spelling), for commands without --reports-dir. */
+#define CLI_COLOR_OPTS                                                                      \
+    {.name = "color", .kind = OPTP_CHOICE, .id = OPT_COLOR, .value_name = "WHEN",           \
+     .help = "auto, always or never (default auto)", .choices = cli_color_choices},         \
+    {.name = "colour", .kind = OPTP_CHOICE, .id = OPT_COLOR, .value_name = "WHEN",          \
+     .choices = cli_color_choices, .flags = OPTP_HIDDEN}
+
+/* Options of every command that reads the reports (--help is built into the parser). */
+#define CLI_COMMON_OPTS                                                                     \
+    {.name = "reports-dir", .kind = OPTP_DIR, .id = OPT_REPORTS_DIR, .value_name = "DIR",   \
+     .help = "reports directory (default: <project>/.ai/reports)"},                         \
+    CLI_COLOR_OPTS
 
 /* The run filters of list, summary and export. */
-#define CLI_FILTER_OPTIONS                                          \
-    {"since", required_argument, NULL, OPT_SINCE},                  \
-    {"until", required_argument, NULL, OPT_UNTIL},                  \
-    {"status", required_argument, NULL, OPT_STATUS},                \
-    {"task", required_argument, NULL, OPT_TASK},                    \
-    {"provider", required_argument, NULL, OPT_PROVIDER},            \
-    {"model", required_argument, NULL, OPT_MODEL}
+#define CLI_FILTER_OPTS                                                                     \
+    {.name = "since", .kind = OPTP_DATE, .id = OPT_SINCE, .value_name = "DATE",             \
+     .help = "only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, 7d, 24h, 2w)"},    \
+    {.name = "until", .kind = OPTP_DATE, .id = OPT_UNTIL, .value_name = "DATE",             \
+     .help = "only runs at or before DATE (a bare date includes the whole day)"},           \
+    {.name = "status", .kind = OPTP_CHOICE, .id = OPT_STATUS, .value_name = "STATUS",       \
+     .help = "completed, blocked or failed", .choices = cli_status_choices},                \
+    {.name = "task", .kind = OPTP_STRING, .id = OPT_TASK, .value_name = "GLOB",             \
+     .help = "task path or file name matches GLOB (e.g. '*login*')"},                       \
+    {.name = "provider", .short_name = 'p', .kind = OPTP_CHOICE, .id = OPT_PROVIDER,        \
+     .value_name = "TYPE", .choices = cli_provider_choices,                                 \
+     .help = "provider type (claude-cli, cursor-cli, anthropic-api, openai-api)"},          \
+    {.name = "model", .short_name = 'm', .kind = OPTP_STRING, .id = OPT_MODEL,              \
+     .value_name = "MODEL", .help = "model name or glob"}
+
+/* The end of an option table. */
+#define CLI_OPTS_END {.name = NULL}
 /* clang-format on */
-
-/* Help text lines for the filter options. */
-#define CLI_FILTER_HELP                                                                                 \
-    "  --since DATE          only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, 7d, 24h, 2w)\n" \
-    "  --until DATE          only runs at or before DATE (a bare date includes the whole day)\n"        \
-    "  --status STATUS       completed, blocked or failed\n"                                            \
-    "  --task GLOB           task path or file name matches GLOB (e.g. '*login*')\n"                    \
-    "  --provider TYPE       provider type (claude-cli, cursor-cli, anthropic-api, openai-api)\n"       \
-    "  --model MODEL         model name or glob\n"
-
-#define CLI_COMMON_HELP                                                            \
-    "  --reports-dir DIR     reports directory (default: <project>/.ai/reports)\n" \
-    "  --color WHEN          auto, always or never (default auto)\n"               \
-    "  -h, --help            show this help\n"
 
 /** Options common to every command, filled by cli_common_opt(). */
 struct cli_common {
@@ -120,12 +164,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * Report a getopt_long() failure (`c` is '?' or ':') as a usage error; returns 2.
- */
-int cli_bad_option(int c, int argc, char **argv, const char *cmd);
-
-/**
- * Handle a common option (`c` from getopt_long). Returns 1 when handled, 0 when `c` is
+ * Handle a common option (`c` from optp_next()). Returns 1 when handled, 0 when `c` is
  * not a common option, or -2 after printing a usage error (the caller returns 2).
  * --help is not handled here.
  */

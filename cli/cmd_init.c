@@ -28,56 +28,57 @@
 #include "init_templates.h"
 #include "term.h"
 
-static const char init_help[] =
-    "usage: aidf init [--yes] [--force] [--json]\n"
-    "\n"
-    "Create the .ai/ folder that configures aidf for this project, at the top of the\n"
-    "git work tree (or in the current directory outside git):\n"
-    "\n"
-    "  .ai/AGENTS.md                 project guide sent to the agent with every task\n"
-    "  .ai/config.yml                configuration, every option commented\n"
-    "  .ai/roles/*.md                architect, developer, documenter, reviewer, tester\n"
-    "  .ai/templates/TASK.template.md and .ai/templates/tasks/*.template.md\n"
-    "                                task templates (bug-fix, dependency-update,\n"
-    "                                documentation, new-feature, refactor, test-coverage)\n"
-    "  .ai/tasks/{pending,completed,blocked}/, .ai/plans/   empty folders (.gitkeep)\n"
-    "\n"
-    "The project name comes from package.json \"name\", else the directory name.\n"
-    "Validation commands are detected and written to validation in config.yml:\n"
-    "package.json scripts lint, typecheck (else type-check) and format (else prettier)\n"
-    "as `npm run <script>`, `make check` (else `make test`) for a Makefile with that\n"
-    "target, `cargo test` for Cargo.toml and `go test ./...` for go.mod run before each\n"
-    "commit; the test script runs before pushes, the build script before pull requests.\n"
-    "\n"
-    "The .gitignore at the project root gets an \"# AIDF\" block ignoring .ai/reports/,\n"
-    ".ai/tasks/*.log, .ai/tasks/*.tmp, .ai/.cache/ and .ai/config.local.yml (created if\n"
-    "missing, appended once, never duplicated).\n"
-    "\n"
-    "When .ai/ already exists, init refuses unless --force is given (at a terminal it\n"
-    "asks first, default no). --force rewrites the template files listed above, and\n"
-    "never deletes or changes tasks or reports.\n"
-    "\n"
-    "Options:\n"
-    "  -y, --yes             never ask; use the defaults (an existing .ai/ is kept\n"
-    "                        unless --force)\n"
-    "  -f, --force           overwrite the template files of an existing .ai/\n"
-    "  --json                print {\"root\", \"project\", \"created\", \"skipped\",\n"
-    "                        \"validation\", \"validationByStage\"} instead of the summary\n"
-    "  --color WHEN          auto, always or never (default auto)\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Exit status: 0 done, 1 failed (or .ai/ exists without --force), 2 usage error.\n";
+enum { OPT_YES = 1200, OPT_FORCE };
 
-enum { OPT_YES = 'y', OPT_FORCE = 'f' };
+static const struct optp_opt init_opts[] = {
+    {.name = "yes",
+     .short_name = 'y',
+     .id = OPT_YES,
+     .help = "never ask; use the defaults (an existing .ai/ is kept\nunless --force)"},
+    {.name = "force",
+     .short_name = 'f',
+     .id = OPT_FORCE,
+     .help = "overwrite the template files of an existing .ai/"},
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"root\", \"project\", \"created\", \"skipped\",\n"
+             "\"validation\", \"validationByStage\"} instead of the summary"},
+    CLI_COLOR_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option init_options[] = {
-    {"help", no_argument, NULL, OPT_HELP},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"yes", no_argument, NULL, OPT_YES},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_init = {
+    .name = "init",
+    .synopsis = "[--yes] [--force] [--json]",
+    .summary = "create the .ai/ folder: AGENTS.md, config, roles, task templates",
+    .description =
+        "Create the .ai/ folder that configures aidf for this project, at the top of the\n"
+        "git work tree (or in the current directory outside git):\n"
+        "\n"
+        "  .ai/AGENTS.md                 project guide sent to the agent with every task\n"
+        "  .ai/config.yml                configuration, every option commented\n"
+        "  .ai/roles/*.md                architect, developer, documenter, reviewer, tester\n"
+        "  .ai/templates/TASK.template.md and .ai/templates/tasks/*.template.md\n"
+        "                                task templates (bug-fix, dependency-update,\n"
+        "                                documentation, new-feature, refactor, test-coverage)\n"
+        "  .ai/tasks/{pending,completed,blocked}/, .ai/plans/   empty folders (.gitkeep)\n"
+        "\n"
+        "The project name comes from package.json \"name\", else the directory name.\n"
+        "Validation commands are detected and written to validation in config.yml:\n"
+        "package.json scripts lint, typecheck (else type-check) and format (else prettier)\n"
+        "as `npm run <script>`, `make check` (else `make test`) for a Makefile with that\n"
+        "target, `cargo test` for Cargo.toml and `go test ./...` for go.mod run before each\n"
+        "commit; the test script runs before pushes, the build script before pull requests.\n"
+        "\n"
+        "The .gitignore at the project root gets an \"# AIDF\" block ignoring .ai/reports/,\n"
+        ".ai/tasks/*.log, .ai/tasks/*.tmp, .ai/.cache/ and .ai/config.local.yml (created if\n"
+        "missing, appended once, never duplicated).\n"
+        "\n"
+        "When .ai/ already exists, init refuses unless --force is given (at a terminal it\n"
+        "asks first, default no). --force rewrites the template files listed above, and\n"
+        "never deletes or changes tasks or reports.",
+    .opts = init_opts,
+    .epilog = "Exit status: 0 done, 1 failed (or .ai/ exists without --force), 2 usage error.",
 };
 
 /* Manifests larger than this are not read. */
@@ -804,32 +805,22 @@ int cmd_init(int argc, char **argv)
 {
     struct cli_common co = {.cmd = "init"};
     bool yes = false, force = false;
-    int c, h;
+    struct optp op;
+    int id;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hyf", init_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(init_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (c == OPT_YES) {
+    optp_init(&op, &cli_spec_init, argc, argv);
+    while ((id = optp_next(&op)) > 0) {
+        if (id == OPT_YES)
             yes = true;
-            continue;
-        }
-        if (c == OPT_FORCE) {
+        else if (id == OPT_FORCE)
             force = true;
-            continue;
-        }
-        h = cli_common_opt(&co, c, optarg);
-        if (h < 0)
+        else if (cli_common_opt(&co, id, op.arg) < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        return cli_bad_option(c, argc, argv, co.cmd);
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return op.status;
+    if (op.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", op.args[0]);
 
     char *cwd = getcwd(NULL, 0);
     if (!cwd)

@@ -1,6 +1,6 @@
 /*
- * `aidf report`: the subcommand table, and helpers the report subcommands share
- * (finding the reports directory, opening the store, JSON and CSV output).
+ * Helpers the report subcommands share: finding the reports directory, opening the
+ * store, JSON and CSV output. (The subcommand table is in commands.c.)
  */
 #include "cli.h"
 
@@ -16,70 +16,6 @@
 #include "aidf/log.h"
 #include "aidf/xalloc.h"
 #include "term.h"
-
-static const struct {
-    const char *name;
-    cli_cmd_fn fn;
-    const char *summary;
-} report_cmds[] = {
-    {"list", cmd_report_list, "list recent runs, newest first"},
-    {"show", cmd_report_show, "show one run in detail"},
-    {"summary", cmd_report_summary, "aggregate statistics over runs"},
-    {"export", cmd_report_export, "export runs to CSV"},
-    {"clean", cmd_report_clean, "delete reports older than a date"},
-    {"push", cmd_report_push, "deliver reports to a report server (aidf serve)"},
-    {"webhook", cmd_report_webhook, "send reports to the configured metrics webhook"},
-};
-
-#define N_REPORT_CMDS (sizeof(report_cmds) / sizeof(report_cmds[0]))
-
-static void report_usage(FILE *f)
-{
-    fputs("usage: aidf report <command> [options]\n"
-          "\n"
-          "Query the execution reports in .ai/reports/.\n"
-          "\n"
-          "Commands:\n",
-          f);
-    for (size_t i = 0; i < N_REPORT_CMDS; i++)
-        fprintf(f, "  %-10s %s\n", report_cmds[i].name, report_cmds[i].summary);
-    fputs("\n"
-          "Run 'aidf report <command> --help' for the options of a command.\n",
-          f);
-}
-
-int cmd_report(int argc, char **argv)
-{
-    if (argc < 2) {
-        report_usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        report_usage(stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(sub, "help") == 0) {
-        if (argc < 3) {
-            report_usage(stdout);
-            return CLI_EXIT_OK;
-        }
-        for (size_t i = 0; i < N_REPORT_CMDS; i++) {
-            if (strcmp(argv[2], report_cmds[i].name) == 0) {
-                static char help_arg[] = "--help";
-                char *hargv[] = {argv[2], help_arg, NULL};
-                return report_cmds[i].fn(2, hargv);
-            }
-        }
-        return cli_usage_error("report", "unknown report command '%s'", argv[2]);
-    }
-    for (size_t i = 0; i < N_REPORT_CMDS; i++)
-        if (strcmp(sub, report_cmds[i].name) == 0)
-            return report_cmds[i].fn(argc - 1, argv + 1);
-    if (sub[0] == '-')
-        return cli_usage_error("report", "expected a command before '%s'", sub);
-    return cli_usage_error("report", "unknown report command '%s'", sub);
-}
 
 int cli_reports_dir(const char *opt, char **dir_out, bool *explicit_dir)
 {

@@ -1,5 +1,5 @@
 /*
- * `aidf report clean --before DATE [--confirm]`: delete old reports (plan task 131).
+ * `aidf report clean --before DATE [--confirm]`: delete old reports.
  */
 #include "cli.h"
 
@@ -8,23 +8,28 @@
 
 #include "term.h"
 
-static const char clean_help[] =
-    "usage: aidf report clean --before DATE [--confirm] [options]\n"
-    "\n"
-    "Delete reports older than DATE (an ISO date or timestamp, or an age such as 30d).\n"
-    "Without --confirm only lists what would be deleted.\n"
-    "\n"
-    "Options:\n"
-    "  --before DATE         delete reports with a timestamp before DATE; required\n"
-    "  --confirm             really delete\n"
-    "  --json                print {\"deleted\"|\"wouldDelete\":[paths],\"count\":N}\n" CLI_COMMON_HELP;
+static const struct optp_opt clean_opts[] = {
+    {.name = "before",
+     .kind = OPTP_DATE,
+     .id = OPT_BEFORE,
+     .value_name = "DATE",
+     .help = "delete reports with a timestamp before DATE; required"},
+    {.name = "confirm", .id = OPT_CONFIRM, .help = "really delete"},
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"deleted\"|\"wouldDelete\":[paths],\"count\":N}"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option clean_options[] = {
-    CLI_COMMON_OPTIONS,
-    {"before", required_argument, NULL, OPT_BEFORE},
-    {"confirm", no_argument, NULL, OPT_CONFIRM},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_report_clean = {
+    .name = "report clean",
+    .synopsis = "--before DATE [--confirm] [options]",
+    .summary = "delete reports older than a date",
+    .description =
+        "Delete reports older than DATE (an ISO date or timestamp, or an age such as 30d).\n"
+        "Without --confirm only lists what would be deleted.",
+    .opts = clean_opts,
 };
 
 int cmd_report_clean(int argc, char **argv)
@@ -33,37 +38,29 @@ int cmd_report_clean(int argc, char **argv)
     const char *before_s = NULL;
     int64_t before = 0;
     bool confirm = false;
-    int c, h;
+    struct optp p;
+    int id, h;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", clean_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(clean_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
+    optp_init(&p, &cli_spec_report_clean, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        h = cli_common_opt(&co, id, p.arg);
         if (h < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_BEFORE) {
-            if (cli_parse_date(optarg, false, &before))
+        if (id == OPT_BEFORE) {
+            if (cli_parse_date(p.arg, false, &before))
                 return cli_usage_error(co.cmd,
                                        "invalid --before '%s' (expected YYYY-MM-DD, an "
                                        "ISO timestamp or 7d/24h/2w)",
-                                       optarg);
-            before_s = optarg;
-            continue;
-        }
-        if (c == OPT_CONFIRM) {
+                                       p.arg);
+            before_s = p.arg;
+        } else if (id == OPT_CONFIRM) {
             confirm = true;
-            continue;
         }
-        return cli_bad_option(c, argc, argv, co.cmd);
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[0]);
     if (!before_s)
         return cli_usage_error(co.cmd, "missing --before DATE");
 

@@ -1,5 +1,5 @@
 /*
- * `aidf report export --csv PATH`: runs as CSV (plan tasks 128, 131).
+ * `aidf report export --csv PATH`: runs as CSV.
  */
 #include "cli.h"
 
@@ -9,24 +9,31 @@
 
 #include "term.h"
 
-static const char export_help[] =
-    "usage: aidf report export --csv PATH [options]\n"
-    "\n"
-    "Export runs to CSV (RFC 4180), one row per run, or with --detailed one row per\n"
-    "iteration. PATH '-' writes to standard output. The file is written atomically.\n"
-    "\n"
-    "Options:\n"
-    "  --csv PATH            the file to write ('-' = standard output); required\n"
-    "  --detailed            one row per iteration (reads every full report)\n" CLI_FILTER_HELP
-    "  --json                print {\"path\":...,\"runs\":N,\"rows\":M} when done\n" CLI_COMMON_HELP;
+static const struct optp_opt export_opts[] = {
+    {.name = "csv",
+     .kind = OPTP_FILE,
+     .id = OPT_CSV,
+     .value_name = "PATH",
+     .help = "the file to write ('-' = standard output); required"},
+    {.name = "detailed",
+     .id = OPT_DETAILED,
+     .help = "one row per iteration (reads every full report)"},
+    CLI_FILTER_OPTS,
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"path\":...,\"runs\":N,\"rows\":M} when done"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option export_options[] = {
-    CLI_COMMON_OPTIONS,
-    CLI_FILTER_OPTIONS,
-    {"csv", required_argument, NULL, OPT_CSV},
-    {"detailed", no_argument, NULL, OPT_DETAILED},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_report_export = {
+    .name = "report export",
+    .synopsis = "--csv PATH [options]",
+    .summary = "export runs to CSV",
+    .description =
+        "Export runs to CSV (RFC 4180), one row per run, or with --detailed one row per\n"
+        "iteration. PATH '-' writes to standard output. The file is written atomically.",
+    .opts = export_opts,
 };
 
 int cmd_report_export(int argc, char **argv)
@@ -35,37 +42,29 @@ int cmd_report_export(int argc, char **argv)
     struct cli_filter cf;
     const char *csv = NULL;
     bool detailed = false;
-    int c, h;
+    struct optp p;
+    int id, h;
 
     cli_filter_init(&cf);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", export_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(export_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
+    optp_init(&p, &cli_spec_report_export, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, c, optarg, co.cmd);
+            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_CSV) {
-            if (!*optarg)
+        if (id == OPT_CSV) {
+            if (!*p.arg)
                 return cli_usage_error(co.cmd, "--csv needs a file name");
-            csv = optarg;
-            continue;
-        }
-        if (c == OPT_DETAILED) {
+            csv = p.arg;
+        } else if (id == OPT_DETAILED) {
             detailed = true;
-            continue;
         }
-        return cli_bad_option(c, argc, argv, co.cmd);
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[0]);
     if (!csv)
         return cli_usage_error(co.cmd, "missing --csv PATH");
     bool to_stdout = strcmp(csv, "-") == 0;

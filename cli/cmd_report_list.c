@@ -1,5 +1,5 @@
 /*
- * `aidf report list`: recent runs as a table, newest first (plan task 131).
+ * `aidf report list`: recent runs as a table, newest first.
  */
 #include "cli.h"
 
@@ -11,21 +11,27 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
-static const char list_help[] =
-    "usage: aidf report list [options]\n"
-    "\n"
-    "List execution reports, newest first.\n"
-    "\n"
-    "Options:\n" CLI_FILTER_HELP
-    "  --limit N             show at most N runs (default 20, 0 = all)\n"
-    "  --json                print {\"total\":N,\"runs\":[...]} instead of a table\n" CLI_COMMON_HELP;
+static const struct optp_opt list_opts[] = {
+    CLI_FILTER_OPTS,
+    {.name = "limit",
+     .kind = OPTP_INT,
+     .id = OPT_LIMIT,
+     .value_name = "N",
+     .help = "show at most N runs (default 20, 0 = all)",
+     .max = INT64_MAX,
+     .expect = "a number, 0 = all"},
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"total\":N,\"runs\":[...]} instead of a table"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option list_options[] = {
-    CLI_COMMON_OPTIONS,
-    CLI_FILTER_OPTIONS,
-    {"limit", required_argument, NULL, OPT_LIMIT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_report_list = {
+    .name = "report list",
+    .summary = "list recent runs, newest first",
+    .description = "List execution reports, newest first.",
+    .opts = list_opts,
 };
 
 enum {
@@ -116,33 +122,24 @@ int cmd_report_list(int argc, char **argv)
     struct cli_common co = {.cmd = "report list"};
     struct cli_filter cf;
     int64_t limit = 20;
-    int c, h;
+    struct optp p;
+    int id, h;
 
     cli_filter_init(&cf);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", list_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(list_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
+    optp_init(&p, &cli_spec_report_list, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, c, optarg, co.cmd);
+            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_LIMIT) {
-            if (cli_parse_count(optarg, &limit))
-                return cli_usage_error(co.cmd, "invalid --limit '%s' (expected a number, 0 = all)",
-                                       optarg);
-            continue;
-        }
-        return cli_bad_option(c, argc, argv, co.cmd);
+        if (id == OPT_LIMIT)
+            limit = p.num;
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[0]);
 
     char *dir = NULL;
     struct aidf_store *store = NULL;

@@ -27,54 +27,69 @@ enum {
     OPT_PENDING,
 };
 
-static const char push_help[] =
-    "usage: aidf report push [ID...|--all|--pending] [options]\n"
-    "\n"
-    "Deliver execution reports to an 'aidf serve' report server (POST <server>/runs).\n"
-    "Reports that cannot be delivered now are queued in <reports-dir>/.outbox and\n"
-    "delivered later by 'aidf report push --pending' (and by later runs).\n"
-    "\n"
-    "  ID...                 run ids or unique prefixes to push\n"
-    "  --all                 push every stored run (already delivered ones answer 200)\n"
-    "  --pending             deliver the outbox queued for the server\n"
-    "\n"
-    "Options:\n"
-    "  --server URL          report server (default: observability.server.url)\n"
-    "  --token-env NAME      environment variable holding the bearer token\n"
-    "                        (default: observability.server.token_env, AIDF_SERVER_TOKEN)\n"
-    "  --retries N           retries after a network error, timeout, 429 or 5xx (default 2)\n"
-    "  --timeout MS          time limit of each attempt in milliseconds (default 30000)\n"
-    "  --retry-base MS       wait before the first retry, doubled each time (default 500)\n"
-    "  --json                print {\"server\",\"results\":[...],\"delivered\",...} instead\n" CLI_COMMON_HELP
-    "\n"
-    "A 409 (the server holds a different report under the same id) is reported and not\n"
-    "retried. Other 4xx answers (400, 401, 413, ...) keep the report in the outbox.\n"
-    "Exit status: 0 when every report was delivered or already there, 1 otherwise.\n";
-
-static const struct option push_options[] = {
-    CLI_COMMON_OPTIONS,
-    {"server", required_argument, NULL, OPT_SERVER},
-    {"token-env", required_argument, NULL, OPT_TOKEN_ENV},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"pending", no_argument, NULL, OPT_PENDING},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+static const struct optp_arg push_args[] = {
+    {"ID...", "run ids or unique prefixes to push", OPTP_STRING, NULL},
+    {NULL, NULL, OPTP_STRING, NULL},
 };
 
-/* Parse a bounded non-negative integer option; 0 or a usage error (2). */
-static int parse_bounded(const char *cmd, const char *opt, const char *arg, int64_t lo, int64_t hi,
-                         int64_t *out)
-{
-    int64_t v;
-    if (cli_parse_count(arg, &v) || v < lo || v > hi)
-        return cli_usage_error(cmd, "invalid %s '%s' (expected %lld..%lld)", opt, arg,
-                               (long long)lo, (long long)hi);
-    *out = v;
-    return 0;
-}
+static const struct optp_opt push_opts[] = {
+    {.name = "all",
+     .id = OPT_ALL,
+     .help = "push every stored run (already delivered ones answer 200)"},
+    {.name = "pending", .id = OPT_PENDING, .help = "deliver the outbox queued for the server"},
+    {.name = "server",
+     .kind = OPTP_STRING,
+     .id = OPT_SERVER,
+     .value_name = "URL",
+     .help = "report server (default: observability.server.url)"},
+    {.name = "token-env",
+     .kind = OPTP_STRING,
+     .id = OPT_TOKEN_ENV,
+     .value_name = "NAME",
+     .help = "environment variable holding the bearer token\n"
+             "(default: observability.server.token_env, AIDF_SERVER_TOKEN)"},
+    {.name = "retries",
+     .kind = OPTP_INT,
+     .id = OPT_RETRIES,
+     .value_name = "N",
+     .help = "retries after a network error, timeout, 429 or 5xx (default 2)",
+     .min = 0,
+     .max = 10},
+    {.name = "timeout",
+     .kind = OPTP_INT,
+     .id = OPT_TIMEOUT,
+     .value_name = "MS",
+     .help = "time limit of each attempt in milliseconds (default 30000)",
+     .min = 1,
+     .max = 600000},
+    {.name = "retry-base",
+     .kind = OPTP_INT,
+     .id = OPT_RETRY_BASE,
+     .value_name = "MS",
+     .help = "wait before the first retry, doubled each time (default 500)",
+     .min = 0,
+     .max = 60000},
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"server\",\"results\":[...],\"delivered\",...} instead"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
+
+const struct optp_cmd cli_spec_report_push = {
+    .name = "report push",
+    .synopsis = "[ID...|--all|--pending] [options]",
+    .summary = "deliver reports to a report server (aidf serve)",
+    .description =
+        "Deliver execution reports to an 'aidf serve' report server (POST <server>/runs).\n"
+        "Reports that cannot be delivered now are queued in <reports-dir>/.outbox and\n"
+        "delivered later by 'aidf report push --pending' (and by later runs).",
+    .args = push_args,
+    .opts = push_opts,
+    .epilog = "A 409 (the server holds a different report under the same id) is reported and not\n"
+              "retried. Other 4xx answers (400, 401, 413, ...) keep the report in the outbox.\n"
+              "Exit status: 0 when every report was delivered or already there, 1 otherwise.",
+};
 
 /* The project's config, or defaults when there is no project. 0, or 1 after an error. */
 static int load_project_config(struct aidf_config *c, bool required)
@@ -246,38 +261,28 @@ int cmd_report_push(int argc, char **argv)
     const char *server_opt = NULL, *token_env = NULL;
     bool all = false, pending = false;
     int64_t retries = -1, timeout = 0, base = -1;
-    int c, h;
+    struct optp p;
+    int id;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", push_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(push_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
-        if (h < 0)
+    optp_init(&p, &cli_spec_report_push, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        if (cli_common_opt(&co, id, p.arg) < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        switch (c) {
+        switch (id) {
         case OPT_SERVER:
-            server_opt = optarg;
+            server_opt = p.arg;
             break;
         case OPT_TOKEN_ENV:
-            token_env = optarg;
+            token_env = p.arg;
             break;
         case OPT_RETRIES:
-            if (parse_bounded(co.cmd, "--retries", optarg, 0, 10, &retries))
-                return CLI_EXIT_USAGE;
+            retries = p.num;
             break;
         case OPT_TIMEOUT:
-            if (parse_bounded(co.cmd, "--timeout", optarg, 1, 600000, &timeout))
-                return CLI_EXIT_USAGE;
+            timeout = p.num;
             break;
         case OPT_RETRY_BASE:
-            if (parse_bounded(co.cmd, "--retry-base", optarg, 0, 60000, &base))
-                return CLI_EXIT_USAGE;
+            base = p.num;
             break;
         case OPT_ALL:
             all = true;
@@ -286,10 +291,12 @@ int cmd_report_push(int argc, char **argv)
             pending = true;
             break;
         default:
-            return cli_bad_option(c, argc, argv, co.cmd);
+            break;
         }
     }
-    int n_ids = argc - optind;
+    if (id == OPTP_STOP)
+        return p.status;
+    int n_ids = p.nargs;
     if (all + pending + (n_ids > 0) > 1)
         return cli_usage_error(co.cmd, "give run ids, --all or --pending, not several");
     if (!all && !pending && n_ids == 0)
@@ -346,7 +353,7 @@ int cmd_report_push(int argc, char **argv)
         } else {
             runs = aidf_xcalloc((size_t)n_ids, sizeof(*runs));
             for (int i = 0; i < n_ids; i++) {
-                const struct aidf_run_summary *r = resolve(store, argv[optind + i]);
+                const struct aidf_run_summary *r = resolve(store, p.args[i]);
                 if (!r) {
                     rc = CLI_EXIT_FAIL;
                     goto out;
@@ -383,54 +390,59 @@ out:
 
 /* ---- aidf report webhook ------------------------------------------------------------ */
 
-static const char webhook_help[] =
-    "usage: aidf report webhook ID... [options]\n"
-    "\n"
-    "Send the given runs to the metrics webhook configured in .ai/config.yml\n"
-    "(observability.webhook) exactly as a run would: events filter, include_iterations,\n"
-    "configured headers, timeout, retries and the Standard Webhooks signature when a\n"
-    "secret is set. Use it to test an endpoint.\n"
-    "\n"
-    "Options:\n"
-    "  --retry-base MS       wait before the first retry, doubled each time (default 1000)\n"
-    "  --json                print {\"results\":[{\"runId\",\"event\",\"outcome\",...}]}\n" CLI_COMMON_HELP
-    "\n"
-    "Runs whose status is not in observability.webhook.events are skipped (not an error).\n"
-    "Exit status: 1 when the webhook is not configured or enabled, or a delivery failed.\n";
+static const struct optp_arg webhook_args[] = {
+    {"ID...", "run ids or unique prefixes to send", OPTP_STRING, NULL},
+    {NULL, NULL, OPTP_STRING, NULL},
+};
 
-static const struct option webhook_options[] = {
-    CLI_COMMON_OPTIONS,
-    {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+static const struct optp_opt webhook_opts[] = {
+    {.name = "retry-base",
+     .kind = OPTP_INT,
+     .id = OPT_RETRY_BASE,
+     .value_name = "MS",
+     .help = "wait before the first retry, doubled each time (default 1000)",
+     .min = 0,
+     .max = 60000},
+    {.name = "json",
+     .id = OPT_JSON,
+     .help = "print {\"results\":[{\"runId\",\"event\",\"outcome\",...}]}"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
+
+const struct optp_cmd cli_spec_report_webhook = {
+    .name = "report webhook",
+    .synopsis = "ID... [options]",
+    .summary = "send reports to the configured metrics webhook",
+    .description =
+        "Send the given runs to the metrics webhook configured in .ai/config.yml\n"
+        "(observability.webhook) exactly as a run would: events filter, include_iterations,\n"
+        "configured headers, timeout, retries and the Standard Webhooks signature when a\n"
+        "secret is set. Use it to test an endpoint.",
+    .args = webhook_args,
+    .opts = webhook_opts,
+    .epilog =
+        "Runs whose status is not in observability.webhook.events are skipped (not an error).\n"
+        "Exit status: 1 when the webhook is not configured or enabled, or a delivery failed.",
 };
 
 int cmd_report_webhook(int argc, char **argv)
 {
     struct cli_common co = {.cmd = "report webhook"};
     int64_t base = -1;
-    int c, h;
+    struct optp p;
+    int id;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", webhook_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(webhook_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
-        if (h < 0)
+    optp_init(&p, &cli_spec_report_webhook, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        if (cli_common_opt(&co, id, p.arg) < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_RETRY_BASE) {
-            if (parse_bounded(co.cmd, "--retry-base", optarg, 0, 60000, &base))
-                return CLI_EXIT_USAGE;
-            continue;
-        }
-        return cli_bad_option(c, argc, argv, co.cmd);
+        if (id == OPT_RETRY_BASE)
+            base = p.num;
     }
-    if (optind >= argc)
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs == 0)
         return cli_usage_error(co.cmd, "missing run id");
 
     struct aidf_config cfg;
@@ -459,8 +471,8 @@ int cmd_report_webhook(int argc, char **argv)
         .base_delay_ms = base == 0 ? 1 : (base > 0 ? base : 0),
         .quiet = true,
     };
-    for (int i = optind; i < argc; i++) {
-        const struct aidf_run_summary *run = resolve(store, argv[i]);
+    for (int i = 0; i < p.nargs; i++) {
+        const struct aidf_run_summary *run = resolve(store, p.args[i]);
         struct aidf_report r;
         struct aidf_error err = {0};
         if (!run) {

@@ -1,5 +1,5 @@
 /*
- * `aidf report show <run-id>`: one run in detail (plan tasks 131 and 136).
+ * `aidf report show <run-id>`: one run in detail.
  */
 #include "cli.h"
 
@@ -13,20 +13,27 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
-static const char show_help[] =
-    "usage: aidf report show <run-id-or-prefix> [options]\n"
-    "\n"
-    "Show one execution report: metadata, outcome, tokens, cost, iterations, phase\n"
-    "breakdown, files, validation, scope and environment. The run may be named by its\n"
-    "full id or any unique prefix (e.g. the 8 characters 'aidf report list' shows).\n"
-    "\n"
-    "Options:\n"
-    "  --json                print the full report as JSON\n" CLI_COMMON_HELP;
+static const struct optp_arg show_args[] = {
+    {"RUN-ID", "the run's full id or any unique prefix", OPTP_STRING, NULL},
+    {NULL, NULL, OPTP_STRING, NULL},
+};
 
-static const struct option show_options[] = {
-    CLI_COMMON_OPTIONS,
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+static const struct optp_opt show_opts[] = {
+    {.name = "json", .id = OPT_JSON, .help = "print the full report as JSON"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
+
+const struct optp_cmd cli_spec_report_show = {
+    .name = "report show",
+    .synopsis = "<run-id-or-prefix> [options]",
+    .summary = "show one run in detail",
+    .description =
+        "Show one execution report: metadata, outcome, tokens, cost, iterations, phase\n"
+        "breakdown, files, validation, scope and environment. The run may be named by its\n"
+        "full id or any unique prefix (e.g. the 8 characters 'aidf report list' shows).",
+    .args = show_args,
+    .opts = show_opts,
 };
 
 static bool color;
@@ -495,27 +502,20 @@ static void print_report(const struct aidf_report *r, const struct aidf_run_summ
 int cmd_report_show(int argc, char **argv)
 {
     struct cli_common co = {.cmd = "report show"};
-    int c, h;
+    struct optp p;
+    int oid;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", show_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(show_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
-        if (h < 0)
+    optp_init(&p, &cli_spec_report_show, argc, argv);
+    while ((oid = optp_next(&p)) > 0)
+        if (cli_common_opt(&co, oid, p.arg) < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        return cli_bad_option(c, argc, argv, co.cmd);
-    }
-    if (optind >= argc)
+    if (oid == OPTP_STOP)
+        return p.status;
+    if (p.nargs == 0)
         return cli_usage_error(co.cmd, "missing run id");
-    if (argc - optind > 1)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind + 1]);
-    const char *id = argv[optind];
+    if (p.nargs > 1)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[1]);
+    const char *id = p.args[0];
     if (!*id)
         return cli_usage_error(co.cmd, "empty run id");
 

@@ -1,5 +1,5 @@
 /*
- * `aidf report summary`: aggregate statistics over (filtered) runs (plan tasks 131, 136).
+ * `aidf report summary`: aggregate statistics over (filtered) runs.
  */
 #include "cli.h"
 
@@ -13,22 +13,25 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
-static const char summary_help[] =
-    "usage: aidf report summary [options]\n"
-    "\n"
-    "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
-    "averages, the most expensive tasks, the most changed files, per-provider and\n"
-    "per-model totals and the average phase distribution.\n"
-    "\n"
-    "Options:\n" CLI_FILTER_HELP "  --json                print the aggregate as JSON\n"
-    "  --csv PATH            also write the summary CSV of the runs to PATH\n" CLI_COMMON_HELP;
+static const struct optp_opt summary_opts[] = {
+    CLI_FILTER_OPTS,
+    {.name = "json", .id = OPT_JSON, .help = "print the aggregate as JSON"},
+    {.name = "csv",
+     .kind = OPTP_FILE,
+     .id = OPT_CSV,
+     .value_name = "PATH",
+     .help = "also write the summary CSV of the runs to PATH"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option summary_options[] = {
-    CLI_COMMON_OPTIONS,
-    CLI_FILTER_OPTIONS,
-    {"json", no_argument, NULL, OPT_JSON},
-    {"csv", required_argument, NULL, OPT_CSV},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_report_summary = {
+    .name = "report summary",
+    .summary = "aggregate statistics over runs",
+    .description = "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
+                   "averages, the most expensive tasks, the most changed files, per-provider and\n"
+                   "per-model totals and the average phase distribution.",
+    .opts = summary_opts,
 };
 
 /* Box lines collected as heap strings. */
@@ -270,37 +273,31 @@ int cmd_report_summary(int argc, char **argv)
     struct cli_common co = {.cmd = "report summary"};
     struct cli_filter cf;
     const char *csv = NULL;
-    int c, h;
+    struct optp p;
+    int id, h;
 
     cli_filter_init(&cf);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", summary_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(summary_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
+    optp_init(&p, &cli_spec_report_summary, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, c, optarg, co.cmd);
+            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_CSV) {
-            if (!*optarg)
+        if (id == OPT_CSV) {
+            if (!*p.arg)
                 return cli_usage_error(co.cmd, "--csv needs a file name");
-            if (strcmp(optarg, "-") == 0)
+            if (strcmp(p.arg, "-") == 0)
                 return cli_usage_error(co.cmd, "--csv - is not supported here; use "
                                                "'aidf report export --csv -' to write CSV to "
                                                "standard output");
-            csv = optarg;
-            continue;
+            csv = p.arg;
         }
-        return cli_bad_option(c, argc, argv, co.cmd);
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[0]);
 
     char *dir = NULL;
     struct aidf_store *store = NULL;

@@ -32,50 +32,76 @@ enum {
     OPT_REPORT_SERVER,
 };
 
-static const char run_help[] =
-    "usage: aidf run [TASK...] [options]\n"
-    "\n"
-    "Run the AI agent on a task until it is complete, blocked or failed, and write an\n"
-    "execution report to .ai/reports/. TASK is a task file (a path, or a name in\n"
-    ".ai/tasks/pending/); without one the first pending task runs (with --resume, the\n"
-    "first blocked one). Several tasks run one after another.\n"
-    "\n"
-    "Options:\n"
-    "  --provider TYPE       claude-cli, cursor-cli, anthropic-api or openai-api\n"
-    "                        (default: provider.type; the API providers read\n"
-    "                        ANTHROPIC_API_KEY / OPENAI_API_KEY and *_BASE_URL)\n"
-    "  --model MODEL         model for the agent (default: provider.model)\n"
-    "  --max-iterations N    stop after N iterations (1..1000; default:\n"
-    "                        execution.max_iterations, 50)\n"
-    "  --dry-run             print the prompt of the first iteration and stop\n"
-    "  --resume              continue a task that is BLOCKED (from its task file)\n"
-    "  --report-server URL   also push the report to an 'aidf serve' server\n"
-    "                        (default: observability.server.url; token from\n"
-    "                        $AIDF_SERVER_TOKEN); failed pushes wait in the outbox\n"
-    "  -v, --verbose         more detail, and a [profile] line after each iteration\n"
-    "  -q, --quiet           only warnings, errors and the summary\n"
-    "  --json                print the final report(s) as JSON on stdout\n"
-    "  --color WHEN          auto, always or never (default auto)\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Exit status: 0 when every task completed (or a dry run), 1 when one was blocked or\n"
-    "failed or nothing could run, 2 on a usage error. Ctrl-C stops the agent, and the\n"
-    "run is reported as failed.\n";
+static const struct optp_arg run_args[] = {
+    {"TASK...", "task files: paths, or names in .ai/tasks/pending/", OPTP_FILE, NULL},
+    {NULL, NULL, OPTP_STRING, NULL},
+};
 
-static const struct option run_options[] = {
-    {"help", no_argument, NULL, OPT_HELP},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"provider", required_argument, NULL, OPT_PROVIDER},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"max-iterations", required_argument, NULL, OPT_MAX_ITER},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"resume", no_argument, NULL, OPT_RESUME},
-    {"verbose", no_argument, NULL, OPT_VERBOSE},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"report-server", required_argument, NULL, OPT_REPORT_SERVER},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+static const struct optp_opt run_opts[] = {
+    {.name = "provider",
+     .short_name = 'p',
+     .kind = OPTP_CHOICE,
+     .id = OPT_PROVIDER,
+     .value_name = "TYPE",
+     .choices = cli_provider_choices,
+     .help = "claude-cli, cursor-cli, anthropic-api or openai-api\n"
+             "(default: provider.type; the API providers read\n"
+             "ANTHROPIC_API_KEY / OPENAI_API_KEY and *_BASE_URL)"},
+    {.name = "model",
+     .short_name = 'm',
+     .kind = OPTP_STRING,
+     .id = OPT_MODEL,
+     .value_name = "MODEL",
+     .help = "model for the agent (default: provider.model)"},
+    {.name = "max-iterations",
+     .short_name = 'n',
+     .kind = OPTP_INT,
+     .id = OPT_MAX_ITER,
+     .value_name = "N",
+     .help = "stop after N iterations (1..1000; default:\nexecution.max_iterations, 50)",
+     .min = 1,
+     .max = 1000},
+    {.name = "dry-run",
+     .short_name = 'd',
+     .id = OPT_DRY_RUN,
+     .help = "print the prompt of the first iteration and stop"},
+    {.name = "resume",
+     .id = OPT_RESUME,
+     .help = "continue a task that is BLOCKED (from its task file)"},
+    {.name = "report-server",
+     .kind = OPTP_STRING,
+     .id = OPT_REPORT_SERVER,
+     .value_name = "URL",
+     .help = "also push the report to an 'aidf serve' server\n"
+             "(default: observability.server.url; token from\n"
+             "$AIDF_SERVER_TOKEN); failed pushes wait in the outbox"},
+    {.name = "verbose",
+     .short_name = 'v',
+     .id = OPT_VERBOSE,
+     .help = "more detail, and a [profile] line after each iteration"},
+    {.name = "quiet",
+     .short_name = 'q',
+     .id = OPT_QUIET,
+     .help = "only warnings, errors and the summary"},
+    {.name = "json", .id = OPT_JSON, .help = "print the final report(s) as JSON on stdout"},
+    CLI_COLOR_OPTS,
+    CLI_OPTS_END,
+};
+
+const struct optp_cmd cli_spec_run = {
+    .name = "run",
+    .synopsis = "[TASK...] [options]",
+    .summary = "run the AI agent on a task, with safety rails, and report the run",
+    .description =
+        "Run the AI agent on a task until it is complete, blocked or failed, and write an\n"
+        "execution report to .ai/reports/. TASK is a task file (a path, or a name in\n"
+        ".ai/tasks/pending/); without one the first pending task runs (with --resume, the\n"
+        "first blocked one). Several tasks run one after another.",
+    .args = run_args,
+    .opts = run_opts,
+    .epilog = "Exit status: 0 when every task completed (or a dry run), 1 when one was blocked or\n"
+              "failed or nothing could run, 2 on a usage error. Ctrl-C stops the agent, and the\n"
+              "run is reported as failed.",
 };
 
 static volatile sig_atomic_t cancelled;
@@ -215,74 +241,66 @@ int cmd_run(int argc, char **argv)
 {
     struct aidf_run_opts o = {0};
     bool json = false, verbose = false, quiet = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hvq", run_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            fputs(run_help, stdout);
-            return CLI_EXIT_OK;
+    struct optp p;
+    int id;
+    optp_init(&p, &cli_spec_run, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        switch (id) {
         case OPT_COLOR: {
-            int m = term_parse_color_mode(optarg);
+            int m = term_parse_color_mode(p.arg);
             if (m < 0)
                 return cli_usage_error("run",
                                        "invalid --color '%s' (expected auto, always or "
                                        "never)",
-                                       optarg);
+                                       p.arg);
             term_set_color_mode((enum term_color_mode)m);
             break;
         }
         case OPT_PROVIDER:
-            if (!aidf_provider_type_known(optarg))
+            if (!aidf_provider_type_known(p.arg))
                 return cli_usage_error("run",
                                        "unknown provider '%s' (expected claude-cli, cursor-cli, "
                                        "anthropic-api or openai-api)",
-                                       optarg);
-            o.provider = optarg;
+                                       p.arg);
+            o.provider = p.arg;
             break;
         case OPT_MODEL:
-            if (!*optarg)
+            if (!*p.arg)
                 return cli_usage_error("run", "--model needs a model name");
-            o.model = optarg;
+            o.model = p.arg;
             break;
-        case OPT_MAX_ITER: {
-            int64_t n;
-            if (cli_parse_count(optarg, &n) || n < 1 || n > 1000)
-                return cli_usage_error("run", "invalid --max-iterations '%s' (expected 1..1000)",
-                                       optarg);
-            o.max_iterations = n;
+        case OPT_MAX_ITER:
+            o.max_iterations = p.num;
             break;
-        }
         case OPT_DRY_RUN:
             o.dry_run = true;
             break;
         case OPT_RESUME:
             o.resume = true;
             break;
-        case 'v':
         case OPT_VERBOSE:
             verbose = true;
             break;
-        case 'q':
         case OPT_QUIET:
             quiet = true;
             break;
         case OPT_REPORT_SERVER:
-            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+            if (strncmp(p.arg, "http://", 7) != 0 && strncmp(p.arg, "https://", 8) != 0)
                 return cli_usage_error("run",
                                        "invalid --report-server '%s' (expected an "
                                        "http:// or https:// URL)",
-                                       optarg);
-            o.report_server = optarg;
+                                       p.arg);
+            o.report_server = p.arg;
             break;
         case OPT_JSON:
             json = true;
             break;
         default:
-            return cli_bad_option(c, argc, argv, "run");
+            break;
         }
     }
+    if (id == OPTP_STOP)
+        return p.status;
     if (verbose && quiet)
         return cli_usage_error("run", "--verbose and --quiet cannot be used together");
     if (verbose && aidf_log_level < AIDF_LOG_INFO)
@@ -294,7 +312,7 @@ int cmd_run(int argc, char **argv)
 
     struct aidf_strlist tasks = {0};
     int rc = CLI_EXIT_OK;
-    if (optind >= argc) {
+    if (p.nargs == 0) {
         char *t = pick_task(root, o.resume);
         if (!t) {
             free(root);
@@ -303,8 +321,8 @@ int cmd_run(int argc, char **argv)
         aidf_strlist_add(&tasks, t);
         free(t);
     }
-    for (int i = optind; i < argc; i++) {
-        char *t = resolve_task(root, argv[i]);
+    for (int i = 0; i < p.nargs; i++) {
+        char *t = resolve_task(root, p.args[i]);
         if (!t) {
             rc = CLI_EXIT_FAIL;
             goto out;

@@ -14,39 +14,9 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
-#ifdef AIDF_HAVE_SERVER
-#include "../server/server.h"
-
-static const char serve_help[] =
-    "usage: aidf serve [--listen HOST:PORT | --port PORT] [--reports-dir DIR] [options]\n"
-    "\n"
-    "Serve a reports directory over HTTP: GET /runs, /runs/{id}, /summary, /export.csv,\n"
-    "/healthz and POST /runs. Stops cleanly on SIGINT or SIGTERM.\n"
-    "\n"
-    "Options:\n"
-    "  --listen HOST:PORT       address to bind, IPv4 or [IPv6] (default 127.0.0.1:7070;\n"
-    "                           port 0 picks a free port)\n"
-    "  --port PORT              port on the default host (default 7070)\n"
-    "  --reports-dir DIR        reports directory (default: <project>/.ai/reports; created\n"
-    "                           when missing)\n"
-    "  --port-file FILE         write the bound port to FILE once listening\n"
-    "  --token-env NAME         environment variable holding the bearer token\n"
-    "                           (default AIDF_SERVER_TOKEN; empty or unset: no token)\n"
-    "  --auth-reads             require the token for GET requests too (not /healthz)\n"
-    "  --allow-insecure-remote  allow a non-loopback address without a token\n"
-    "  --max-body BYTES         largest accepted POST body (default 16777216)\n"
-    "  --max-connections N      concurrent connections (default 256)\n"
-    "  --max-per-ip N           concurrent connections per client address (default 64,\n"
-    "                           0 = unlimited)\n"
-    "  --idle-timeout SECONDS   close connections idle this long (default 30, 0 = never)\n"
-    "  --threads N              worker threads (default 4)\n"
-    "  --log-level LEVEL        error, warn, info (access log, default) or debug\n"
-    "  -h, --help               show this help\n";
-
 enum {
     S_LISTEN = 512,
     S_PORT,
-    S_REPORTS_DIR,
     S_PORT_FILE,
     S_TOKEN_ENV,
     S_AUTH_READS,
@@ -59,23 +29,104 @@ enum {
     S_LOG_LEVEL,
 };
 
-static const struct option serve_options[] = {
-    {"help", no_argument, NULL, OPT_HELP},
-    {"listen", required_argument, NULL, S_LISTEN},
-    {"port", required_argument, NULL, S_PORT},
-    {"reports-dir", required_argument, NULL, S_REPORTS_DIR},
-    {"port-file", required_argument, NULL, S_PORT_FILE},
-    {"token-env", required_argument, NULL, S_TOKEN_ENV},
-    {"auth-reads", no_argument, NULL, S_AUTH_READS},
-    {"allow-insecure-remote", no_argument, NULL, S_INSECURE},
-    {"max-body", required_argument, NULL, S_MAX_BODY},
-    {"max-connections", required_argument, NULL, S_MAX_CONN},
-    {"max-per-ip", required_argument, NULL, S_MAX_PER_IP},
-    {"idle-timeout", required_argument, NULL, S_IDLE},
-    {"threads", required_argument, NULL, S_THREADS},
-    {"log-level", required_argument, NULL, S_LOG_LEVEL},
-    {NULL, 0, NULL, 0},
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+
+/* The --max-body error names the limit in words. */
+_Static_assert(AIDF_REPORT_MAX_BYTES == 16777216, "update the --max-body texts");
+
+static const struct optp_opt serve_opts[] = {
+    {.name = "listen",
+     .kind = OPTP_STRING,
+     .id = S_LISTEN,
+     .value_name = "HOST:PORT",
+     .help = "address to bind, IPv4 or [IPv6] (default 127.0.0.1:7070;\n"
+             "port 0 picks a free port)"},
+    {.name = "port",
+     .kind = OPTP_STRING,
+     .id = S_PORT,
+     .value_name = "PORT",
+     .help = "port on the default host (default 7070)"},
+    {.name = "reports-dir",
+     .kind = OPTP_DIR,
+     .id = OPT_REPORTS_DIR,
+     .value_name = "DIR",
+     .help = "reports directory (default: <project>/.ai/reports; created\nwhen missing)"},
+    {.name = "port-file",
+     .kind = OPTP_FILE,
+     .id = S_PORT_FILE,
+     .value_name = "FILE",
+     .help = "write the bound port to FILE once listening"},
+    {.name = "token-env",
+     .kind = OPTP_STRING,
+     .id = S_TOKEN_ENV,
+     .value_name = "NAME",
+     .help = "environment variable holding the bearer token\n"
+             "(default AIDF_SERVER_TOKEN; empty or unset: no token)"},
+    {.name = "auth-reads",
+     .id = S_AUTH_READS,
+     .help = "require the token for GET requests too (not /healthz)"},
+    {.name = "allow-insecure-remote",
+     .id = S_INSECURE,
+     .help = "allow a non-loopback address without a token"},
+    {.name = "max-body",
+     .kind = OPTP_INT,
+     .id = S_MAX_BODY,
+     .value_name = "BYTES",
+     .help = "largest accepted POST body (default 16777216)",
+     .min = 1,
+     .max = AIDF_REPORT_MAX_BYTES,
+     .expect = "1..16777216 bytes"},
+    {.name = "max-connections",
+     .kind = OPTP_INT,
+     .id = S_MAX_CONN,
+     .value_name = "N",
+     .help = "concurrent connections (default 256)",
+     .min = 1,
+     .max = 65536},
+    {.name = "max-per-ip",
+     .kind = OPTP_INT,
+     .id = S_MAX_PER_IP,
+     .value_name = "N",
+     .help = "concurrent connections per client address (default 64,\n0 = unlimited)",
+     .min = 0,
+     .max = 65536,
+     .expect = "0..65536, 0 = unlimited"},
+    {.name = "idle-timeout",
+     .kind = OPTP_INT,
+     .id = S_IDLE,
+     .value_name = "SECONDS",
+     .help = "close connections idle this long (default 30, 0 = never)",
+     .min = 0,
+     .max = 86400,
+     .expect = "0..86400 seconds, 0 = never"},
+    {.name = "threads",
+     .kind = OPTP_INT,
+     .id = S_THREADS,
+     .value_name = "N",
+     .help = "worker threads (default 4)",
+     .min = 1,
+     .max = 64},
+    {.name = "log-level",
+     .kind = OPTP_CHOICE,
+     .id = S_LOG_LEVEL,
+     .value_name = "LEVEL",
+     .choices = log_levels,
+     .help = "error, warn, info (access log, default) or debug"},
+    CLI_OPTS_END,
 };
+
+const struct optp_cmd cli_spec_serve = {
+    .name = "serve",
+    .synopsis = "[--listen HOST:PORT | --port PORT] [--reports-dir DIR] [options]",
+    .summary = "serve the reports over HTTP (REST API for CI and dashboards)",
+    .description =
+        "Serve a reports directory over HTTP: GET /runs, /runs/{id}, /summary, /export.csv,\n"
+        "/healthz and POST /runs. Stops cleanly on SIGINT or SIGTERM.",
+    .opts = serve_opts,
+};
+
+#ifdef AIDF_HAVE_SERVER
+#include "../server/server.h"
 
 #define CMD "serve"
 
@@ -127,36 +178,33 @@ int cmd_serve(int argc, char **argv)
     int log_level = AIDF_LOG_INFO;
     char *host = NULL, *dir = NULL, *token = NULL;
     int64_t v;
-    int c, rc;
+    int id, rc;
+    struct optp p;
 
     aidf_server_opts_init(&o);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", serve_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            fputs(serve_help, stdout);
-            return CLI_EXIT_OK;
+    optp_init(&p, &cli_spec_serve, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        switch (id) {
         case S_LISTEN:
-            listen = optarg;
+            listen = p.arg;
             break;
         case S_PORT:
-            port = optarg;
+            port = p.arg;
             break;
-        case S_REPORTS_DIR:
-            if (!*optarg)
+        case OPT_REPORTS_DIR:
+            if (!*p.arg)
                 return cli_usage_error(CMD, "--reports-dir needs a directory");
-            reports_dir = optarg;
+            reports_dir = p.arg;
             break;
         case S_PORT_FILE:
-            if (!*optarg)
+            if (!*p.arg)
                 return cli_usage_error(CMD, "--port-file needs a file name");
-            o.port_file = optarg;
+            o.port_file = p.arg;
             break;
         case S_TOKEN_ENV:
-            if (!*optarg)
+            if (!*p.arg)
                 return cli_usage_error(CMD, "--token-env needs a variable name");
-            token_env = optarg;
+            token_env = p.arg;
             break;
         case S_AUTH_READS:
             o.auth_reads = true;
@@ -165,56 +213,43 @@ int cmd_serve(int argc, char **argv)
             o.allow_insecure_remote = true;
             break;
         case S_MAX_BODY:
-            if (parse_range(optarg, 1, AIDF_REPORT_MAX_BYTES, &v))
-                return cli_usage_error(CMD, "invalid --max-body '%s' (expected 1..%u bytes)",
-                                       optarg, (unsigned)AIDF_REPORT_MAX_BYTES);
-            o.max_body = (size_t)v;
+            o.max_body = (size_t)p.num;
             break;
         case S_MAX_CONN:
-            if (parse_range(optarg, 1, 65536, &v))
-                return cli_usage_error(CMD, "invalid --max-connections '%s' (expected 1..65536)",
-                                       optarg);
-            o.max_connections = (unsigned)v;
+            o.max_connections = (unsigned)p.num;
             break;
         case S_MAX_PER_IP:
-            if (parse_range(optarg, 0, 65536, &v))
-                return cli_usage_error(
-                    CMD, "invalid --max-per-ip '%s' (expected 0..65536, 0 = unlimited)", optarg);
-            o.max_per_ip = (unsigned)v;
+            o.max_per_ip = (unsigned)p.num;
             break;
         case S_IDLE:
-            if (parse_range(optarg, 0, 86400, &v))
-                return cli_usage_error(
-                    CMD, "invalid --idle-timeout '%s' (expected 0..86400 seconds, 0 = never)",
-                    optarg);
-            o.idle_timeout = (unsigned)v;
+            o.idle_timeout = (unsigned)p.num;
             break;
         case S_THREADS:
-            if (parse_range(optarg, 1, 64, &v))
-                return cli_usage_error(CMD, "invalid --threads '%s' (expected 1..64)", optarg);
-            o.threads = (unsigned)v;
+            o.threads = (unsigned)p.num;
             break;
         case S_LOG_LEVEL:
-            log_level = aidf_log_parse_level(optarg);
+            log_level = aidf_log_parse_level(p.arg);
             if (log_level < 0)
                 return cli_usage_error(
-                    CMD, "invalid --log-level '%s' (expected error, warn, info or debug)", optarg);
+                    CMD, "invalid --log-level '%s' (expected error, warn, info or debug)", p.arg);
             break;
         default:
-            return cli_bad_option(c, argc, argv, CMD);
+            break;
         }
     }
-    if (optind < argc)
-        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(CMD, "unexpected argument '%s'", p.args[0]);
     if (listen && port)
         return cli_usage_error(CMD, "--listen and --port cannot be combined");
     if (listen) {
-        unsigned p;
-        if (parse_listen(listen, &host, &p) != 0)
+        unsigned lport;
+        if (parse_listen(listen, &host, &lport) != 0)
             return cli_usage_error(CMD, "invalid --listen '%s' (expected HOST:PORT or [IPv6]:PORT)",
                                    listen);
         o.host = host;
-        o.port = p;
+        o.port = lport;
     }
     if (port) {
         if (parse_range(port, 0, 65535, &v))

@@ -21,21 +21,21 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
-static const char status_help[] =
-    "usage: aidf status [options]\n"
-    "\n"
-    "Show the project root, configuration, provider, task counts and number of\n"
-    "execution reports.\n"
-    "\n"
-    "Options:\n"
-    "  --report              also show the last run and its cost/duration trend\n"
-    "  --json                print the status as JSON\n" CLI_COMMON_HELP;
+static const struct optp_opt status_opts[] = {
+    {.name = "report",
+     .id = OPT_REPORT,
+     .help = "also show the last run and its cost/duration trend"},
+    {.name = "json", .id = OPT_JSON, .help = "print the status as JSON"},
+    CLI_COMMON_OPTS,
+    CLI_OPTS_END,
+};
 
-static const struct option status_options[] = {
-    CLI_COMMON_OPTIONS,
-    {"report", no_argument, NULL, OPT_REPORT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+const struct optp_cmd cli_spec_status = {
+    .name = "status",
+    .summary = "show the project, its tasks and (with --report) the last run",
+    .description = "Show the project root, configuration, provider, task counts and number of\n"
+                   "execution reports.",
+    .opts = status_opts,
 };
 
 /* Task files larger than this are classified as pending without reading them whole. */
@@ -403,28 +403,20 @@ int cmd_status(int argc, char **argv)
 {
     struct cli_common co = {.cmd = "status"};
     bool with_report = false;
-    int c, h;
+    struct optp p;
+    int id;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", status_options, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(status_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        h = cli_common_opt(&co, c, optarg);
-        if (h < 0)
+    optp_init(&p, &cli_spec_status, argc, argv);
+    while ((id = optp_next(&p)) > 0) {
+        if (cli_common_opt(&co, id, p.arg) < 0)
             return CLI_EXIT_USAGE;
-        if (h > 0)
-            continue;
-        if (c == OPT_REPORT) {
+        if (id == OPT_REPORT)
             with_report = true;
-            continue;
-        }
-        return cli_bad_option(c, argc, argv, co.cmd);
     }
-    if (optind < argc)
-        return cli_usage_error(co.cmd, "unexpected argument '%s'", argv[optind]);
+    if (id == OPTP_STOP)
+        return p.status;
+    if (p.nargs > 0)
+        return cli_usage_error(co.cmd, "unexpected argument '%s'", p.args[0]);
 
     struct status st;
     memset(&st, 0, sizeof(st));

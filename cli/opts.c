@@ -1,6 +1,7 @@
 /*
- * Option helpers over getopt_long: error messages, numbers, dates and the run filters
- * shared by `aidf report list|summary|export`.
+ * Option helpers shared by the commands: error messages, the fixed values of --color,
+ * --status and --provider, numbers, dates and the run filters of
+ * `aidf report list|summary|export`.
  */
 #include "cli.h"
 
@@ -15,18 +16,17 @@
 #include "aidf/timeutil.h"
 #include "term.h"
 
+const char *const cli_color_choices[] = {"auto", "always", "never", NULL};
+const char *const cli_status_choices[] = {"completed", "blocked", "failed", NULL};
+const char *const cli_provider_choices[] = {"claude-cli", "cursor-cli", "anthropic-api",
+                                            "openai-api", NULL};
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("aidf: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    optp_vusage_error(stderr, cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    if (cmd && *cmd)
-        fprintf(stderr, "Try 'aidf %s --help'.\n", cmd);
-    else
-        fputs("Try 'aidf --help'.\n", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -39,25 +39,6 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return CLI_EXIT_FAIL;
-}
-
-int cli_bad_option(int c, int argc, char **argv, const char *cmd)
-{
-    const char *arg = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
-    if (c == ':') {
-        if (optopt > 0 && optopt < 256 && isalnum(optopt))
-            return cli_usage_error(cmd, "option '-%c' requires an argument", optopt);
-        return cli_usage_error(cmd, "option '%s' requires an argument", arg);
-    }
-    if (optopt > 0 && optopt < 256 && isalnum(optopt))
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-    if (optopt >= 256) {
-        const char *eq = strchr(arg, '=');
-        if (eq)
-            return cli_usage_error(cmd, "option '%.*s' does not take an argument", (int)(eq - arg),
-                                   arg);
-    }
-    return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 int cli_common_opt(struct cli_common *co, int c, const char *arg)

@@ -37,15 +37,18 @@ void term_set_color_mode(enum term_color_mode m)
     color_mode = m;
 }
 
-bool term_color_decide(enum term_color_mode m, bool is_tty, const char *no_color, const char *term)
+bool term_color_decide(enum term_color_mode m, bool is_tty, const char *no_color,
+                       const char *force_color, const char *term)
 {
     if (m == TERM_COLOR_ALWAYS)
         return true;
     if (m == TERM_COLOR_NEVER)
         return false;
-    if (!is_tty)
-        return false;
     if (no_color && *no_color)
+        return false;
+    if (force_color && *force_color && strcmp(force_color, "0") != 0)
+        return true;
+    if (!is_tty)
         return false;
     if (term && strcmp(term, "dumb") == 0)
         return false;
@@ -55,7 +58,7 @@ bool term_color_decide(enum term_color_mode m, bool is_tty, const char *no_color
 bool term_use_color(FILE *f)
 {
     return term_color_decide(color_mode, isatty(fileno(f)) == 1, getenv("NO_COLOR"),
-                             getenv("TERM"));
+                             getenv("FORCE_COLOR"), getenv("TERM"));
 }
 
 const char *term_status_color(enum aidf_status s)

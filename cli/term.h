@@ -41,10 +41,13 @@ int term_parse_color_mode(const char *s);
 void term_set_color_mode(enum term_color_mode m);
 
 /**
- * The colour decision as a pure function: always → yes, never → no, auto → only when
- * the stream is a TTY, NO_COLOR is unset or empty and TERM is not "dumb".
+ * The colour decision as a pure function: always → yes, never → no; auto → no when
+ * NO_COLOR is set and not empty, else yes when FORCE_COLOR is set, not empty and not
+ * "0" (even into a pipe or with TERM=dumb), else only when the stream is a TTY and TERM
+ * is not "dumb". `no_color`, `force_color` and `term` are the variables' values or NULL.
  */
-bool term_color_decide(enum term_color_mode m, bool is_tty, const char *no_color, const char *term);
+bool term_color_decide(enum term_color_mode m, bool is_tty, const char *no_color,
+                       const char *force_color, const char *term);
 /** The colour decision for `f` with the process-wide mode and the environment. */
 bool term_use_color(FILE *f);
 

@@ -189,16 +189,25 @@ static void test_color_decision(void **state)
 {
     (void)state;
     /* auto: only a TTY, NO_COLOR unset or empty, TERM not dumb */
-    assert_true(term_color_decide(TERM_COLOR_AUTO, true, NULL, "xterm-256color"));
-    assert_true(term_color_decide(TERM_COLOR_AUTO, true, "", "xterm"));
-    assert_true(term_color_decide(TERM_COLOR_AUTO, true, NULL, NULL));
-    assert_false(term_color_decide(TERM_COLOR_AUTO, false, NULL, "xterm"));
-    assert_false(term_color_decide(TERM_COLOR_AUTO, true, "1", "xterm"));
-    assert_false(term_color_decide(TERM_COLOR_AUTO, true, "0", "xterm"));
-    assert_false(term_color_decide(TERM_COLOR_AUTO, true, NULL, "dumb"));
+    assert_true(term_color_decide(TERM_COLOR_AUTO, true, NULL, NULL, "xterm-256color"));
+    assert_true(term_color_decide(TERM_COLOR_AUTO, true, "", NULL, "xterm"));
+    assert_true(term_color_decide(TERM_COLOR_AUTO, true, NULL, NULL, NULL));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, false, NULL, NULL, "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, true, "1", NULL, "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, true, "0", NULL, "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, true, NULL, NULL, "dumb"));
     /* explicit choices win */
-    assert_true(term_color_decide(TERM_COLOR_ALWAYS, false, "1", "dumb"));
-    assert_false(term_color_decide(TERM_COLOR_NEVER, true, NULL, "xterm"));
+    assert_true(term_color_decide(TERM_COLOR_ALWAYS, false, "1", NULL, "dumb"));
+    assert_false(term_color_decide(TERM_COLOR_NEVER, true, NULL, NULL, "xterm"));
+    /* FORCE_COLOR (not empty, not "0") colours a pipe and a dumb terminal; NO_COLOR wins. */
+    assert_true(term_color_decide(TERM_COLOR_AUTO, false, NULL, "1", "xterm"));
+    assert_true(term_color_decide(TERM_COLOR_AUTO, false, "", "true", NULL));
+    assert_true(term_color_decide(TERM_COLOR_AUTO, true, NULL, "3", "dumb"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, false, NULL, "0", "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, false, NULL, "", "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, false, "1", "1", "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_AUTO, true, "1", "1", "xterm"));
+    assert_false(term_color_decide(TERM_COLOR_NEVER, false, NULL, "1", "xterm"));
 
     assert_int_equal(term_parse_color_mode("auto"), TERM_COLOR_AUTO);
     assert_int_equal(term_parse_color_mode("always"), TERM_COLOR_ALWAYS);
