@@ -1,5 +1,5 @@
 /*
- * Micro-benchmark of the executor's bookkeeping (design.md §7): the cost of one phase
+ * Micro-benchmark of the executor's bookkeeping: the cost of one phase
  * transition (start or end) and of building and encoding the report of a 50-iteration
  * run, and of writing it durably as the executor does. Not a test; prints its figures.
  *

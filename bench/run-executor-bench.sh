@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The executor's own cost (design.md §7): `aidf run` on tasks of 1 and 10 iterations with
+# The executor's own cost: `aidf run` on tasks of 1 and 10 iterations with
 # the fake Claude Code CLI, against the time the same fake calls and the same git
 # commands take on their own, in the same run. What is left is aidf's bookkeeping
 # (context, prompts, parsing, scope, report) plus process start-up.

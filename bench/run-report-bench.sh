@@ -216,7 +216,7 @@ tool="hyperfine, $runs runs"
     echo "| list --limit 20, warm index | $(ratio "$(t 4)" "$(t 2)") | $(ratio "$(rss 4)" "$(rss 2)") |"
     echo "| summary cold vs cat (aidf / cat) | $(ratio "$(t 0)" "$(t 5)") | |"
     echo
-    echo "Goals (design.md §7; the ratios are meant for 100k reports):"
+    echo "Goals (the ratios are meant for 100k reports):"
     echo
     warm_ratio=$(awk -v a="$(t 3)" -v b="$(t 1)" 'BEGIN {print a / b}')
     cold_ratio=$(awk -v a="$(t 3)" -v b="$(t 0)" 'BEGIN {print a / b}')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark `aidf serve` (design.md section 7) side by side with nginx and with merely reading
+# Benchmark `aidf serve` side by side with nginx and with merely reading
 # the files, on the same machine in the same run:
 #   - cold start over N reports (exec -> port file -> /healthz 200 with every run loaded), with
 #     and without the .index file, against `find -name '*.json' | xargs cat` over the same files;
@@ -322,7 +322,7 @@ p99_ratio=$(ratio "$id_p99" "$ngx_p99")
     echo "Page cache: not dropped ($cache_note); the files were read once before timing, so every"
     echo "cold start and the read floor start from the same warm cache. Medians of $runs runs."
     echo
-    echo "| measurement | aidf serve | reference | ratio | goal (design.md §7) | |"
+    echo "| measurement | aidf serve | reference | ratio | goal | |"
     echo "|---|---:|---:|---:|---|---|"
     echo "| cold start with .index (exec → /healthz with all runs) | $cold_idx ms | read files: $read_ms ms | $cold_ratio | ≤ 1.5× reading the files | $(verdict "$cold_ratio <= 1.5") |"
     echo "| cold start without .index (rebuild) | $cold_noidx ms | read files: $read_ms ms | $cold_ratio_noidx | — | |"

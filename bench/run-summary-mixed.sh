@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GET /summary while reports are being POSTed (design.md §7: /summary at 100k reports under
+# GET /summary while reports are being POSTed (goal: /summary at 100k reports under
 # 10 ms at p99), for two aidf binaries side by side in the same run — typically the
 # current build and an older one (AIDF_OLD_BIN) — each on its own copy of the dataset.
 #

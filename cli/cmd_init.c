@@ -1,10 +1,10 @@
 /*
- * `aidf init`: create the .ai/ folder of a project (upstream §1.9, with fixes): the
- * project guide AGENTS.md, a commented config.yml that loads without warnings, the
- * five roles, the task templates, the empty tasks/{pending,completed,blocked}/ and
- * plans/ folders, and the AIDF block of the project's .gitignore.
+ * `aidf init`: create the .ai/ folder of a project (as the original TypeScript aidf does, with
+ * fixes): the project guide AGENTS.md, a commented config.yml that loads without warnings, the five
+ * roles, the task templates, the empty tasks/{pending,completed,blocked}/ and plans/ folders, and
+ * the AIDF block of the project's .gitignore.
  *
- * Differences from upstream: an existing .ai/ is refused unless --force (or a "y" at
+ * Differences from the original: an existing .ai/ is refused unless --force (or a "y" at
  * the terminal prompt); --force rewrites only the template files and never touches
  * tasks or reports; no example task is created (the executor would pick it up); the
  * validation commands are detected from package.json, Makefile, Cargo.toml and go.mod.

@@ -1,6 +1,6 @@
 /*
- * `aidf run [TASK...]`: pick the task(s), then hand each to the executor
- * (reference/upstream-aidf.md §2.1). Without a task the first pending one runs; with
+ * `aidf run [TASK...]`: pick the task(s), then hand each to the executor.
+ * Without a task the first pending one runs; with
  * --resume the first blocked one. Several tasks run one after another.
  */
 #include "cli.h"

@@ -1,7 +1,8 @@
 /*
- * `aidf status`: the project at a glance (upstream §5.2, fixed to understand the
+ * `aidf status`: the project at a glance (as the original TypeScript aidf shows it, fixed to
+ * understand the
  * tasks/pending|completed|blocked folders), and with --report the last run and its
- * cost and duration trend (plan task 132).
+ * cost and duration trend.
  */
 #include "cli.h"
 

@@ -1,7 +1,7 @@
 /*
  * Terminal output helpers for the aidf CLI: the colour decision, status colours,
  * UTF-8-aware display width and truncation, aligned tables, boxes, the 25-character
- * phase bar (plan task 136) and number formatting (thousands, money, durations).
+ * phase bar and number formatting (thousands, money, durations).
  *
  * Ownership: functions that return `char *` return a new heap string (caller frees);
  * a struct term_table owns every cell copied into it.

@@ -1,6 +1,7 @@
 /*
- * POST /runs: the body accumulation sequence of style.md 3.1, and the hand-over to the
- * ingest pipeline (ingest.c) with the connection suspended until the report is durable.
+ * POST /runs: the body accumulated in the connection's buffer up to the size limit, and the
+ * hand-over to the ingest pipeline (ingest.c) with the connection suspended until the report is
+ * durable.
  *
  *   first call      auth was checked by the caller; 415 for a non-JSON Content-Type
  *                   and an early 413 from Content-Length, before any byte is read;

@@ -1,7 +1,7 @@
 /*
  * Parsing what agent CLIs print when they run non-interactively: Claude Code's
  * `--output-format json` object and the Cursor agent's json
- * result object (reference/field-facts.md §1.1, §1.2).
+ * result object.
  *
  * Ownership: every string in struct aidf_agent_result is owned by the struct and freed by
  * aidf_agent_result_release(). Inputs are borrowed and need not be NUL-terminated.
@@ -82,8 +82,9 @@ void aidf_agent_result_release(struct aidf_agent_result *r);
 /**
  * Look for the agent's signals in `text` (NULL means none):
  * completion = the first of `<TASK_COMPLETE>`, `<DONE>`, `## Task Complete`, `✅ All done`,
- * `Definition of Done: All criteria met` (upstream §2.6); blocked = `<BLOCKED: reason>` or
- * `<BLOCKED>` (design.md §3: blocks the task).
+ * `Definition of Done: All criteria met` (the original's list, in its order); blocked = `<BLOCKED:
+ * reason>` or
+ * `<BLOCKED>` (both block the task).
  *
  * Sets *complete (required) and, when `blocked_reason` is not NULL, *blocked_reason to NULL or
  * a heap copy of the first blocked reason (trimmed, at most AIDF_AGENT_MAX_REASON bytes, ""

@@ -1,5 +1,5 @@
 /*
- * Aggregate statistics over run summaries (plan tasks 127, 131, 136): totals,
+ * Aggregate statistics over run summaries: totals,
  * averages, success rate, the most expensive tasks, the most changed files,
  * per-provider and per-model breakdowns and the average phase distribution.
  *

@@ -1,5 +1,5 @@
 /*
- * CI environment detection (plan task 134 with design.md §6 corrections): GitHub
+ * CI environment detection: GitHub
  * Actions, GitLab CI, Jenkins, CircleCI, Bitbucket Pipelines, Azure Pipelines
  * (TF_BUILD), Buildkite, Travis CI, and a generic CI=true ("unknown" provider).
  * CI=false (or 0) means "not CI" unless a vendor variable says otherwise.

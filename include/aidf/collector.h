@@ -1,5 +1,5 @@
 /*
- * Metrics collector (plan task 125): accumulates everything one `aidf run` produces —
+ * Metrics collector: accumulates everything one `aidf run` produces —
  * phases, iterations, tokens, costs, validation runs, scope violations, file changes,
  * errors, the outcome and the environment — and assembles the execution report.
  *

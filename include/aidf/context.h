@@ -1,5 +1,5 @@
 /*
- * Execution context (reference/upstream-aidf.md §1.3–1.7, §2.3): what the executor loads
+ * Execution context: what the executor loads
  * from `.ai/` before the loop — AGENTS.md, the role, the task, IMPLEMENTATION_PLAN.md and
  * the role's skills — and the size of each part in estimated tokens (ceil(chars / 4)).
  *

@@ -1,5 +1,5 @@
 /*
- * Cost rates (plan task 126 as corrected by design.md §4).
+ * Cost rates.
  *
  * A rate table maps model-name keys to rates in USD per million tokens. Lookup picks
  * the longest key that is a prefix of the model id (case-insensitive), so
@@ -21,7 +21,7 @@
 #include "aidf/err.h"
 #include "aidf/containers.h"
 
-/* The date the built-in prices were checked (reference/field-facts.md §3). */
+/* The date the built-in prices were checked against the vendors' price pages. */
 #define AIDF_RATES_CHECKED "2026-08-21"
 
 struct aidf_rate_table {

@@ -1,5 +1,5 @@
 /*
- * CSV export (plan task 128): RFC 4180 (CRLF records; fields with ',', '"', CR or LF
+ * CSV export: RFC 4180 (CRLF records; fields with ',', '"', CR or LF
  * quoted, '"' doubled), numbers never quoted, empty field for unknown values, and text
  * cells starting with '=', '+', '-', '@', TAB or CR neutralised against formula
  * injection by a leading single quote (OWASP).

@@ -1,6 +1,6 @@
 /*
  * Git operations of the executor, by running the `git` program (aidf/proc.h): working-tree
- * snapshots and the changes an iteration made (design.md §3: tracked on every iteration,
+ * snapshots and the changes an iteration made (tracked on every iteration,
  * whether or not auto-commit is on, classified created / modified / deleted), staging,
  * commits, reverting blocked changes, and push.
  *

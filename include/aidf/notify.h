@@ -1,5 +1,5 @@
 /*
- * Notifications at the end of a run (reference/upstream-aidf.md §5.3, fed by the
+ * Notifications at the end of a run (fed by the
  * execution report): desktop (notify-send, when it exists), Slack, Discord, a generic
  * webhook and email (SMTP through libcurl), filtered by notifications.level (all: every
  * run; errors: failed and blocked; blocked: blocked only). Each message carries the

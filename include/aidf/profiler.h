@@ -1,5 +1,5 @@
 /*
- * Phase profiler (plan task 135): cumulative wall-clock time per named execution phase,
+ * Phase profiler: cumulative wall-clock time per named execution phase,
  * measured with a monotonic clock.
  *
  * Phases are independent timers keyed by name: they may nest or overlap (ending the

@@ -1,5 +1,5 @@
 /*
- * The prompts sent to the agent (reference/upstream-aidf.md §2.5): the full prompt of an
+ * The prompts sent to the agent: the full prompt of an
  * iteration and the short continuation prompt used when the provider keeps a session.
  *
  * Ownership: arguments are borrowed; the functions return new heap strings.
@@ -36,10 +36,10 @@ char *aidf_prompt_full(const struct aidf_context *ctx, const struct aidf_prompt_
 char *aidf_prompt_continuation(const struct aidf_prompt_opts *o);
 
 /**
- * The system prompt for API providers (design.md §3): who the agent is, the tools, the
+ * The system prompt for API providers: who the agent is, the tools, the
  * scope rules and the signals, built from `ctx` (the task's allowed, forbidden and
  * ask-before lists; "everything not forbidden" when allowed is empty; `ctx` may be NULL).
- * The wording is ours (upstream has none). New heap string.
+ * The wording is ours (the original TypeScript aidf has none). New heap string.
  */
 char *aidf_prompt_system(const struct aidf_context *ctx);
 

@@ -1,6 +1,6 @@
 /*
- * The execution report: one JSON document per `aidf run` (plan task 124 plus the
- * additions of design.md §4), as a C structure with JSON decoding and encoding.
+ * The execution report: one JSON document per `aidf run`, as a C structure with JSON decoding and
+ * encoding.
  *
  * Field names in JSON are camelCase exactly as the plan names them (`runId`,
  * `tokens.totalInput`, `timing.phases.aiExecution`, ...).

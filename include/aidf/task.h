@@ -1,7 +1,7 @@
 /*
  * Task files (.ai/tasks/.../NNN-slug.md): the parser the executor reads a task with.
  *
- * Parsing follows upstream ContextLoader.parseTask (reference/upstream-aidf.md 1.5):
+ * Parsing follows the original TypeScript aidf's ContextLoader.parseTask:
  * CRLF becomes LF first; a section is "## <name>" (ASCII case-insensitive) followed
  * directly by "\n" (trailing spaces break it), up to the next "\n## " or the end
  * ("\n### " does not end it), trimmed, first occurrence wins. Bytes are opaque: the

@@ -1,9 +1,9 @@
 /*
- * Writing a run's outcome into its task file (reference/upstream-aidf.md §2.9, §2.11)
+ * Writing a run's outcome into its task file
  * and moving the file to tasks/completed/ or tasks/blocked/.
  *
  * Text functions are pure: they take the file's text and return the new text. Fixes of
- * upstream quirks (design.md §3): a task whose "## Goal" is followed by a blank line (the
+ * the original's quirks: a task whose "## Goal" is followed by a blank line (the
  * template style) still gets its status section; a task blocked again after a resume
  * keeps its "### Resume Attempt History". Headings ("## Status:", "## Goal", ...) are
  * matched at line starts only, so prose mentioning "## Status:" is left alone.

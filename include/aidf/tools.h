@@ -1,7 +1,6 @@
 /*
- * The tools the API providers give the model (reference/upstream-aidf.md §3.6, with the
- * fixes of design.md §3): read_file, write_file, list_files, run_command, task_complete
- * and task_blocked, their JSON schemas in the Anthropic and OpenAI shapes, and the
+ * The tools the API providers give the model: read_file, write_file, list_files, run_command,
+ * task_complete and task_blocked, their JSON schemas in the Anthropic and OpenAI shapes, and the
  * handler that runs them.
  *
  * Safety: every path is confined to the project root (after resolving symlinks, of the

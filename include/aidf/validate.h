@@ -1,5 +1,5 @@
 /*
- * The validator (reference/upstream-aidf.md §4.4): runs `validation.pre_commit`
+ * The validator: runs `validation.pre_commit`
  * commands through the shell in the project directory, each with a time limit, and
  * formats the markdown report that is fed back to the agent.
  *

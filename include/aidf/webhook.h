@@ -1,5 +1,5 @@
 /*
- * The metrics webhook (plan task 133): after a run, POST its execution report to the
+ * The metrics webhook: after a run, POST its execution report to the
  * configured `observability.webhook.url`.
  *
  * Request: POST, body = the report JSON itself, compact (with `include_iterations:

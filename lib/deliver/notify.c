@@ -1,5 +1,5 @@
 /*
- * Notifications at the end of a run (reference/upstream-aidf.md §5.3): the facts of the
+ * Notifications at the end of a run: the facts of the
  * execution report rendered for the desktop (notify-send), Slack, Discord, a generic
  * JSON webhook and email (SMTP through libcurl). Channels run one after the other, each
  * bounded by AIDF_NOTIFY_TIMEOUT_MS; failures are warned about and counted, never

@@ -13,8 +13,8 @@
 #define PROVIDER_PREFIX_LEN (sizeof(PROVIDER_PREFIX) - 1)
 
 /*
- * Built-in prices, USD per 1M tokens, from reference/field-facts.md §3 (checked
- * AIDF_RATES_CHECKED). Anthropic cache writes are the 5-minute rate (1.25x input);
+ * Built-in prices, USD per 1M tokens, from the vendors' price pages
+ * (checked AIDF_RATES_CHECKED). Anthropic cache writes are the 5-minute rate (1.25x input);
  * OpenAI lists only a cached-input (read) rate, so cache writes stay NaN there.
  */
 static const struct builtin_rate {

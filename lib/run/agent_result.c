@@ -255,7 +255,7 @@ int aidf_agent_parse_cursor_json(const char *stdout_text, size_t len, struct aid
     return parse_object_output(stdout_text, len, USAGE_CURSOR, "cursor-agent", out, err);
 }
 
-/* Completion markers in upstream's order (reference/upstream-aidf.md §2.6). */
+/* Completion markers in upstream's order. */
 static const char *const completion_markers[] = {
     "<TASK_COMPLETE>",
     "<DONE>",

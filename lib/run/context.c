@@ -1,5 +1,5 @@
 /*
- * Execution context (reference/upstream-aidf.md §1.3–1.7, §2.3): AGENTS.md, the role,
+ * Execution context: AGENTS.md, the role,
  * the task, IMPLEMENTATION_PLAN.md and the role's skills, read in upstream's order (task,
  * role, AGENTS.md, plan) so the first missing file is the one reported, plus the token
  * estimate of each part.

@@ -1,7 +1,7 @@
 /*
- * Prompts (reference/upstream-aidf.md §2.5, upstream buildIterationPrompt and
+ * Prompts (the original TypeScript aidf's buildIterationPrompt and
  * buildContinuationPrompt in core/providers/claude-cli.ts) and the system prompt of the
- * API providers (design.md §3). The wording of the first two is upstream's, byte for
+ * API providers. The wording of the first two is upstream's, byte for
  * byte; an empty optional string is left out as upstream's falsy checks do.
  */
 #include "aidf/prompt.h"

@@ -1,5 +1,5 @@
 /*
- * Skills (reference/upstream-aidf.md §1.7, upstream core/skill-loader.ts): discovery of
+ * Skills (as the original TypeScript aidf's core/skill-loader.ts does): discovery of
  * <dir>/<name>/SKILL.md, the frontmatter, the security scan and the <available_skills>
  * prompt block.
  *

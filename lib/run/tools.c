@@ -1,5 +1,5 @@
 /*
- * The tool handler of the API providers (upstream ToolHandler, reference §3.6): the six
+ * The tool handler of the API providers (the original TypeScript aidf's ToolHandler): the six
  * tools' JSON schemas and their implementation, with the path guard (every path stays
  * inside the project root after lexical ".." resolution and realpath of the deepest
  * existing ancestor), the scope check before write_file writes, and the command policy,

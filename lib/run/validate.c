@@ -1,5 +1,5 @@
 /*
- * The validator (upstream §4.4): runs each validation command with `/bin/sh -c` in the
+ * The validator: runs each validation command with `/bin/sh -c` in the
  * project directory under a time limit (the command's whole process group is stopped
  * on expiry), collects stdout + stderr, stops at the first failure when asked to, and
  * formats the markdown report that is fed back to the agent.
