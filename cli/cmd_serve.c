@@ -12,7 +12,6 @@
 #include "aidf/report.h"
 #include "aidf/xalloc.h"
 
-#ifdef AIDF_HAVE_SERVER
 #include "../server/server.h"
 
 static const char serve_help[] =
@@ -245,14 +244,3 @@ int cmd_serve(int argc, char **argv)
     free(host);
     return rc;
 }
-
-#else
-
-int cmd_serve(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return cli_fail("this aidf was built without the report server");
-}
-
-#endif

@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/version.h"
 #include "aidf/xalloc.h"
 #include "term.h"
-
-#ifndef AIDF_VERSION
-#define AIDF_VERSION "unknown"
-#endif
 
 static const struct cli_command {
     const char *name;
