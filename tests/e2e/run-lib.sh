@@ -16,7 +16,7 @@
 # against it (REPORT is set by last_report).
 
 # serve-lib.sh may have loaded cli-lib.sh already (one $TMP, one set of counters).
-if ! declare -F finish >/dev/null; then
+if ! declare -F expect >/dev/null; then
     . "$(dirname "${BASH_SOURCE[0]}")/cli-lib.sh" "$@"
 fi
 
