@@ -25,7 +25,7 @@ bench_build_tools() {
 # generator made them (bench/out/reports.stamp), so either script reuses the other's set.
 bench_dataset() {
     local stamp have=0
-    stamp="count=$count seed=$seed now=$now days=$days gen=$(cksum <"$root/bench/gen_reports.c" | cut -d' ' -f1)"
+    stamp="count=$count seed=$seed now=$now days=$days gen=$(cksum <"$root/tests/tools/gen_reports.c" | cut -d' ' -f1)"
     if [ -f "$out/reports.stamp" ] && [ "$(cat "$out/reports.stamp")" = "$stamp" ] && [ -d "$dir" ]; then
         have=$(find "$dir" -name 'run-*.json' -type f | wc -l)
     fi

@@ -14,6 +14,8 @@
 #include "aidf/xalloc.h"
 #include "term.h"
 
+#include "../server/server.h"
+
 enum {
     S_LISTEN = 512,
     S_PORT,
@@ -124,9 +126,6 @@ const struct optp_cmd cli_spec_serve = {
         "/healthz and POST /runs. Stops cleanly on SIGINT or SIGTERM.",
     .opts = serve_opts,
 };
-
-#ifdef AIDF_HAVE_SERVER
-#include "../server/server.h"
 
 #define CMD "serve"
 
@@ -284,14 +283,3 @@ int cmd_serve(int argc, char **argv)
     free(host);
     return rc;
 }
-
-#else
-
-int cmd_serve(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return cli_fail("this aidf was built without the report server");
-}
-
-#endif

@@ -9,9 +9,7 @@
 #include <openssl/crypto.h>
 #include <yaml.h>
 
-#ifndef AIDF_VERSION
-#define AIDF_VERSION "unknown"
-#endif
+#include "aidf/version.h"
 
 const char cli_version[] = AIDF_VERSION;
 

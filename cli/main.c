@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 
+#include "aidf/version.h"
 #include "aidf/xalloc.h"
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@
 #include "aidf/buf.h"
 #include "aidf/err.h"
 #include "aidf/store.h"
+#include "aidf/version.h"
 #include "server.h"
 
 #define AIDF_SRV_VERSION AIDF_VERSION

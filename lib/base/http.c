@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "aidf/timeutil.h"
+#include "aidf/version.h"
 #include "aidf/xalloc.h"
 
 void aidf_http_response_init(struct aidf_http_response *resp)

@@ -18,11 +18,8 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/task_status.h"
+#include "aidf/version.h"
 #include "aidf/xalloc.h"
-
-#ifndef AIDF_VERSION
-#define AIDF_VERSION "unknown"
-#endif
 
 static const char *getenv_cb(const char *name, void *ctx)
 {

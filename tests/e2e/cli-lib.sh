@@ -4,10 +4,10 @@
 # Arguments: <path to aidf> <tests/data dir>. Environment: AIDF_BUILD_DIR (build dir),
 # AIDF_SOURCE_DIR; AIDF_TEST_KEEP=1 keeps the temporary directory.
 #
-# Each check prints "ok - name" or "not ok - name" (with the captured output);
-# finish prints "N passed, M failed" and exits non-zero on any failure.
+# On top of lib.sh (checks, counters, skips, TMP and its cleanup): AIDF, DATA, BUILD, and
+# run/expect, which run aidf with stdout in $OUT, stderr in $ERR and the status in $RC.
 
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 AIDF=${1:?usage: $0 <aidf> <tests/data dir>}
 DATA=${2:?usage: $0 <aidf> <tests/data dir>}
@@ -16,40 +16,13 @@ case $DATA in /*) ;; *) DATA=$PWD/$DATA ;; esac
 BUILD=${AIDF_BUILD_DIR:-$(dirname "$AIDF")}
 
 export NO_COLOR=1
-export LC_ALL=C.UTF-8
 unset COLUMNS AIDF_SERVER_TOKEN
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/aidf-e2e.XXXXXX") || exit 1
-cleanup() {
-    if [ "${AIDF_TEST_KEEP:-0}" = 1 ]; then
-        echo "# kept $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
+need jq
 
-PASS=0
-FAIL=0
 RC=0
 OUT=$TMP/stdout
 ERR=$TMP/stderr
-
-ok() {
-    PASS=$((PASS + 1))
-    echo "ok - $1"
-}
-
-not_ok() {
-    FAIL=$((FAIL + 1))
-    echo "not ok - $1"
-    if [ -s "$OUT" ]; then head -n 25 "$OUT" | sed 's/^/#   stdout: /'; fi
-    if [ -s "$ERR" ]; then head -n 15 "$ERR" | sed 's/^/#   stderr: /'; fi
-}
-
-skip() {
-    echo "SKIP - $1"
-}
 
 # run ARGS...: run aidf, stdout to $OUT, stderr to $ERR, exit status in $RC.
 # A sanitizer report or a crash (exit >= 128) always counts as a failure.
@@ -67,13 +40,6 @@ expect() {
     shift 2
     run "$@"
     if [ "$RC" = "$want" ]; then ok "$name"; else not_ok "$name (exit $RC, want $want)"; fi
-}
-
-# check NAME COMMAND...: a passing command is a passing check.
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
 out_has() { grep -qF -- "$1" "$OUT"; }
@@ -122,10 +88,4 @@ iso_ago() {
 widths() {
     local line
     while IFS= read -r line; do echo "${#line}"; done
-}
-
-finish() {
-    echo "$PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-    exit $?
 }

@@ -1,32 +1,19 @@
-# Helpers for tests that talk HTTP on 127.0.0.1 (t150 push, t160 webhook). Sourced after
-# cli-lib.sh. Starts tests/e2e/receiver.py instances and kills exactly the processes it
-# started when the script exits.
+# Helpers for tests that talk HTTP on 127.0.0.1 (t150 push, t160 webhook, t44x-t47x runs).
+# Sourced after cli-lib.sh. Starts tests/e2e/receiver.py instances (python3: a test that
+# sources this needs it) and kills exactly the processes it started when the script exits.
+
+need python3
 
 RECEIVER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/receiver.py
 BG_PIDS=()
-
-# Never send test traffic through a proxy.
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 
 net_cleanup() {
     local p
     for p in "${BG_PIDS[@]}"; do
         kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
-    cleanup
 }
-trap net_cleanup EXIT
-
-# wait_file FILE: wait (at most 10 s) for FILE to exist and be non-empty.
-wait_file() {
-    local i
-    for i in $(seq 1 200); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+at_exit net_cleanup
 
 # start_receiver NAME [receiver.py options...]: start a receiver logging to
 # $TMP/NAME.log; sets RPORT, RLOG and RPID. Returns non-zero when it did not come up.
@@ -40,7 +27,7 @@ start_receiver() {
         >"$TMP/$name.out" 2>&1 &
     RPID=$!
     BG_PIDS+=("$RPID")
-    if ! wait_file "$TMP/$name.port"; then
+    if ! wait_file "$TMP/$name.port" 10 "$RPID"; then
         echo "# receiver $name did not start:"
         sed 's/^/#   /' "$TMP/$name.out"
         return 1
@@ -53,11 +40,6 @@ stop_pid() {
     kill "$1" 2>/dev/null
     wait "$1" 2>/dev/null
     return 0
-}
-
-# free_port: a port that was free a moment ago (bound, then closed).
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # nreq LOG: number of requests a receiver recorded.

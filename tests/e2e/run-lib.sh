@@ -16,14 +16,13 @@
 # against it (REPORT is set by last_report).
 
 # serve-lib.sh may have loaded cli-lib.sh already (one $TMP, one set of counters).
-if ! declare -F finish >/dev/null; then
+if ! declare -F expect >/dev/null; then
     . "$(dirname "${BASH_SOURCE[0]}")/cli-lib.sh" "$@"
 fi
 
 SRC_DIR=${AIDF_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FAKES=$SRC_DIR/tests/fakes
 export PATH="$FAKES:$PATH"
-MULT=${AIDF_TEST_TIMEOUT_MULT:-1}
 
 # Tests must not see the CI they run in (CI=true, GITHUB_ACTIONS, ...): they fake it.
 unset CI GITHUB_ACTIONS GITLAB_CI JENKINS_URL CIRCLECI BITBUCKET_PIPELINE_UUID TF_BUILD \

@@ -8,8 +8,8 @@
 # Servers: serve_start NAME ARGS... starts `aidf serve` on 127.0.0.1 port 0 (unless ARGS
 # has --listen/--port) with --port-file, waits (bounded) for the file and for /healthz, and
 # sets BASE to its URL. serve_stop NAME sends SIGTERM and checks a clean exit 0;
-# serve_kill NAME sends SIGKILL. The EXIT trap kills any server still running (only the PIDs
-# started here), prints the server logs when a check failed, and removes $TMP.
+# serve_kill NAME sends SIGKILL. At exit (lib.sh's at_exit) any server still running is
+# killed (only the PIDs started here) and the server logs are printed when a check failed.
 #
 # Requests: req METHOD TARGET [CURL ARGS...] sends one request to $BASE with curl
 # (--max-time, --path-as-is), leaving the status in $STATUS, the header dump in $H and the
@@ -17,12 +17,11 @@
 # (openapi_finish), unless NOCHECK=1.
 
 . "$(dirname "${BASH_SOURCE[0]}")/cli-lib.sh" "$@"
+need curl python3
 
 SRC_DIR=${AIDF_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CHECKER=$SRC_DIR/tests/e2e/openapi_check.py
 SPEC=$SRC_DIR/api/openapi.yaml
-MULT=${AIDF_TEST_TIMEOUT_MULT:-1}
-case $MULT in '' | *[!0-9.]*) MULT=1 ;; esac
 PY=${AIDF_PYTHON:-python3}
 
 RESP=$TMP/resp
@@ -38,11 +37,6 @@ BASE=
 PORT=
 
 declare -A SRV_PID=() SRV_LOG=() SRV_PORT=()
-
-# tmo SECONDS: SECONDS scaled by AIDF_TEST_TIMEOUT_MULT (rounded up, at least 1).
-tmo() {
-    awk -v s="$1" -v m="$MULT" 'BEGIN { t = s * m; r = int(t); if (r < t) r++; if (r < 1) r = 1; print r }'
-}
 
 TMO5=$(tmo 5)
 
@@ -76,10 +70,8 @@ serve_cleanup() {
             fi
         done
     fi
-    cleanup
 }
-trap serve_cleanup EXIT
-trap 'exit 130' INT TERM
+at_exit serve_cleanup
 
 # serve_start NAME ARGS...: start a server; 0 when it answers /healthz.
 # Extra environment for the server goes before the call (FOO=1 serve_start ...).
@@ -314,7 +306,7 @@ healthy() {
 openapi_finish() {
     local out=$TMP/openapi.out
     if ! "$PY" -c 'import yaml, jsonschema' 2>/dev/null; then
-        skip "openapi checks: python3-yaml/python3-jsonschema missing"
+        missing "openapi checks: python3-yaml/python3-jsonschema missing"
         return 0
     fi
     : >"$OALOG"

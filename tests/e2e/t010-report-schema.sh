@@ -8,19 +8,15 @@
 #
 # Usage: t010-report-schema.sh <aidf binary (unused)> <tests/data dir>
 # Needs python3 with the jsonschema module (Debian: python3-jsonschema).
-set -u
-
 data=${2:?usage: $0 <aidf> <tests/data dir>}
 here=$(cd "$(dirname "$0")" && pwd)
 src=${AIDF_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 schema=$src/api/execution-report.schema.json
+. "$here/lib.sh"
+need_py jsonschema
 
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-    echo "t010: python3 module jsonschema is missing (apt-get install python3-jsonschema)" >&2
-    exit 1
-fi
-
-python3 - "$schema" "$data/reports" <<'PY'
+# The checker prints one "ok<TAB>name" or "not ok<TAB>name" line per fixture.
+python3 - "$schema" "$data/reports" >"$TMP/schema.out" 2>&1 <<'PY'
 import glob
 import json
 import os
@@ -51,17 +47,9 @@ def load(path):
     return json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicates)
 
 
-passed = failed = 0
-
 
 def report(ok, msg):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + msg)
-    else:
-        failed += 1
-        print("FAIL " + msg)
+    print(("ok\t" if ok else "not ok\t") + msg)
 
 
 valid = sorted(glob.glob(os.path.join(reports, "valid", "*.json")))
@@ -92,7 +80,14 @@ for path in invalid:
         continue
     errors = list(validator.iter_errors(doc))
     report(bool(errors), name + (": rejected" if errors else ": accepted by the schema"))
-
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
 PY
+rc=$?
+while IFS=$'\t' read -r verdict name; do
+    case $verdict in
+    ok) ok "$name" ;;
+    'not ok') not_ok "$name" ;;
+    *) echo "# $verdict${name:+ $name}" ;;
+    esac
+done <"$TMP/schema.out"
+check "the schema checker exits 0 (exit $rc)" [ "$rc" = 0 ]
+finish

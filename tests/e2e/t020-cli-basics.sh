@@ -126,7 +126,7 @@ expect 0 "NO_COLOR and a pipe: no escapes" report list --reports-dir "$small"
 check "default output to a pipe has no escapes" no_escapes
 
 # Colour on a real terminal (optional: needs script(1)).
-if command -v script >/dev/null 2>&1; then
+if want script; then
     env -u NO_COLOR TERM=xterm script -qec "'$AIDF' report list --reports-dir '$small'" /dev/null \
         >"$OUT" 2>"$ERR"
     check "a TTY gets colours" grep -q $'\033\\[32m' "$OUT"
@@ -139,8 +139,6 @@ if command -v script >/dev/null 2>&1; then
     env -u NO_COLOR TERM=xterm script -qec \
         "'$AIDF' report list --color=never --reports-dir '$small'" /dev/null >"$OUT" 2>"$ERR"
     check "a TTY with --color=never gets none" no_escapes
-else
-    skip "script(1) not installed: colour on a TTY not tested"
 fi
 
 # --- no project -------------------------------------------------------------------------

@@ -201,7 +201,7 @@ if [ -x "$gen" ]; then
         not_ok "aidf-gen-reports failed: $(head -3 "$TMP/gen.log")"
     fi
 else
-    skip "SKIP: $gen not built; the 3,000-report comparison did not run"
+    missing "$gen not built: the 3,000-report comparison did not run"
 fi
 
 finish

@@ -29,7 +29,7 @@ check "export quotes commas and quotes" \
     grep -qF '77aa88bb-99cc-4dde-8eff-001122334455,2026-11-20T13:05:45.500Z,".ai/tasks/pending/005-fix, ""urgent"" bug.md",failed,1,5200,900,6100,' "$csv"
 check "export: numbers are not quoted" grep -qE '^0f1e2d3c-[^,]*,[^,]*,[^,]*,completed,2,41000,12300,65300,1\.5375' "$csv"
 check "export: unpriced cost is an empty cell" grep -qE '^9e8d7c6b-[^,]*,[^,]*,[^,]*,completed,1,3100,850,3950,,' "$csv"
-if command -v python3 >/dev/null 2>&1; then
+if want python3; then
     check "export parses as RFC 4180 with the report values" python3 - "$csv" "$small" <<'PY'
 import csv, glob, json, sys
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
@@ -57,8 +57,6 @@ for row in body:
     assert int(d["scope_violations"]) == r["scope"]["violations"]
     assert int(d["validation_failures"]) == r["validation"]["failures"]
 PY
-else
-    skip "python3 missing: CSV not parsed"
 fi
 
 expect 0 "export --json" report export --csv "$csv" --json --reports-dir "$small"
@@ -75,12 +73,10 @@ expect 0 "export --provider --json" report export --csv "$TMP/out/p.csv" --provi
 check "export --provider: runs 2" jq_ok '.runs == 2 and .rows == 2'
 
 # On a terminal the command says what it did.
-if command -v script >/dev/null 2>&1; then
+if want script; then
     script -qec "'$AIDF' report export --csv '$TMP/out/tty.csv' --reports-dir '$small'" /dev/null \
         >"$OUT" 2>"$ERR"
     check "export on a TTY reports the count and path" grep -q "Exported 6 runs to $TMP/out/tty.csv" "$OUT"
-else
-    skip "script(1) not installed: TTY message not tested"
 fi
 
 # --- export --detailed ----------------------------------------------------------------------

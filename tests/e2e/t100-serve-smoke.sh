@@ -3,8 +3,8 @@
 # report, check the status codes, stop with SIGTERM and expect a clean exit 0.
 # (The full HTTP contract is covered by the other t1xx-serve tests.)
 . "$(dirname "$0")/cli-lib.sh" "$@"
+need curl
 
-MULT=${AIDF_TEST_TIMEOUT_MULT:-1}
 RD=$TMP/reports
 PF=$TMP/port
 LOG=$TMP/server.log
@@ -16,15 +16,9 @@ PID=$!
 stop_server() {
     if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID" 2>/dev/null; fi
 }
-trap 'stop_server; cleanup' EXIT
+at_exit stop_server
 
-# Wait (bounded) for the port file.
-for _ in $(seq $((50 * MULT))); do
-    [ -s "$PF" ] && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [ ! -s "$PF" ]; then
+if ! wait_file "$PF" 5 "$PID"; then
     not_ok "server wrote its port file"
     sed 's/^/#   log: /' "$LOG"
     finish
@@ -38,7 +32,7 @@ check "startup line names the address" grep -qF "listening on http://127.0.0.1:$
 req() {
     local name=$1 want=$2 code
     shift 2
-    code=$(curl -sS --max-time $((5 * MULT)) -o "$OUT" -w '%{http_code}' "$@" 2>"$ERR")
+    code=$(curl -sS --max-time "$(tmo 5)" -o "$OUT" -w '%{http_code}' "$@" 2>"$ERR")
     if [ "$code" = "$want" ]; then ok "$name"; else not_ok "$name (got $code, want $want)"; fi
 }
 
@@ -65,7 +59,7 @@ req "not JSON is 415" 415 -H 'Content-Type: text/plain' --data-binary '{}' "$BAS
 
 kill -TERM "$PID"
 RC=
-for _ in $(seq $((100 * MULT))); do
+for _ in $(seq $(($(tmo 10) * 10))); do
     if ! kill -0 "$PID" 2>/dev/null; then
         wait "$PID"
         RC=$?

@@ -18,7 +18,7 @@ if [ -x "$GEN" ]; then
     "$GEN" --dir "$dir" --count 40 --seed 11 --days 20 2>/dev/null ||
         not_ok "aidf-gen-reports failed"
 else
-    skip "aidf-gen-reports not built: only the 6 hand-written fixtures"
+    missing "aidf-gen-reports not built: only the 6 hand-written fixtures"
 fi
 nfiles=$(find "$dir" -name 'run-*.json' -type f | wc -l | tr -d ' ')
 

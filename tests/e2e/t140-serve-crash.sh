@@ -10,10 +10,7 @@
 . "$(dirname "$0")/serve-lib.sh" "$@"
 
 GEN=$BUILD/aidf-gen-reports
-if [ ! -x "$GEN" ]; then
-    skip "aidf-gen-reports not built ($GEN)"
-    finish
-fi
+[ -x "$GEN" ] || skip_test "aidf-gen-reports not built ($GEN)"
 CLIENTS=16
 COUNT=${AIDF_CRASH_COUNT:-480}
 src=$TMP/src

@@ -9,10 +9,6 @@
 . "$(dirname "$0")/cli-lib.sh" "$@"
 . "$(dirname "$0")/receiver-lib.sh"
 
-if ! command -v python3 >/dev/null 2>&1; then
-    skip "python3 is not installed: webhook tests need the receiver"
-    finish
-fi
 
 PROJ=$TMP/proj
 mkdir -p "$PROJ/.ai"

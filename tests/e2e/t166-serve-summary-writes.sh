@@ -6,7 +6,6 @@
 #
 # Usage: t166-serve-summary-writes.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/serve-lib.sh" "$@"
-trap 'serve_cleanup' EXIT
 
 RD=$TMP/reports
 cp -r "$DATA/reportdirs/small" "$RD"

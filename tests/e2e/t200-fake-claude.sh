@@ -9,27 +9,10 @@ DATA=${2:?usage: t200-fake-claude.sh <aidf> <tests/data>}
 DATA=$(cd "$DATA" && pwd)
 FAKE=$(cd "$(dirname "$0")/../fakes" && pwd)/claude
 FIX=$DATA/claude
-PASS=0
-FAIL=0
-
-if ! command -v jq >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIP: jq and python3 are needed"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/aidf-t200.XXXXXX")
-cleanup() { [ "${AIDF_TEST_KEEP:-0}" = 1 ] || rm -rf "$TMP"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+need jq python3
 cd "$TMP" || exit 1
 
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-no() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else no "$name"; fi
-}
 # Every leaf path with its JSON type, e.g. ["usage","input_tokens"] number; modelUsage's
 # key (the model name) is replaced by "*".
 shape() { jq -c '(if .modelUsage then .modelUsage |= with_entries(.key = "*") else . end)
@@ -150,5 +133,4 @@ check "counter file counts calls" test "$(cat multi.scen.count)" = 6
 check "call log has one line per call with argv" test \
     "$(jq -c 'select(.call == 2) | .argv' calls.log)" = "[\"-p\",\"--output-format\",\"json\",\"--resume\",\"$SID\"]"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

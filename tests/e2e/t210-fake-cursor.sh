@@ -13,27 +13,10 @@ WITH=$DATA/claude/cursor-with-usage.json
 WITHOUT=$DATA/claude/cursor-without-usage.json
 SID_FIX=c6b62c6f-7ead-4fd6-9922-e952131177ff
 RID_FIX=10e11780-df2f-45dc-a1ff-4540af32e9c0
-PASS=0
-FAIL=0
-
-if ! command -v jq >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIP: jq and python3 are needed"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/aidf-t210.XXXXXX")
-cleanup() { [ "${AIDF_TEST_KEEP:-0}" = 1 ] || rm -rf "$TMP"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+need jq python3
 cd "$TMP" || exit 1
 
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-no() { FAIL=$((FAIL + 1)); echo "not ok - $1"; }
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else no "$name"; fi
-}
 # Every leaf path with its JSON type, in document order.
 shape() { jq -c '[paths(type != "object" and type != "array") as $p | [$p, (getpath($p) | type)]]'; }
 unset FAKE_CURSOR_SCENARIO FAKE_CURSOR_COUNTER FAKE_CURSOR_LOG FAKE_CURSOR_SESSION \
@@ -170,5 +153,4 @@ check "symlinked as agent: same output" cmp -s ag.json "$WITH"
 echo x | FAKE_CURSOR_SESSION=$SID_FIX FAKE_CURSOR_REQUEST=$RID_FIX bin/cursor agent -p --output-format json >cu.json
 check "cursor agent -p: same output" cmp -s cu.json "$WITH"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

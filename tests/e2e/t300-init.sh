@@ -8,10 +8,7 @@
 # Usage: t300-init.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/cli-lib.sh" "$@"
 
-if ! command -v jq >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
-    skip "jq and git are needed"
-    finish
-fi
+need jq git
 HAVE_YAML=0
 if python3 -c 'import yaml' 2>/dev/null; then HAVE_YAML=1; fi
 
@@ -155,7 +152,7 @@ if [ "$HAVE_YAML" = 1 ]; then
         c["observability"]["server"]["token_env"]]')" = \
         "['aidf', 1, 'myproj', 'claude-cli', 50, 3, 300, True, 'ask', True, False, [], 'aidf:', 'all', True, True, ['rm -rf /', 'sudo'], False, 'USD', False, ['completed', 'blocked', 'failed'], 10000, 2, 'AIDF_SERVER_TOKEN']" ]
 else
-    skip "python3 yaml module missing: YAML checks skipped"
+    missing "python3 yaml module missing: YAML checks skipped"
 fi
 check "config: commented rates example with snake_case keys" bash -c "
     grep -q '^  # rates:' '$g/.ai/config.yml' && grep -q '#     input_per_1m:' '$g/.ai/config.yml' &&
@@ -440,7 +437,7 @@ else
 fi
 
 # --- the terminal prompt (needs script(1) for a pseudo-terminal) -------------------------
-if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+if want script && script -qec true /dev/null >/dev/null 2>&1; then
     t=$TMP/tty
     mkdir -p "$t"
     (cd "$t" && "$AIDF" init >/dev/null 2>&1)
@@ -457,7 +454,7 @@ if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>
     rc=$?
     check "prompt: --yes never asks and refuses" bash -c "[ $rc = 1 ] && ! grep -q 'y/N' '$OUT'"
 else
-    skip "script(1) unavailable: terminal prompt checks skipped"
+    missing "script(1) cannot run a command on a pseudo-terminal: terminal prompt checks skipped"
 fi
 
 finish

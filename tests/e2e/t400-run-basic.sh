@@ -8,9 +8,7 @@
 # Usage: t400-run-basic.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/run-lib.sh" "$@"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 
 # --- usage ----------------------------------------------------------------------------------
 new_project usage
@@ -193,7 +191,7 @@ check "both completed" sh -c 'test -f .ai/tasks/completed/005-a.md && test -f .a
 check "quiet prints no progress lines" sh -c "! grep -q '^aidf: iteration' '$ERR'"
 
 # --- the live status line on a terminal ------------------------------------------------------------
-if command -v script >/dev/null 2>&1; then
+if want script; then
     new_project live
     add_task 007-live "Show progress"
     scenario <<'EOF'
@@ -208,8 +206,6 @@ EOF
     add_task 008-live "Show nothing"
     COLUMNS=120 script -qec "$AIDF run --quiet" /dev/null >"$OUT" 2>&1 </dev/null
     check "--quiet shows no live line" sh -c "! grep -qa 'Executing AI' '$OUT'"
-else
-    skip "script(1) is not installed: no terminal test"
 fi
 
 finish

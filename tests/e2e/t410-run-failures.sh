@@ -8,9 +8,7 @@
 # Usage: t410-run-failures.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/run-lib.sh" "$@"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 
 # --- error subtypes until the failure limit --------------------------------------------------
 new_project errors

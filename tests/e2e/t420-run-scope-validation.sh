@@ -8,9 +8,7 @@
 # Usage: t420-run-scope-validation.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/run-lib.sh" "$@"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 
 # --- strict: a forbidden new file and a tracked file outside the scope ----------------------------
 new_project strict
@@ -84,7 +82,7 @@ check "the task moved to blocked/" task_in blocked 003-ask
 check "the BLOCKED section quotes the reason" grep -qF 'Approval needed' .ai/tasks/blocked/003-ask.md
 
 # --- ask on a terminal: approved -------------------------------------------------------------------
-if command -v script >/dev/null 2>&1; then
+if want script; then
     new_project askyes
     write_config <<'EOF'
 permissions:
@@ -101,8 +99,6 @@ EOF
     rcheck "approved on the terminal: completed" '.status == "completed" and .files.created == ["docs/approved.md"]'
     check "it asked" out_has "Allow these changes? [y/N]"
     check "the approved file was committed" git cat-file -e HEAD~1:docs/approved.md
-else
-    skip "script(1) is not installed: no terminal test"
 fi
 
 # --- permissive: outside allowed passes, forbidden does not --------------------------------------------

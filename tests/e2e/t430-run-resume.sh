@@ -6,9 +6,7 @@
 # Usage: t430-run-resume.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/run-lib.sh" "$@"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 
 new_project resume
 add_task 001-key "Call the payments API"

@@ -9,11 +9,8 @@
 . "$(dirname "$0")/serve-lib.sh" "$@"
 . "$(dirname "$0")/receiver-lib.sh"
 . "$(dirname "$0")/run-lib.sh" "$@"
-trap 'net_cleanup; serve_cleanup' EXIT
 
-for tool in git jq python3 curl; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3 curl
 
 outbox_n() {
     local n

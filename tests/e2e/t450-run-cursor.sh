@@ -7,10 +7,8 @@
 # Usage: t450-run-cursor.sh <aidf> <tests/data dir>
 . "$(dirname "$0")/run-lib.sh" "$@"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
-[ -x "$FAKES/cursor-agent" ] || { skip "the fake cursor agent is missing"; finish; }
+need git jq python3
+[ -x "$FAKES/cursor-agent" ] || { not_ok "the fake cursor agent tests/fakes/cursor-agent is missing"; finish; }
 export FAKE_CURSOR_SESSION=99999999-8888-4777-8666-555555555555
 
 # --- with usage, two iterations --------------------------------------------------------------

@@ -12,11 +12,9 @@
 . "$(dirname "$0")/run-lib.sh" "$@"
 . "$(dirname "$0")/receiver-lib.sh"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 LLM=$FAKES/llm-api
-[ -x "$LLM" ] || { skip "the fake API server is missing"; finish; }
+[ -x "$LLM" ] || { not_ok "the fake API server tests/fakes/llm-api is missing"; finish; }
 
 API_LOG=$TMP/api.ndjson
 API_PID=

@@ -9,9 +9,7 @@
 . "$(dirname "$0")/run-lib.sh" "$@"
 . "$(dirname "$0")/receiver-lib.sh"
 
-for tool in git jq python3; do
-    command -v $tool >/dev/null 2>&1 || { skip "$tool is not installed"; finish; }
-done
+need git jq python3
 SMTP_SINK=$(cd "$(dirname "$0")" && pwd)/smtp_sink.py
 
 start_receiver slack --statuses 200 || finish

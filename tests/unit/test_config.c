@@ -24,29 +24,17 @@
 /* ---- helpers ---- */
 
 /* Captured log lines, '\n'-separated. */
-static struct aidf_buf logged = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-
-static void capture(int level, const char *line, void *ctx)
-{
-    (void)level;
-    (void)ctx;
-    aidf_buf_addstr(&logged, line);
-    aidf_buf_addch(&logged, '\n');
-}
-
 static int setup(void **state)
 {
     (void)state;
-    aidf_buf_reset(&logged);
-    aidf_log_set_sink(capture, NULL);
+    tu_log_capture(AIDF_LOG_DEBUG);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    aidf_log_set_sink(NULL, NULL);
-    aidf_buf_release(&logged);
+    tu_log_capture_stop();
     return 0;
 }
 
@@ -76,13 +64,6 @@ static void expect_ok(const char *text, unsigned flags, struct aidf_config *c)
     int rc = parse(text, flags, c, &e);
     if (rc != AIDF_OK)
         fail_msg("input:\n%s\nrc=%d msg='%s'", text, rc, e.msg);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static const struct aidf_rates *rate(const struct aidf_config *c, const char *key)
@@ -181,7 +162,7 @@ static void test_full_fixture(void **state)
     aidf_config_init_defaults(&c);
     assert_int_equal(aidf_config_parse(text, len, "full.yml", 0, &c, &e), AIDF_OK);
     free(text);
-    assert_string_equal(logged.ptr, ""); /* no unknown keys, no warnings */
+    assert_string_equal(tu_log_text(), ""); /* no unknown keys, no warnings */
 
     assert_true(c.version == 2);
     assert_string_equal(c.framework, "aidf");
@@ -530,12 +511,12 @@ static void test_aliases_and_anchors(void **state)
             aidf_buf_addf(&b, "%s*l%d", j ? ", " : "", i - 1);
         aidf_buf_addstr(&b, "]\n");
     }
-    double t0 = now_s();
+    double t0 = tu_now_s();
     expect_error(b.ptr, 0, "1:5: l0: anchors");
     /* Without the first line the next anchor is refused; a bare alias likewise. */
     expect_error(strchr(b.ptr, '\n') + 1, 0, "1:5: l1: anchors");
     expect_error("a: [*l8, *l8, *l8]\n", 0, "1:5: a[0]: aliases ('*l8') are not allowed");
-    assert_true(now_s() - t0 < 1.0);
+    assert_true(tu_now_s() - t0 < 1.0 * tu_time_mult());
     aidf_buf_release(&b);
 }
 
@@ -744,7 +725,7 @@ static void test_behavior(void **state)
 
     /* Unknown behavior keys are warned about; bad values are errors. */
     expect_ok("behavior:\n  autoMerge: true\n", 0, &c);
-    assert_non_null(strstr(logged.ptr, "t.yml:2:3: unknown key 'behavior.autoMerge' ignored"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:2:3: unknown key 'behavior.autoMerge' ignored"));
     aidf_config_release(&c);
     expect_error("behavior:\n  autoCommit: yes\n", 0,
                  "2:15: behavior.autoCommit: expected true or false, got 'yes'");
@@ -783,7 +764,7 @@ static void test_validation_strings(void **state)
     expect_ok("validation:\n  pre_commit: [make lint]\n  lint: npm run lint\n", 0, &c);
     assert_int_equal(c.validation.pre_commit.n, 1);
     assert_string_equal(c.validation.pre_commit.items[0], "make lint");
-    assert_non_null(strstr(logged.ptr, "t.yml:3:9: validation.lint ignored"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:3:9: validation.lint ignored"));
     aidf_config_release(&c);
 
     expect_error("validation:\n  lint: [a]\n", 0, "2:9: validation.lint: expected a string");
@@ -816,14 +797,14 @@ static void test_env_expansion(void **state)
 
     /* Unset without REQUIRE_ENV: "" and a warning. Numbers see the expanded text. */
     setenv("AIDF_T_NUM", "7", 1);
-    aidf_buf_reset(&logged);
+    tu_log_capture(AIDF_LOG_DEBUG);
     expect_ok("execution:\n  max_iterations: ${AIDF_T_NUM}\n"
               "git:\n  commit_prefix: \"[${AIDF_T_UNSET}]\"\n",
               0, &c);
     assert_int_equal(c.execution.max_iterations, 7);
     assert_string_equal(c.git.commit_prefix, "[]");
-    assert_non_null(strstr(logged.ptr, "t.yml:4:18: git.commit_prefix: environment variable "
-                                       "'AIDF_T_UNSET' is not set"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:4:18: git.commit_prefix: environment variable "
+                                          "'AIDF_T_UNSET' is not set"));
     aidf_config_release(&c);
 
     /* With REQUIRE_ENV: an error with the position. */
@@ -861,7 +842,7 @@ static void test_unknown_keys(void **state)
 {
     (void)state;
     struct aidf_config c;
-    aidf_buf_reset(&logged);
+    tu_log_capture(AIDF_LOG_DEBUG);
     expect_ok("version: 1\n"
               "extras:\n  nested:\n    - a\n    - {b: [1, 2, {c: d}]}\n"
               "execution:\n  max_iterations: 9\n  max_conversation_messages: 100\n"
@@ -871,15 +852,16 @@ static void test_unknown_keys(void **state)
               "      discount: 3\n",
               0, &c);
     assert_int_equal(c.execution.max_iterations, 9);
-    assert_non_null(strstr(logged.ptr, "t.yml:2:1: unknown key 'extras' ignored"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:2:1: unknown key 'extras' ignored"));
+    assert_non_null(strstr(tu_log_text(),
+                           "t.yml:8:3: unknown key 'execution.max_conversation_messages' ignored"));
     assert_non_null(
-        strstr(logged.ptr, "t.yml:8:3: unknown key 'execution.max_conversation_messages' ignored"));
-    assert_non_null(strstr(logged.ptr, "t.yml:9:3: unknown key 'execution.conversation' ignored"));
-    assert_non_null(strstr(logged.ptr, "t.yml:13:5: unknown key 'observability.webhook.tls'"));
-    assert_non_null(strstr(logged.ptr, "t.yml:19:7: unknown key 'cost.rates.m.discount'"));
+        strstr(tu_log_text(), "t.yml:9:3: unknown key 'execution.conversation' ignored"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:13:5: unknown key 'observability.webhook.tls'"));
+    assert_non_null(strstr(tu_log_text(), "t.yml:19:7: unknown key 'cost.rates.m.discount'"));
     /* The nested content of an unknown key is skipped, not reported key by key. */
-    assert_null(strstr(logged.ptr, "'extras.nested'"));
-    assert_null(strstr(logged.ptr, "max_messages"));
+    assert_null(strstr(tu_log_text(), "'extras.nested'"));
+    assert_null(strstr(tu_log_text(), "max_messages"));
     aidf_config_release(&c);
 }
 
@@ -981,11 +963,11 @@ static void test_invalid_fixtures(void **state)
         struct aidf_config c;
         struct aidf_error e = {0};
         aidf_config_init_defaults(&c);
-        double t0 = now_s();
+        double t0 = tu_now_s();
         int rc = aidf_config_parse(text, len, de->d_name, 0, &c, &e);
         if (rc != AIDF_EINVAL || !strstr(e.msg, want))
             fail_msg("%s: rc=%d msg='%s', wanted '%s'", de->d_name, rc, e.msg, want);
-        assert_true(now_s() - t0 < 1.0);
+        assert_true(tu_now_s() - t0 < 1.0 * tu_time_mult());
         assert_true(e.line > 0 && e.col > 0);
         /* The .err names the position: "<line>:<col>: ...". */
         char pos[32];

@@ -29,28 +29,6 @@
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static struct aidf_buf logged = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-
-static void capture(int level, const char *line, void *ctx)
-{
-    (void)ctx;
-    if (level <= AIDF_LOG_WARN) {
-        aidf_buf_addstr(&logged, line);
-        aidf_buf_addch(&logged, '\n');
-    }
-}
-
-static void log_start(void)
-{
-    aidf_buf_reset(&logged);
-    aidf_log_set_sink(capture, NULL);
-}
-
-static void log_stop(void)
-{
-    aidf_log_set_sink(NULL, NULL);
-}
-
 static char *home_dir;
 static char *saved_home;
 
@@ -77,8 +55,7 @@ static int teardown(void **state)
         unsetenv("HOME");
     free(saved_home);
     saved_home = NULL;
-    log_stop();
-    aidf_buf_release(&logged);
+    tu_log_capture_stop();
     return 0;
 }
 
@@ -138,9 +115,9 @@ static void test_fixture_project(void **state)
     (void)state;
     struct aidf_context c;
     struct aidf_error e;
-    log_start();
+    tu_log_capture(AIDF_LOG_WARN);
     assert_int_equal(aidf_context_load(FIXTURE, FIXTURE_TASK, NULL, &c, &e), AIDF_OK);
-    log_stop();
+    tu_log_capture_stop();
 
     assert_string_equal(c.root, FIXTURE);
     /* CRLF files come out with LF */
@@ -181,7 +158,7 @@ static void test_fixture_project(void **state)
     assert_int_equal(c.tok_total, 25 + 16 + 64 + 11 + 76);
 
     /* the log tells about the skipped and blocked skills and the warning */
-    const char *log = logged.ptr;
+    const char *log = tu_log_text();
     assert_non_null(strstr(log, "skills/broken/SKILL.md' skipped: invalid frontmatter"));
     assert_non_null(strstr(log, "skill 'aidf-injector': danger: prompt injection attempt"));
     assert_non_null(strstr(log, "skill 'aidf-injector' blocked"));
@@ -199,7 +176,7 @@ static void test_fixture_discover(void **state)
     (void)state;
     struct aidf_skill *s = NULL;
     size_t n = 0;
-    log_start();
+    tu_log_capture(AIDF_LOG_WARN);
     aidf_skills_discover(FIXTURE, NULL, true, &s, &n);
     assert_int_equal(n, 3);
     assert_string_equal(s[0].name, "aidf-developer"); /* directory names in byte order */
@@ -211,7 +188,7 @@ static void test_fixture_discover(void **state)
 
     /* block_suspicious off: the injector stays, its danger hit recorded */
     aidf_skills_discover(FIXTURE, NULL, false, &s, &n);
-    log_stop();
+    tu_log_capture_stop();
     assert_int_equal(n, 4);
     assert_string_equal(s[2].name, "aidf-injector");
     assert_int_equal(s[2].warnings.n, 1);
@@ -241,9 +218,9 @@ static void test_config_switches(void **state)
     /* block_suspicious off does not inject skills of other roles */
     cfg.skills.enabled = true;
     cfg.skills.block_suspicious = false;
-    log_start();
+    tu_log_capture(AIDF_LOG_WARN);
     assert_int_equal(aidf_context_load(FIXTURE, FIXTURE_TASK, &cfg, &c, NULL), AIDF_OK);
-    log_stop();
+    tu_log_capture_stop();
     assert_int_equal(c.n_skills, 1);
     aidf_context_release(&c);
     aidf_config_release(&cfg);
@@ -745,13 +722,6 @@ static void test_scan_fences(void **state)
     assert_non_null(strstr(h[1].description, "sudo"));
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Fill `n` bytes with a repeated near-miss `unit`; NUL-terminated. */
 static char *repeat(const char *unit, size_t n)
 {
@@ -791,11 +761,11 @@ static void test_scan_big(void **state)
     const size_t n = AIDF_CONTEXT_MAX_FILE;
     for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
         char *s = repeat(units[u], n);
-        double t0 = now_s();
+        double t0 = tu_now_s();
         struct aidf_scan_hit hits[AIDF_SCAN_NPATTERNS];
         size_t nh = aidf_skill_scan(s, n, hits);
-        double dt = now_s() - t0;
-        if (dt > 0.5)
+        double dt = tu_now_s() - t0;
+        if (dt > 0.5 * tu_time_mult())
             fail_msg("unit %zu took %.3f s", u, dt);
         (void)nh;
         free(s);
@@ -816,10 +786,10 @@ static void test_scan_big(void **state)
     tu_write(root, ".ai/skills/big/SKILL.md", body);
     struct aidf_skill *sk = NULL;
     size_t ns = 0;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     aidf_skills_discover(root, NULL, true, &sk, &ns);
-    double dt = now_s() - t0;
-    assert_true(dt < 1.0);
+    double dt = tu_now_s() - t0;
+    assert_true(dt < 1.0 * tu_time_mult());
     assert_int_equal(ns, 1);
     assert_int_equal(strlen(sk[0].body), fsize - strlen(head));
     aidf_skills_free(sk, ns);
@@ -828,11 +798,11 @@ static void test_scan_big(void **state)
     body = repeat("a", n + 1);
     tu_write(root, ".ai/skills/big/SKILL.md", body);
     free(body);
-    log_start();
+    tu_log_capture(AIDF_LOG_WARN);
     aidf_skills_discover(root, NULL, true, &sk, &ns);
-    log_stop();
+    tu_log_capture_stop();
     assert_int_equal(ns, 0);
-    assert_non_null(strstr(logged.ptr, "skipped"));
+    assert_non_null(strstr(tu_log_text(), "skipped"));
     aidf_skills_free(sk, ns);
     tu_rmrf(root);
     free(root);
@@ -859,13 +829,13 @@ static void test_discover_edges(void **state)
 
     struct aidf_skill *s = NULL;
     size_t n = 0;
-    log_start();
+    tu_log_capture(AIDF_LOG_WARN);
     aidf_skills_discover(root, NULL, true, &s, &n);
-    log_stop();
+    tu_log_capture_stop();
     assert_int_equal(n, 1);
     assert_string_equal(s[0].name, "ok");
-    assert_non_null(strstr(logged.ptr, "contains NUL bytes"));
-    assert_non_null(strstr(logged.ptr, "not a regular file"));
+    assert_non_null(strstr(tu_log_text(), "contains NUL bytes"));
+    assert_non_null(strstr(tu_log_text(), "not a regular file"));
     aidf_skills_free(s, n);
 
     /* no root: only global and configured directories */

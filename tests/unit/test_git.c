@@ -59,15 +59,6 @@ static char *sh_out(const char *dir, const char *cmdline)
     return aidf_xstrdup(buf);
 }
 
-static bool exists(const char *dir, const char *rel)
-{
-    char *p = aidf_path_join(dir, rel);
-    struct stat st;
-    bool yes = lstat(p, &st) == 0;
-    free(p);
-    return yes;
-}
-
 static void rm(const char *dir, const char *rel)
 {
     char *p = aidf_path_join(dir, rel);
@@ -492,7 +483,7 @@ static void test_add_commit(void **state)
     sh(dir, "git add other.txt");
     tu_write(dir, "other.txt", "edited after staging\n");
     assert_int_equal(aidf_git_rm_cached(dir, "other.txt", &e), AIDF_OK);
-    assert_true(exists(dir, "other.txt"));
+    assert_true(tu_exists(dir, "other.txt"));
     char *st2 = sh_out(dir, "git status --porcelain | tr '\\n' '|'");
     assert_string_equal(st2, "?? other.txt|");
     free(st2);
@@ -587,13 +578,13 @@ static void test_revert(void **state)
     assert_string_equal(text, "alpha\n");
     free(text);
     free(a);
-    assert_true(exists(dir, "b.txt"));
-    assert_false(exists(dir, "new/deep/n.txt"));
-    assert_false(exists(dir, "new")); /* emptied directories go too */
-    assert_false(exists(dir, "staged new.txt"));
-    assert_false(exists(dir, "*.c"));
-    assert_true(exists(dir, "x.c"));
-    assert_true(exists(dir, "keep.txt"));
+    assert_true(tu_exists(dir, "b.txt"));
+    assert_false(tu_exists(dir, "new/deep/n.txt"));
+    assert_false(tu_exists(dir, "new")); /* emptied directories go too */
+    assert_false(tu_exists(dir, "staged new.txt"));
+    assert_false(tu_exists(dir, "*.c"));
+    assert_true(tu_exists(dir, "x.c"));
+    assert_true(tu_exists(dir, "keep.txt"));
     changes(dir, s, NULL, &c);
     assert_int_equal(c.n, 2);
     assert_int_equal(kind_of(&c, "sub/c.txt"), AIDF_CHANGE_MODIFIED);
@@ -625,7 +616,7 @@ static void test_revert_refuses(void **state)
         assert_non_null(strstr(e.msg, "refusing"));
         aidf_strlist_release(&l);
     }
-    assert_true(exists(parent, "x"));
+    assert_true(tu_exists(parent, "x"));
 
     /* Not through a symlinked directory either. */
     char *lnk = aidf_path_join(dir, "out");
@@ -634,7 +625,7 @@ static void test_revert_refuses(void **state)
     aidf_strlist_add(&l, "out/x");
     struct aidf_error e = {0};
     assert_int_equal(aidf_git_revert(dir, &l, &e), AIDF_EINVAL);
-    assert_true(exists(parent, "x"));
+    assert_true(tu_exists(parent, "x"));
     aidf_strlist_release(&l);
     free(lnk);
     free(dir);

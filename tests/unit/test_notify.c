@@ -34,22 +34,10 @@
 
 #define RUN_ID "0f1e2d3c-4b5a-4968-8776-655443322110"
 
-/* ---- log capture ---- */
-
-static struct aidf_buf logged = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-
-static void capture(int level, const char *line, void *ctx)
-{
-    (void)level;
-    (void)ctx;
-    aidf_buf_addf(&logged, "%s\n", line);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    aidf_buf_reset(&logged);
-    aidf_log_set_sink(capture, NULL);
+    tu_log_capture(AIDF_LOG_DEBUG);
     aidf_log_level = AIDF_LOG_DEBUG;
     return 0;
 }
@@ -57,7 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    aidf_log_set_sink(NULL, NULL);
+    tu_log_capture_stop();
     aidf_log_level = AIDF_LOG_WARN;
     return 0;
 }
@@ -179,19 +167,6 @@ static json_t *body_for(json_t *lines, const char *path, json_t **headers)
 }
 
 /* A port on 127.0.0.1 that nothing listens on. */
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    socklen_t len = sizeof(a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static char *url_of(int port, const char *path)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
@@ -381,8 +356,8 @@ static void test_slack_payload(void **state)
     json_decref(lines);
 
     /* The webhook URL is a secret: never in the log, even at debug level. */
-    assert_null(strstr(logged.ptr, "SECRETTOKEN"));
-    assert_null(strstr(logged.ptr, "/services/"));
+    assert_null(strstr(tu_log_text(), "SECRETTOKEN"));
+    assert_null(strstr(tu_log_text(), "/services/"));
 
     /* Both an error and a blocked reason, estimated tokens, unpriced: still <= 10 fields. */
     r.blocked_reason = aidf_xstrdup("waiting");
@@ -466,7 +441,7 @@ static void test_discord_payload(void **state)
         strstr(json_string_value(json_object_get(json_object_get(e, "footer"), "text")), RUN_ID));
     json_decref(b);
     json_decref(lines);
-    assert_null(strstr(logged.ptr, "SECRETTOKEN"));
+    assert_null(strstr(tu_log_text(), "SECRETTOKEN"));
 
     server_stop(&s);
     aidf_report_release(&r);
@@ -554,8 +529,8 @@ static void test_webhook_payload(void **state)
     assert_null(json_object_get(h, "x-split"));
     assert_null(json_object_get(h, "injected"));
     assert_null(json_object_get(h, "bad name"));
-    assert_null(strstr(logged.ptr, "Bearer"));
-    assert_non_null(strstr(logged.ptr, "X-Split"));
+    assert_null(strstr(tu_log_text(), "Bearer"));
+    assert_non_null(strstr(tu_log_text(), "X-Split"));
 
     assert_string_equal(json_string_value(json_object_get(b, "type")), "failed");
     assert_string_equal(json_string_value(json_object_get(b, "task")), "001-add-login.md");
@@ -714,10 +689,10 @@ static void test_non2xx_counted_as_failed(void **state)
     assert_int_equal(res.attempted, 3);
     assert_int_equal(res.delivered, 0);
     assert_int_equal(res.failed, 3);
-    assert_non_null(strstr(logged.ptr, "notification to slack failed: HTTP 500"));
-    assert_non_null(strstr(logged.ptr, "notification to discord failed: HTTP 404"));
-    assert_non_null(strstr(logged.ptr, "notification to webhook failed: HTTP 302"));
-    assert_null(strstr(logged.ptr, "SECRETTOKEN"));
+    assert_non_null(strstr(tu_log_text(), "notification to slack failed: HTTP 500"));
+    assert_non_null(strstr(tu_log_text(), "notification to discord failed: HTTP 404"));
+    assert_non_null(strstr(tu_log_text(), "notification to webhook failed: HTTP 302"));
+    assert_null(strstr(tu_log_text(), "SECRETTOKEN"));
     server_stop(&s);
     aidf_report_release(&r);
     aidf_config_release(&c);
@@ -731,7 +706,7 @@ static void test_unreachable_fails_fast(void **state)
     struct aidf_notify_result res;
     aidf_config_init_defaults(&c);
     make_report(&r, AIDF_STATUS_FAILED);
-    int port = closed_port();
+    int port = tu_closed_port();
     c.notifications.slack.enabled = true;
     c.notifications.slack.webhook_url = url_of(port, "/slack/SECRETTOKEN");
     c.notifications.discord.enabled = true;
@@ -750,9 +725,9 @@ static void test_unreachable_fails_fast(void **state)
     assert_int_equal(res.failed, 4);
     assert_int_equal(res.delivered, 0);
     assert_true(ms < AIDF_NOTIFY_TIMEOUT_MS);
-    assert_non_null(strstr(logged.ptr, "notification to slack failed:"));
-    assert_non_null(strstr(logged.ptr, "notification to email failed:"));
-    assert_null(strstr(logged.ptr, "SECRETTOKEN"));
+    assert_non_null(strstr(tu_log_text(), "notification to slack failed:"));
+    assert_non_null(strstr(tu_log_text(), "notification to email failed:"));
+    assert_null(strstr(tu_log_text(), "SECRETTOKEN"));
 
     /* A scheme the HTTP client does not speak fails too, without aborting. */
     set_str(&c.notifications.slack.webhook_url, "file:///etc/passwd");
@@ -798,7 +773,7 @@ static void test_email(void **state)
     aidf_notify_run(&c, &r, &res);
     assert_int_equal(res.attempted, 1);
     assert_int_equal(res.delivered, 1);
-    assert_null(strstr(logged.ptr, "s3cret"));
+    assert_null(strstr(tu_log_text(), "s3cret"));
 
     json_t *m = only_message(&s);
     assert_string_equal(json_string_value(json_object_get(m, "from")), "bot@example.com");
@@ -899,8 +874,8 @@ static void test_email_failures(void **state)
     aidf_notify_run(&c, &r, &res);
     assert_int_equal(res.attempted, 1);
     assert_int_equal(res.failed, 1);
-    assert_non_null(strstr(logged.ptr, "notification to email failed:"));
-    assert_null(strstr(logged.ptr, "wrong-pass"));
+    assert_non_null(strstr(tu_log_text(), "notification to email failed:"));
+    assert_null(strstr(tu_log_text(), "wrong-pass"));
 
     /* No usable recipient: failed without talking to the server. */
     set_str(&c.notifications.email.smtp_pass, "right");
@@ -993,8 +968,8 @@ static void test_desktop(void **state)
     with_path(empty, &c, &r, &res);
     assert_int_equal(res.attempted, 0);
     assert_int_equal(res.failed, 0);
-    assert_non_null(strstr(logged.ptr, "notify-send is not installed"));
-    assert_null(strstr(logged.ptr, "notification to desktop failed"));
+    assert_non_null(strstr(tu_log_text(), "notify-send is not installed"));
+    assert_null(strstr(tu_log_text(), "notification to desktop failed"));
 
     /* A fake first on PATH is called with the message. */
     snprintf(log, sizeof(log), "%s/argv.log", empty);
@@ -1034,7 +1009,7 @@ static void test_desktop(void **state)
     with_path(path, &c, &r, &res);
     assert_int_equal(res.attempted, 1);
     assert_int_equal(res.failed, 1);
-    assert_non_null(strstr(logged.ptr, "notification to desktop failed: notify-send exited"));
+    assert_non_null(strstr(tu_log_text(), "notification to desktop failed: notify-send exited"));
 
     tu_rmrf(empty);
     tu_rmrf(bin);
@@ -1067,7 +1042,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_desktop, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("notify", tests, NULL, NULL);
-    aidf_buf_release(&logged);
     curl_global_cleanup();
     return rc;
 }

@@ -213,17 +213,6 @@ static void test_store_ignores_outbox(void **state)
     free(dir);
 }
 
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* aidf_push_report_file / aidf_push_pending with nothing listening: queued, walk stops. */
 static void test_push_queues_when_down(void **state)
 {
@@ -245,7 +234,7 @@ static void test_push_queues_when_down(void **state)
     free(t2);
 
     char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", tu_closed_port());
     struct aidf_push_opts o = {.server = url, .no_retries = true, .quiet = true};
     struct aidf_push_result res;
 

@@ -22,13 +22,6 @@
 #include "aidf/timeutil.h"
 #include "testutil.h"
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Run a shell command with the defaults; asserts the call itself succeeded. */
 static void run_sh(const char *cmd, struct aidf_proc_result *res)
 {
@@ -61,7 +54,7 @@ static int wait_gone(pid_t pid, long ms)
     for (long t = 0; t < ms; t += 10) {
         if (pid_gone(pid))
             return 1;
-        sleep_ms(10);
+        tu_sleep_ms(10);
     }
     return pid_gone(pid);
 }
@@ -443,30 +436,45 @@ static void test_grandchild_holds_pipes(void **state)
     free(dir);
 }
 
+/* The cancel flag is a volatile sig_atomic_t meant to be set by a signal handler (the CLI's
+ * SIGINT handler), so the test sets it the same way: a helper thread signals the main thread,
+ * whose handler sets the flag. (Writing it from the other thread directly would be a data
+ * race: sig_atomic_t is only safe against a signal handler of the same thread.) */
+static volatile sig_atomic_t cancel_flag;
+
+static void on_cancel_signal(int sig)
+{
+    (void)sig;
+    cancel_flag = 1;
+}
+
 struct canceller {
-    volatile sig_atomic_t *flag;
+    pthread_t target;
     long after_ms;
 };
 
 static void *cancel_thread(void *arg)
 {
     struct canceller *c = arg;
-    sleep_ms(c->after_ms);
-    *c->flag = 1;
+    tu_sleep_ms(c->after_ms);
+    pthread_kill(c->target, SIGUSR1);
     return NULL;
 }
 
 static void test_cancel(void **state)
 {
     (void)state;
-    static volatile sig_atomic_t flag;
-    flag = 0;
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_cancel_signal;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    cancel_flag = 0;
     const char *argv[] = {"sleep", "30", NULL};
     struct aidf_proc_spec spec = {0};
     spec.argv = argv;
-    spec.cancel = &flag;
+    spec.cancel = &cancel_flag;
     spec.grace_ms = 500;
-    struct canceller c = {&flag, 200};
+    struct canceller c = {pthread_self(), 200};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, cancel_thread, &c), 0);
     struct aidf_proc_result r;
@@ -474,6 +482,7 @@ static void test_cancel(void **state)
     assert_int_equal(aidf_proc_run(&spec, &r, NULL), AIDF_OK);
     double ms = (double)(aidf_mono_ns() - t0) / 1e6;
     pthread_join(th, NULL);
+    sigaction(SIGUSR1, &old, NULL);
     assert_true(r.cancelled);
     assert_false(r.timed_out);
     assert_int_equal(r.term_signal, SIGTERM);

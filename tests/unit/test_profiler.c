@@ -11,6 +11,7 @@
 
 #include "aidf/log.h"
 #include "aidf/profiler.h"
+#include "testutil.h"
 
 #define MS         1000000LL /* nanoseconds per millisecond */
 #define EPS        1e-9
@@ -301,20 +302,13 @@ static void test_phase_limit(void **state)
     aidf_profiler_release(&p);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 static void test_real_clock_accuracy(void **state)
 {
     (void)state;
     struct aidf_profiler p;
     aidf_profiler_init(&p, NULL, NULL);
     aidf_profiler_start(&p, "sleep");
-    sleep_ms(20);
+    tu_sleep_ms(20);
     aidf_profiler_end(&p, "sleep");
     struct aidf_num_map m = {0};
     aidf_profiler_timings(&p, &m);

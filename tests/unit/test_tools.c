@@ -76,15 +76,6 @@ static struct aidf_tool_outcome *run_json(struct fx *f, const char *name, json_t
     return &f->o;
 }
 
-static bool exists(const char *dir, const char *rel)
-{
-    char *p = aidf_path_join(dir, rel);
-    struct stat st;
-    bool r = lstat(p, &st) == 0;
-    free(p);
-    return r;
-}
-
 static char *read_in(const char *dir, const char *rel)
 {
     char *p = aidf_path_join(dir, rel);
@@ -98,13 +89,6 @@ static void link_in(const char *dir, const char *rel, const char *target)
     char *p = aidf_path_join(dir, rel);
     assert_int_equal(symlink(target, p), 0);
     free(p);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- schemas ---------------------------------------------------------------------- */
@@ -200,7 +184,7 @@ static void test_bad_arguments(void **state)
     o = run(f, "write_file", "{\"path\": \"a.txt\"}");
     assert_true(o->is_error);
     assert_string_equal(o->result, "Invalid arguments for write_file: 'content' must be a string");
-    assert_false(exists(f->root, "a.txt"));
+    assert_false(tu_exists(f->root, "a.txt"));
     o = run(f, "write_file", "{\"path\": \"a.txt\", \"content\": null}");
     assert_string_equal(o->result, "Invalid arguments for write_file: 'content' must be a string");
     o = run(f, "list_files", "{\"pattern\": [1]}");
@@ -232,7 +216,7 @@ static void test_bad_arguments(void **state)
     o = run_json(f, "write_file", in);
     assert_true(o->is_error);
     assert_non_null(strstr(o->result, "NUL"));
-    assert_false(exists(f->root, "a"));
+    assert_false(tu_exists(f->root, "a"));
     o = run(f, "run_command", "{\"command\": \"  \"}");
     assert_true(o->is_error);
 }
@@ -323,7 +307,7 @@ static void test_write_file(void **state)
     s = read_in(f->root, "src/deep/new.c");
     assert_string_equal(s, "");
     free(s);
-    assert_false(exists(f->root, "src/x"));
+    assert_false(tu_exists(f->root, "src/x"));
 
     /* Writing over a directory or the root is refused. */
     o = run(f, "write_file", "{\"path\": \"src\", \"content\": \"x\"}");
@@ -340,7 +324,7 @@ static void test_write_file(void **state)
     o = run_json(f, "write_file", in);
     assert_true(o->is_error);
     assert_null(o->written);
-    assert_false(exists(f->root, "big.txt"));
+    assert_false(tu_exists(f->root, "big.txt"));
     in = json_pack("{s:s, s:s%}", "path", "big.txt", "content", big, AIDF_TOOL_MAX_FILE);
     o = run_json(f, "write_file", in);
     assert_false(o->is_error);
@@ -363,8 +347,8 @@ static void test_write_git_refused(void **state)
     char *s = read_in(f->root, ".git/config");
     assert_string_equal(s, "[core]\n");
     free(s);
-    assert_false(exists(f->root, ".git/hooks"));
-    assert_false(exists(f->root, "sub"));
+    assert_false(tu_exists(f->root, ".git/hooks"));
+    assert_false(tu_exists(f->root, "sub"));
     /* A symlink to .git does not get around it. */
     link_in(f->root, "g", ".git");
     struct aidf_tool_outcome *o =
@@ -430,7 +414,7 @@ static void test_traversal(void **state)
     o = run(f, "write_file", "{\"path\": \"via.txt\", \"content\": \"v\"}");
     assert_false(o->is_error);
     assert_string_equal(o->written, "via.txt");
-    assert_true(exists(f->root, "via.txt"));
+    assert_true(tu_exists(f->root, "via.txt"));
     char *abs2 = aidf_path_join(alias, "via.txt");
     in = json_pack("{s:s}", "path", abs2);
     o = run_json(f, "read_file", in);
@@ -466,9 +450,9 @@ static void test_symlinks_out(void **state)
     char *s = read_in(f->outside, "secret.txt");
     assert_string_equal(s, "secret");
     free(s);
-    assert_false(exists(f->outside, "new.txt"));
-    assert_false(exists(f->outside, "a"));
-    assert_false(exists(f->outside, "nothere.txt"));
+    assert_false(tu_exists(f->outside, "new.txt"));
+    assert_false(tu_exists(f->outside, "a"));
+    assert_false(tu_exists(f->outside, "nothere.txt"));
 
     /* list_files does not follow the links. */
     o = run(f, "list_files", "{}");
@@ -508,18 +492,18 @@ static void test_scope(void **state)
                         "SCOPE VIOLATION: Cannot write to \"secret/key.pem\". File is in "
                         "forbidden scope.\n\nAllowed paths: (none)\nForbidden paths: "
                         "secret/**\n\nPlease only modify files within the allowed scope.");
-    assert_false(exists(f->root, "secret"));
+    assert_false(tu_exists(f->root, "secret"));
     /* Spelling it differently does not help. */
     o = run(f, "write_file", "{\"path\": \"./x/../secret/key.pem\", \"content\": \"k\"}");
     assert_true(o->is_error);
-    assert_false(exists(f->root, "secret"));
+    assert_false(tu_exists(f->root, "secret"));
     /* Nor does a symlink into the forbidden directory. */
     tu_write(f->root, "secret/.keep", "");
     link_in(f->root, "pub", "secret");
     o = run(f, "write_file", "{\"path\": \"pub/key.pem\", \"content\": \"k\"}");
     assert_true(o->is_error);
     assert_non_null(strstr(o->result, "SCOPE VIOLATION"));
-    assert_false(exists(f->root, "secret/key.pem"));
+    assert_false(tu_exists(f->root, "secret/key.pem"));
 
     /* Strict: outside `allowed` is refused. */
     aidf_strlist_add(&sc.allowed, "src/**");
@@ -530,7 +514,7 @@ static void test_scope(void **state)
                         "SCOPE VIOLATION: Cannot write to \"docs/x.md\". File is outside "
                         "allowed scope.\n\nAllowed paths: src/**, tests/**\nForbidden paths: "
                         "secret/**\n\nPlease only modify files within the allowed scope.");
-    assert_false(exists(f->root, "docs"));
+    assert_false(tu_exists(f->root, "docs"));
     o = run(f, "write_file", "{\"path\": \"src/ok.c\", \"content\": \"c\"}");
     assert_false(o->is_error);
     assert_string_equal(o->written, "src/ok.c");
@@ -540,12 +524,12 @@ static void test_scope(void **state)
     o = run(f, "write_file", "{\"path\": \"docs/x.md\", \"content\": \"d\"}");
     assert_false(o->is_error);
     assert_string_equal(o->written, "docs/x.md");
-    assert_true(exists(f->root, "docs/x.md"));
+    assert_true(tu_exists(f->root, "docs/x.md"));
     /* Forbidden stays forbidden in every mode. */
     sc.mode = AIDF_SCOPE_PERMISSIVE;
     o = run(f, "write_file", "{\"path\": \"secret/key.pem\", \"content\": \"k\"}");
     assert_true(o->is_error);
-    assert_false(exists(f->root, "secret/key.pem"));
+    assert_false(tu_exists(f->root, "secret/key.pem"));
 
     f->ctx.scope = NULL;
     aidf_scope_release(&sc);
@@ -645,14 +629,14 @@ static void test_run_command_policy(void **state)
     o = run(f, "run_command", "{\"command\": \"npm publish --tag x; rm ran\"}");
     assert_true(o->is_error);
     assert_memory_equal(o->result, "Command blocked by policy: ", 27);
-    assert_true(exists(f->root, "ran"));
+    assert_true(tu_exists(f->root, "ran"));
 
     f->ctx.cmd_strict = true;
     o = run(f, "run_command", "{\"command\": \"rm ran\"}");
     assert_true(o->is_error);
     assert_string_equal(o->result, "Command blocked: strict mode is enabled but no commands "
                                    "are in the allowed list");
-    assert_true(exists(f->root, "ran"));
+    assert_true(tu_exists(f->root, "ran"));
     aidf_strlist_add(&allowed, "echo");
     f->ctx.cmd_allowed = &allowed;
     o = run(f, "run_command", "{\"command\": \"echo ok\"}");
@@ -660,7 +644,7 @@ static void test_run_command_policy(void **state)
     assert_string_equal(o->result, "Exit code: 0\nok\n");
     o = run(f, "run_command", "{\"command\": \"echo ok; rm ran\"}");
     assert_true(o->is_error);
-    assert_true(exists(f->root, "ran"));
+    assert_true(tu_exists(f->root, "ran"));
 
     f->ctx.cmd_allowed = f->ctx.cmd_blocked = NULL;
     f->ctx.cmd_strict = false;
@@ -672,12 +656,12 @@ static void test_run_command_limits(void **state)
 {
     struct fx *f = *state;
     f->ctx.cmd_timeout_ms = 300;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     struct aidf_tool_outcome *o = run(f, "run_command", "{\"command\": \"echo before; sleep 10\"}");
-    double took = now_s() - t0;
+    double took = tu_now_s() - t0;
     assert_true(o->is_error);
     assert_string_equal(o->result, "Command timed out after 0.3s\nbefore\n");
-    assert_true(took < 2.0);
+    assert_true(took < 2.0 * tu_time_mult());
     f->ctx.cmd_timeout_ms = 0;
 
     f->ctx.cmd_output_cap = 100;
@@ -695,9 +679,9 @@ static void test_run_command_limits(void **state)
     /* Cancel stops a command at once. */
     volatile sig_atomic_t cancel = 1;
     f->ctx.cancel = &cancel;
-    t0 = now_s();
+    t0 = tu_now_s();
     o = run(f, "run_command", "{\"command\": \"sleep 10\"}");
-    assert_true(now_s() - t0 < 3.0);
+    assert_true(tu_now_s() - t0 < 3.0 * tu_time_mult());
     assert_true(o->is_error);
     assert_non_null(strstr(o->result, "cancelled"));
     f->ctx.cancel = NULL;

@@ -1,13 +1,20 @@
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "aidf/buf.h"
 #include "aidf/fsutil.h"
+#include "aidf/log.h"
 #include "aidf/xalloc.h"
 
 char *tu_mkdtemp(void)
@@ -81,4 +88,80 @@ char *tu_read_data(const char *rel, size_t *len)
     }
     free(p);
     return s;
+}
+
+bool tu_exists(const char *dir, const char *rel)
+{
+    char *p = aidf_path_join(dir, rel);
+    struct stat st;
+    bool yes = lstat(p, &st) == 0;
+    free(p);
+    return yes;
+}
+
+double tu_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tu_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+double tu_time_mult(void)
+{
+    const char *s = getenv("AIDF_TEST_TIMEOUT_MULT");
+    char *end = NULL;
+    double m = s && *s ? strtod(s, &end) : 1.0;
+    if (!s || !*s || *end || !(m >= 1.0))
+        return 1.0;
+    return m;
+}
+
+int tu_closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &alen) != 0) {
+        perror("tu_closed_port");
+        abort();
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static struct aidf_buf captured = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+static int capture_max_level;
+
+static void capture_sink(int level, const char *line, void *ctx)
+{
+    (void)ctx;
+    if (level > capture_max_level)
+        return;
+    aidf_buf_addstr(&captured, line);
+    aidf_buf_addch(&captured, '\n');
+}
+
+void tu_log_capture(int max_level)
+{
+    aidf_buf_reset(&captured);
+    capture_max_level = max_level;
+    aidf_log_set_sink(capture_sink, NULL);
+}
+
+const char *tu_log_text(void)
+{
+    return captured.ptr;
+}
+
+void tu_log_capture_stop(void)
+{
+    aidf_log_set_sink(NULL, NULL);
 }
