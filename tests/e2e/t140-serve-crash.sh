@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# aidf serve crash safety (design.md section 8): 16 concurrent clients POST unique reports, the
+# aidf serve crash safety: 16 concurrent clients POST unique reports, the
 # server is killed with SIGKILL in the middle, and restarted on the same directory. Every report
 # that got a 2xx is listed and served equal to what was posted; every file in the date
 # directories parses (no partial file); `aidf report list --json` over the directory parses;

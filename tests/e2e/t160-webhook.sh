@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# aidf report webhook: the metrics webhook of plan task 133 against a scripted receiver.
+# aidf report webhook: the metrics webhook against a scripted receiver.
 # Events filter, X-AIDF-* and configured ${VAR} headers, Standard Webhooks signature
 # (verified independently by the receiver in Python), perIteration stripping, retries
 # with growing gaps and a stable webhook-id, 410/4xx not retried, and the time bound

@@ -210,7 +210,7 @@ struct model {
     bool priced;
 };
 
-/* Rates of design.md §4 / field-facts §3 (5-minute cache writes). */
+/* The built-in Anthropic and OpenAI rates, USD per 1M tokens (5-minute cache writes). */
 static const struct model models[] = {
     {"claude-cli", "claude-sonnet-4-5", 3, 15, 0.30, 3.75, true},
     {"claude-cli", "claude-opus-4-6", 5, 25, 0.50, 6.25, true},

@@ -370,17 +370,6 @@ static const char *rstr_at(const json_t *rep, const char *obj, const char *key)
 
 /* ---- set-up ---------------------------------------------------------------------- */
 
-static struct aidf_buf g_log = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-
-static void capture_log(int level, const char *line, void *ctx)
-{
-    (void)ctx;
-    if (level <= AIDF_LOG_WARN) {
-        aidf_buf_addstr(&g_log, line);
-        aidf_buf_addch(&g_log, '\n');
-    }
-}
-
 /* HOME points at an empty directory (no user skills, no global git config); warnings
  * are captured instead of printed. */
 static int setup(void **state)
@@ -391,15 +380,14 @@ static int setup(void **state)
     g_home = tu_mkdtemp();
     setenv("HOME", g_home, 1);
     setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    aidf_log_set_sink(capture_log, NULL);
+    tu_log_capture(AIDF_LOG_WARN);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    aidf_log_set_sink(NULL, NULL);
-    aidf_buf_release(&g_log);
+    tu_log_capture_stop();
     tu_rmrf(g_home);
     free(g_home);
     if (g_saved_home)
@@ -534,7 +522,7 @@ static void test_consecutive_failures(void **state)
          .code = "PROVIDER_CRASH",
          .error = "agent crashed again"},
     };
-    aidf_buf_reset(&g_log);
+    tu_log_capture(AIDF_LOG_WARN);
     assert_int_equal(fx_run(&f, NULL, steps, N(steps), (struct aidf_run_opts){0}), 1);
 
     assert_int_equal(f.res.status, AIDF_STATUS_BLOCKED);
@@ -548,7 +536,8 @@ static void test_consecutive_failures(void **state)
     assert_string_equal(rstr_at(f.res.report, "error", "code"), "PROVIDER_CRASH");
     assert_string_equal(rstr_at(f.res.report, "error", "message"), "agent crashed again");
     assert_true(exists(f.root, ".ai/tasks/blocked/001-demo.md"));
-    assert_non_null(strstr(g_log.ptr, "iteration 4 failed (2 of 2 in a row): agent crashed again"));
+    assert_non_null(
+        strstr(tu_log_text(), "iteration 4 failed (2 of 2 in a row): agent crashed again"));
     fx_close(&f);
 }
 
