@@ -92,7 +92,7 @@ char *aidf_task_name(const char *path);
 
 /**
  * State of a legacy flat task from its text (NUL-terminated; NULL means pending), as
- * `aidf status` does (5.2): the block from the first "## Status:" to the next "\n## "
+ * `aidf status` counts it: the block from the first "## Status:" to the next "\n## "
  * (or the end), compared lowercased: contains "completed" -> completed, else "blocked"
  * -> blocked, else "in progress" or "running" -> in progress, else (or no block) pending.
  */

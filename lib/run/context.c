@@ -12,6 +12,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/textutil.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 int64_t aidf_estimate_tokens(const char *s)
@@ -20,25 +21,14 @@ int64_t aidf_estimate_tokens(const char *s)
         return 0;
     /*
      * Code points of well-formed UTF-8; each byte of a malformed sequence counts as one
-     * (as a decoder's U+FFFD would). Upstream counts UTF-16 units, so characters
-     * outside the BMP count 1 here and 2 there.
+     * (as a decoder's U+FFFD would). The original TypeScript aidf counts UTF-16 units, so
+     * characters outside the BMP count 1 here and 2 there.
      */
-    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
     int64_t cps = 0;
-    while (*p) {
-        size_t n = 1;
-        if (p[0] >= 0xC2 && p[0] <= 0xDF)
-            n = 2;
-        else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-            n = 3;
-        else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-            n = 4;
-        for (size_t k = 1; k < n; k++)
-            if ((p[k] & 0xC0) != 0x80) {
-                n = 1;
-                break;
-            }
-        p += n;
+    while (i < len) {
+        size_t n = aidf_utf8_decode(s + i, len - i, NULL);
+        i += n ? n : 1;
         cps++;
     }
     return (cps + 3) / 4;
