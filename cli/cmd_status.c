@@ -6,7 +6,6 @@
  */
 #include "cli.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/summary_json.h"
 #include "aidf/timeutil.h"
+#include "aidf/task.h"
 #include "aidf/xalloc.h"
 #include "term.h"
 
@@ -75,24 +75,8 @@ static long count_md(const char *dir)
     return n;
 }
 
-/* Case-insensitive (ASCII) search for `needle` in the first `len` bytes of `hay`. */
-static bool contains_ci(const char *hay, size_t len, const char *needle)
-{
-    size_t nl = strlen(needle);
-    for (size_t i = 0; i + nl <= len; i++) {
-        size_t j = 0;
-        while (j < nl && tolower((unsigned char)hay[i + j]) == needle[j])
-            j++;
-        if (j == nl)
-            return true;
-    }
-    return false;
-}
-
-/*
- * Classify a legacy flat task file by its "## Status:" section (up to the next
- * "\n## " or the end): completed, blocked, in progress / running, else pending.
- */
+/* Count a legacy flat task file by its "## Status:" section (aidf_task_state_from_buf: the
+ * whole file, NUL bytes included); an unreadable file counts as pending. */
 static void classify_task(const char *path, struct task_counts *tc)
 {
     char *text = NULL;
@@ -101,24 +85,20 @@ static void classify_task(const char *path, struct task_counts *tc)
         tc->pending++;
         return;
     }
-    const char *st = memmem(text, len, "## Status:", 10);
-    if (!st) {
-        tc->pending++;
-        free(text);
-        return;
-    }
-    size_t off = (size_t)(st - text) + 10;
-    const char *end = memmem(text + off, len - off, "\n## ", 4);
-    size_t blen = (end ? (size_t)(end - text) : len) - off;
-    const char *block = text + off;
-    if (contains_ci(block, blen, "completed"))
+    switch (aidf_task_state_from_buf(text, len)) {
+    case AIDF_TASK_COMPLETED:
         tc->completed++;
-    else if (contains_ci(block, blen, "blocked"))
+        break;
+    case AIDF_TASK_BLOCKED:
         tc->blocked++;
-    else if (contains_ci(block, blen, "in progress") || contains_ci(block, blen, "running"))
+        break;
+    case AIDF_TASK_IN_PROGRESS:
         tc->in_progress++;
-    else
+        break;
+    case AIDF_TASK_PENDING:
         tc->pending++;
+        break;
+    }
     free(text);
 }
 

@@ -98,6 +98,9 @@ char *aidf_task_name(const char *path);
  */
 enum aidf_task_state aidf_task_state_from_text(const char *text);
 
+/** The same over the `len` bytes at `text`, which may hold NUL bytes (a damaged file). */
+enum aidf_task_state aidf_task_state_from_buf(const char *text, size_t len);
+
 /** "pending", "in_progress", "completed" or "blocked". Never NULL. */
 const char *aidf_task_state_name(enum aidf_task_state s);
 

@@ -426,23 +426,24 @@ void aidf_task_release(struct aidf_task *t)
     memset(t, 0, sizeof(*t));
 }
 
-enum aidf_task_state aidf_task_state_from_text(const char *text)
+enum aidf_task_state aidf_task_state_from_buf(const char *text, size_t len)
 {
     if (!text)
         return AIDF_TASK_PENDING;
-    const char *s = strstr(text, "## Status:");
+    const char *s = find(text, len, "## Status:", false);
     if (!s)
         return AIDF_TASK_PENDING;
+    size_t rest = len - (size_t)(s - text);
     /* The heading line decides first: a BLOCKED section may mention "Completed at" in its
      * resume history, which must not make the task look completed. */
-    const char *nl = strchr(s, '\n');
-    struct span head = {s, nl ? (size_t)(nl - s) : strlen(s)};
+    const char *nl = memchr(s, '\n', rest);
+    struct span head = {s, nl ? (size_t)(nl - s) : rest};
     if (find_in(head, "completed", true))
         return AIDF_TASK_COMPLETED;
     if (find_in(head, "blocked", true))
         return AIDF_TASK_BLOCKED;
-    const char *e = strstr(s + 10, "\n## ");
-    struct span block = {s, e ? (size_t)(e - s) : strlen(s)};
+    const char *e = find(s + 10, rest - 10, "\n## ", false);
+    struct span block = {s, e ? (size_t)(e - s) : rest};
     if (find_in(block, "completed", true))
         return AIDF_TASK_COMPLETED;
     if (find_in(block, "blocked", true))
@@ -450,6 +451,11 @@ enum aidf_task_state aidf_task_state_from_text(const char *text)
     if (find_in(block, "in progress", true) || find_in(block, "running", true))
         return AIDF_TASK_IN_PROGRESS;
     return AIDF_TASK_PENDING;
+}
+
+enum aidf_task_state aidf_task_state_from_text(const char *text)
+{
+    return aidf_task_state_from_buf(text, text ? strlen(text) : 0);
 }
 
 const char *aidf_task_state_name(enum aidf_task_state s)

@@ -375,6 +375,14 @@ static void test_state_from_text(void **state)
 {
     (void)state;
     assert_int_equal(aidf_task_state_from_text(NULL), AIDF_TASK_PENDING);
+    /* A damaged file: the status after a NUL byte still counts, and the heading decides. */
+    static const char damaged[] = "\xff\xfe\x00garbage\n## Status: \xc3\x28 running\n";
+    assert_int_equal(aidf_task_state_from_buf(damaged, sizeof(damaged) - 1), AIDF_TASK_IN_PROGRESS);
+    assert_int_equal(aidf_task_state_from_text(damaged), AIDF_TASK_PENDING);
+    static const char blocked_hist[] = "## Status: BLOCKED\n\nCompleted at 3\n";
+    assert_int_equal(aidf_task_state_from_buf(blocked_hist, sizeof(blocked_hist) - 1),
+                     AIDF_TASK_BLOCKED);
+    assert_int_equal(aidf_task_state_from_buf("## Status: done", 8), AIDF_TASK_PENDING);
     assert_int_equal(aidf_task_state_from_text(""), AIDF_TASK_PENDING);
     assert_int_equal(aidf_task_state_from_text("## Goal\ncompleted\n"), AIDF_TASK_PENDING);
     assert_int_equal(aidf_task_state_from_text("## Status: \xE2\x9C\x85 COMPLETED\n"),
