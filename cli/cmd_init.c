@@ -221,29 +221,6 @@ static bool file_in(const char *dir, const char *name)
 
 /* The top of the git work tree holding `dir` (the first directory upwards with a
  * `.git` entry, a directory or a worktree's file), or NULL. */
-static char *git_top(const char *dir)
-{
-    char *d = aidf_xstrdup(dir);
-    for (;;) {
-        if (strcmp(d, "/") == 0)
-            break;
-        char *g = aidf_path_join(d, ".git");
-        bool found = exists(g);
-        free(g);
-        if (found)
-            return d;
-        char *slash = strrchr(d, '/');
-        if (!slash)
-            break;
-        if (slash == d)
-            slash[1] = '\0';
-        else
-            *slash = '\0';
-    }
-    free(d);
-    return NULL;
-}
-
 static bool has_script(const json_t *scripts, const char *name)
 {
     const json_t *v = json_object_get(scripts, name);
@@ -827,7 +804,7 @@ int cmd_init(int argc, char **argv)
         return cli_fail("cannot get the current directory: %s", strerror(errno));
     struct project p;
     memset(&p, 0, sizeof(p));
-    p.root = git_top(cwd);
+    p.root = aidf_find_upward(cwd, ".git", false);
     if (p.root)
         free(cwd);
     else

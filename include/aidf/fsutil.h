@@ -4,6 +4,7 @@
 #ifndef AIDF_FSUTIL_H
 #define AIDF_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,15 @@ int aidf_mkdirs(const char *path, struct aidf_error *err);
 
 /** Join two path parts with one '/'; returns a new heap string. */
 char *aidf_path_join(const char *a, const char *b);
+
+/**
+ * Walk up from `start` (NULL: the cwd) to the first directory that holds an entry
+ * `name` (with `want_dir`, a directory, symlinks followed; else any entry, a symlink or
+ * a file such as a worktree's `.git` included). Returns a new heap string with that
+ * absolute directory, or NULL when none is found or `start` cannot be resolved. The
+ * filesystem root is not tested.
+ */
+char *aidf_find_upward(const char *start, const char *name, bool want_dir);
 
 /**
  * Walk up from `start` (NULL: the cwd) to the first directory containing `.ai/`

@@ -224,7 +224,7 @@ char *aidf_path_join(const char *a, const char *b)
     return p;
 }
 
-char *aidf_find_project_root(const char *start)
+char *aidf_find_upward(const char *start, const char *name, bool want_dir)
 {
     char *dir = start ? realpath(start, NULL) : getcwd(NULL, 0);
     if (!dir)
@@ -232,10 +232,10 @@ char *aidf_find_project_root(const char *start)
     for (;;) {
         if (strcmp(dir, "/") == 0)
             break;
-        char *ai = aidf_path_join(dir, ".ai");
+        char *p = aidf_path_join(dir, name);
         struct stat st;
-        int found = stat(ai, &st) == 0 && S_ISDIR(st.st_mode);
-        free(ai);
+        bool found = want_dir ? stat(p, &st) == 0 && S_ISDIR(st.st_mode) : lstat(p, &st) == 0;
+        free(p);
         if (found)
             return dir;
         char *slash = strrchr(dir, '/');
@@ -248,4 +248,9 @@ char *aidf_find_project_root(const char *start)
     }
     free(dir);
     return NULL;
+}
+
+char *aidf_find_project_root(const char *start)
+{
+    return aidf_find_upward(start, ".ai", true);
 }

@@ -106,6 +106,18 @@ static void test_find_project_root(void **state)
     assert_non_null(root);
     assert_string_equal(root, real);
     free(root);
+    /* Any entry for a non-directory search: a worktree's `.git` is a file. */
+    tu_write(dir, "src/.git", "gitdir: /elsewhere\n");
+    root = aidf_find_upward(deep, ".git", false);
+    char *src = aidf_path_join(real, "src");
+    assert_non_null(root);
+    assert_string_equal(root, src);
+    free(root);
+    assert_null(aidf_find_upward(deep, ".ai/AGENTS.md/x", false));
+    root = aidf_find_upward(deep, ".git", true); /* a file is not a directory */
+    assert_true(root == NULL || strcmp(root, src) != 0);
+    free(root);
+    free(src);
     char *none = tu_mkdtemp();
     root = aidf_find_project_root(none);
     /* /tmp itself has no .ai unless someone made one; only check it is not `none`. */
