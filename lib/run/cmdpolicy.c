@@ -200,7 +200,7 @@ bool aidf_cmdpolicy_is_dangerous(const char *command)
     while (*p) {
         struct words w = {.n = 0};
         while (*p && !strchr(";&|\n\r(){}'\"", *p)) {
-            while (*p && (*p == ' ' || *p == '\t'))
+            while (*p && isspace((unsigned char)*p) && !strchr("\n\r", *p))
                 p++;
             const char *b = p;
             while (*p && !isspace((unsigned char)*p) && !strchr(";&|(){}'\"", *p))

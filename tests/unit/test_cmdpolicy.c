@@ -186,6 +186,29 @@ static void test_long_input(void **state)
     free(s);
 }
 
+/*
+ * Every white-space byte separates words: a vertical tab or a form feed between words used
+ * to stop the word scan without moving on, so the check looped forever at 100% CPU (a
+ * model's command could hang a CI job past the iteration timeout). The test itself is
+ * the time limit: it returns or ctest kills it.
+ */
+static void test_all_whitespace_separates(void **state)
+{
+    (void)state;
+    static const char *const seps[] = {"\v", "\f", "\r", "\n", " \v\f ", "\t\v"};
+    char cmd[64];
+    for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+        snprintf(cmd, sizeof(cmd), "echo%shi", seps[i]);
+        assert_false(aidf_cmdpolicy_is_dangerous(cmd));
+        snprintf(cmd, sizeof(cmd), "sudo%sid", seps[i]);
+        assert_true(aidf_cmdpolicy_is_dangerous(cmd));
+        char *reason = NULL;
+        snprintf(cmd, sizeof(cmd), "echo%shi", seps[i]);
+        assert_int_equal(aidf_cmdpolicy_check(NULL, NULL, false, cmd, &reason), AIDF_CMD_ALLOW);
+        free(reason);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_allowed_overrides_dangerous),
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_long_input),
+        cmocka_unit_test(test_all_whitespace_separates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
