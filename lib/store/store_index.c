@@ -329,12 +329,29 @@ static void reserve_ents(struct aidf_store *s, size_t n)
     s->cap_ents = bytes / sizeof(*s->ents);
 }
 
-static bool valid_date_prefix(const char *file)
+/*
+ * A report file name inside a date directory, as the directory scan accepts it: not
+ * hidden (so never "." or ".."), ending in ".json", with no '/' (one path component).
+ */
+static bool valid_report_name(const char *fn, size_t fl)
 {
+    return fl >= 6 && fn[0] != '.' && memchr(fn, '/', fl) == NULL &&
+           memcmp(fn + fl - 5, ".json", 5) == 0;
+}
+
+/*
+ * A record's file: "YYYY-MM-DD/<report name>" exactly, so that no index, forged or
+ * damaged, can name a path outside its date directory ("2026-11-20/../../etc/passwd").
+ */
+static bool valid_record_file(const char *file)
+{
+    size_t n = strlen(file);
+    if (n < 12 || file[10] != '/')
+        return false;
     char name[11];
     memcpy(name, file, 10);
     name[10] = '\0';
-    return valid_date_name(name);
+    return valid_date_name(name) && valid_report_name(file + 11, n - 11);
 }
 
 /*
@@ -456,7 +473,7 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
         }
         const char *file = st + r.off_file;
         if (memchr(r.run_id, '\0', sizeof(r.run_id)) == NULL || r.status > AIDF_STATUS_FAILED ||
-            strlen(file) < 12 || file[10] != '/' || !valid_date_prefix(file)) {
+            !valid_record_file(file)) {
             *why = "bad record";
             return -1;
         }
@@ -871,7 +888,7 @@ static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_s
             remove_stale_temp(dfd, name, fn);
             continue;
         }
-        if (fn[0] == '.' || fl < 6 || strcmp(fn + fl - 5, ".json") != 0)
+        if (!valid_report_name(fn, fl))
             continue;
         struct stat st;
         if (fstatat(dfd, fn, &st, 0) != 0 || !S_ISREG(st.st_mode))

@@ -800,6 +800,80 @@ static void test_index_corrupt_rebuilt(void **state)
     free(idx);
 }
 
+/* The .index checksum (docs/internals.md): over the bytes after the 80-byte header. */
+static uint64_t index_checksum(const unsigned char *p, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001B3ull;
+        h ^= h >> 32;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h ^ (h >> 29);
+}
+
+/*
+ * An index whose record names a file outside its date directory (a forged or damaged
+ * .index, with a valid checksum) is refused and rebuilt: the report is read from the real
+ * file, never from "2026-11-24/../<victim>".
+ */
+static void test_index_forged_file_refused(void **state)
+{
+    const char *dir = *state;
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct aidf_store *s = open_store(dir, 0);
+    write_spec(s, &a, AIDF_OK);
+    aidf_store_free(s);
+    set_age(dir, "2026-11-24", 600); /* not racy: the directory's records are trusted */
+    s = open_store(dir, 0);
+    aidf_store_free(s);
+
+    char *idx = aidf_path_join(dir, ".index");
+    size_t len = 0;
+    unsigned char *data = (unsigned char *)tu_read(idx, &len);
+    assert_non_null(data);
+    const char *real = "2026-11-24/run-";
+    unsigned char *at = memmem(data + 80, len - 80, real, strlen(real));
+    assert_non_null(at);
+    size_t flen = strlen((char *)at);
+    const char *up = "2026-11-24/../";
+    assert_true(flen > strlen(up) + 5);
+    char forged[128];
+    assert_true(flen < sizeof(forged));
+    memset(forged, 'v', flen);
+    memcpy(forged, up, strlen(up));
+    memcpy(forged + flen - 5, ".json", 5);
+    forged[flen] = '\0';
+    /* The victim: another report under the same id, outside every date directory. */
+    struct spec evil = a;
+    evil.cost = 999;
+    write_external(dir, forged + strlen(up), &evil);
+    memcpy(at, forged, flen);
+    uint64_t sum = index_checksum(data + 80, len - 80);
+    memcpy(data + 72, &sum, 8);
+    FILE *f = fopen(idx, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+
+    s = open_store(dir, 0);
+    assert_int_equal(aidf_store_count(s), 1);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    const struct aidf_run_summary *sum_out = NULL;
+    assert_int_equal(aidf_store_read(s, ID1, &r, &sum_out, NULL), AIDF_OK);
+    assert_true(fabs(r.cost.estimated_total - 1) < 1e-9);
+    assert_null(strstr(sum_out->file, ".."));
+    aidf_report_release(&r);
+    aidf_store_free(s);
+    free(data);
+    free(idx);
+}
+
 static void test_readonly(void **state)
 {
     const char *dir = *state;
@@ -1293,6 +1367,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_racy_rewrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_bad_files_warn_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_corrupt_rebuilt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_forged_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_run_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warm_open_uses_index, setup, teardown),
