@@ -25,6 +25,12 @@
 size_t aidf_utf8_decode(const char *s, size_t len, uint32_t *cp);
 
 /**
+ * The offset of the first byte of s[0..len) that does not start a well-formed sequence,
+ * or `len` when all of it is valid UTF-8 (NUL bytes count as valid: U+0000).
+ */
+size_t aidf_utf8_invalid_at(const char *s, size_t len);
+
+/**
  * A new heap copy of s[0..len) in which every byte that does not start a well-formed
  * sequence, and every NUL byte, is replaced by U+FFFD: the result is a valid UTF-8 C
  * string (as json_string() requires). The caller frees it; allocation failure aborts.

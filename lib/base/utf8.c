@@ -81,3 +81,15 @@ char *aidf_utf8_sanitize(const char *s, size_t len)
     }
     return aidf_buf_detach(&b, NULL);
 }
+
+size_t aidf_utf8_invalid_at(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t n = aidf_utf8_decode(s + i, len - i, NULL);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return len;
+}

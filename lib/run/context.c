@@ -36,7 +36,8 @@ int64_t aidf_estimate_tokens(const char *s)
 
 /*
  * Read an optional or required .ai/ file, CRLF→LF. AIDF_ENOTFOUND is returned without
- * a message (the caller words it); NUL bytes are AIDF_EINVAL.
+ * a message (the caller words it); NUL bytes and invalid UTF-8 (a Latin-1 file, say: the
+ * APIs refuse such text) are AIDF_EINVAL.
  */
 static int read_text(const char *path, char **out, struct aidf_error *err)
 {
@@ -48,6 +49,12 @@ static int read_text(const char *path, char **out, struct aidf_error *err)
     if (memchr(text, '\0', len)) {
         free(text);
         return aidf_fail(err, AIDF_EINVAL, "'%s' contains NUL bytes", path);
+    }
+    size_t bad = aidf_utf8_invalid_at(text, len);
+    if (bad < len) {
+        free(text);
+        return aidf_fail(err, AIDF_EINVAL,
+                         "'%s' is not valid UTF-8 (byte offset %zu); save it as UTF-8", path, bad);
     }
     aidf_text_crlf_to_lf(text, len);
     *out = text;

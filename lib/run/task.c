@@ -10,6 +10,7 @@
 
 #include "aidf/fsutil.h"
 #include "aidf/textutil.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 struct span {
@@ -338,6 +339,10 @@ int aidf_task_parse(const char *text, size_t len, const char *path, struct aidf_
                          AIDF_TASK_MAX_BYTES);
     if (len && memchr(text, '\0', len))
         return aidf_fail(err, AIDF_EINVAL, "task file contains NUL bytes");
+    size_t bad = aidf_utf8_invalid_at(text, len);
+    if (bad < len)
+        return aidf_fail(err, AIDF_EINVAL,
+                         "task file is not valid UTF-8 (byte offset %zu); save it as UTF-8", bad);
 
     struct aidf_task t;
     memset(&t, 0, sizeof(t));

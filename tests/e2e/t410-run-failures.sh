@@ -178,4 +178,13 @@ expect 1 "--resume of a task that is not blocked exits 1" run --resume .ai/tasks
 last_report
 rcheck "it says the task is not blocked" '.status == "failed" and (.error.message | test("not blocked"))'
 
+# A Latin-1 task file: refused before any agent call, with the byte offset (the APIs would
+# get a prompt they refuse, and fail three iterations with a misleading error).
+new_project latin1
+add_task 011-latin1 "$(printf 'd\351j\340 vu')"
+expect 1 "a task file that is not UTF-8 exits 1" run
+last_report
+rcheck "CONTEXT_INVALID with the byte offset" '.status == "failed" and .iterations == 0 and .error.code == "CONTEXT_INVALID" and (.error.message | test("not valid UTF-8 \\(byte offset [0-9]+\\)"))'
+check "the agent was not called" [ "$(ncalls)" = 0 ]
+
 finish

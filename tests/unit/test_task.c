@@ -238,9 +238,9 @@ static void test_section_rules(void **state)
     parse_str("## Goal\n\xC2\xA0\xE3\x80\x80 hi \xEF\xBB\xBF\xE2\x80\xA8\n", &t);
     assert_string_equal(t.goal, "hi");
     aidf_task_release(&t);
-    /* a lone 0xA0 or a truncated U+3000 is not white space */
-    parse_str("## Goal\n\xA0hi\xE3\x80", &t);
-    assert_string_equal(t.goal, "\xA0hi\xE3\x80");
+    /* U+00A0 inside a word is not trimmed */
+    parse_str("## Goal\nx\xC2\xA0hi\xE3\x80\x80y", &t);
+    assert_string_equal(t.goal, "x\xC2\xA0hi\xE3\x80\x80y");
     aidf_task_release(&t);
 }
 
@@ -532,11 +532,21 @@ static void test_hostile_inputs(void **state)
     assert_string_equal(e.msg, "task file contains NUL bytes");
     assert_null(t.raw);
 
-    /* invalid UTF-8 is kept byte for byte */
-    parse_str("## Goal\n\xff\xfe\xc3(\xe2\x82 bad\n## Scope\n### Allowed\n- `\x80\x81`\n", &t);
-    assert_string_equal(t.goal, "\xff\xfe\xc3(\xe2\x82 bad");
-    LIST(&t.allowed, "\x80\x81");
-    aidf_task_release(&t);
+    /* invalid UTF-8 (a Latin-1 file, say) is refused with the byte offset: the APIs would
+     * refuse the prompt built from it */
+    static const char *const bad[] = {"## Goal\nd\xe9j\xe0 vu\n", "## Goal\n\xff\xfe",
+                                      "## Goal\nok\n\xc0\xaf", "## Goal\n\xe2\x82"};
+    static const char *const why[] = {
+        "task file is not valid UTF-8 (byte offset 9); save it as UTF-8",
+        "task file is not valid UTF-8 (byte offset 8); save it as UTF-8",
+        "task file is not valid UTF-8 (byte offset 11); save it as UTF-8",
+        "task file is not valid UTF-8 (byte offset 8); save it as UTF-8"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&t, 0, sizeof(t));
+        assert_int_equal(aidf_task_parse(bad[i], strlen(bad[i]), NULL, &t, &e), AIDF_EINVAL);
+        assert_string_equal(e.msg, why[i]);
+        assert_null(t.raw);
+    }
 }
 
 /* Every prefix of every fixture parses without crash or leak (ASan checks both). */
