@@ -23,6 +23,7 @@ enum {
     S_TOKEN_ENV,
     S_AUTH_READS,
     S_INSECURE,
+    S_PUBLIC_HOST,
     S_MAX_BODY,
     S_MAX_CONN,
     S_MAX_PER_IP,
@@ -70,6 +71,12 @@ static const struct optp_opt serve_opts[] = {
     {.name = "allow-insecure-remote",
      .id = S_INSECURE,
      .help = "allow a non-loopback address without a token"},
+    {.name = "public-host",
+     .kind = OPTP_STRING,
+     .id = S_PUBLIC_HOST,
+     .value_name = "NAME",
+     .help = "a host name clients may use on a loopback address (repeatable; other\n"
+             "names than localhost and loopback addresses get 421)"},
     {.name = "max-body",
      .kind = OPTP_INT,
      .id = S_MAX_BODY,
@@ -179,8 +186,11 @@ int cmd_serve(int argc, char **argv)
     int64_t v;
     int id, rc;
     struct optp p;
+    const char *public_hosts[32];
+    size_t n_public = 0;
 
     aidf_server_opts_init(&o);
+    o.public_hosts = public_hosts;
     optp_init(&p, &cli_spec_serve, argc, argv);
     while ((id = optp_next(&p)) > 0) {
         switch (id) {
@@ -210,6 +220,15 @@ int cmd_serve(int argc, char **argv)
             break;
         case S_INSECURE:
             o.allow_insecure_remote = true;
+            break;
+        case S_PUBLIC_HOST:
+            if (!*p.arg || strlen(p.arg) > 253 || strpbrk(p.arg, ":/[] \t"))
+                return cli_usage_error(CMD, "invalid --public-host '%s' (expected a host name)",
+                                       p.arg);
+            if (n_public >= sizeof(public_hosts) / sizeof(public_hosts[0]))
+                return cli_usage_error(CMD, "at most 32 --public-host names");
+            public_hosts[n_public++] = p.arg;
+            o.n_public_hosts = n_public;
             break;
         case S_MAX_BODY:
             o.max_body = (size_t)p.num;

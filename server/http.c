@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +177,12 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req
                                   const char *method)
 {
     struct aidf_srv *srv = req->srv;
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!aidf_server_host_header_ok(srv->opts->host, host, srv->opts->public_hosts,
+                                    srv->opts->n_public_hosts))
+        return aidf_srv_send_error(c, req, MHD_HTTP_MISDIRECTED_REQUEST, "misdirected_request",
+                                   "this server listens on a loopback address and answers "
+                                   "only loopback host names (see --public-host)");
     req->route = aidf_srv_route_match(url, &req->run_id);
     if (req->route == AIDF_ROUTE_NONE)
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
@@ -339,6 +346,43 @@ bool aidf_server_host_is_loopback(const char *host)
     if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
         return true;
     return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+}
+
+bool aidf_server_host_header_ok(const char *listen_host, const char *host_header,
+                                const char *const *public_hosts, size_t n_public_hosts)
+{
+    if (!host_header || !aidf_server_host_is_loopback(listen_host))
+        return true;
+    /* The name without the port: "[v6]:port", "[v6]", "name:port" or "name". */
+    char name[256];
+    const char *b = host_header, *e;
+    if (*b == '[') {
+        b++;
+        e = strchr(b, ']');
+        if (!e || (e[1] != '\0' && e[1] != ':'))
+            return false;
+    } else {
+        e = strchr(b, ':');
+        if (!e)
+            e = b + strlen(b);
+        else if (strchr(e + 1, ':'))
+            return false;
+    }
+    size_t n = (size_t)(e - b);
+    if (n == 0 || n >= sizeof(name))
+        return false;
+    memcpy(name, b, n);
+    name[n] = '\0';
+    if (n > 1 && name[n - 1] == '.') /* "localhost." is "localhost" */
+        name[--n] = '\0';
+    if (strcasecmp(name, "localhost") == 0)
+        return true;
+    for (size_t i = 0; i < n_public_hosts; i++)
+        if (strcasecmp(name, public_hosts[i]) == 0)
+            return true;
+    /* A loopback address literal; "localhost" was the only name. */
+    return strcmp(name, "localhost") != 0 && aidf_server_host_is_loopback(name) &&
+           strspn(name, "0123456789.:abcdefABCDEF") == n;
 }
 
 /* ---- run ---------------------------------------------------------------------------- */

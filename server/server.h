@@ -29,6 +29,11 @@ struct aidf_server_opts {
     const char *token;       /* NULL or "": no token (reads it from the environment: cli) */
     bool auth_reads;         /* the token guards GET too (not /healthz) */
     bool allow_insecure_remote;
+    /* Host names (besides the loopback ones) that requests may name in their Host header
+     * when the server listens on a loopback address; borrowed. A loopback server refuses
+     * other names with 421, so a web page cannot reach it through a DNS-rebinding name. */
+    const char *const *public_hosts;
+    size_t n_public_hosts;
     size_t max_body;          /* bytes */
     unsigned max_connections; /* >= threads */
     unsigned max_per_ip;      /* 0: unlimited */
@@ -48,6 +53,16 @@ void aidf_server_opts_init(struct aidf_server_opts *o);
  * Unparsable hosts are not loopback.
  */
 bool aidf_server_host_is_loopback(const char *host);
+
+/**
+ * Whether a request's Host header value (`host_header`, NULL when absent) may reach a
+ * server listening on `listen_host`. Always true for a non-loopback listener and for a
+ * request without a Host header (HTTP/1.0). For a loopback listener: the name without
+ * its port must be "localhost", a loopback address literal (127.0.0.0/8, [::1]) or one of
+ * `public_hosts` (ASCII case-insensitive).
+ */
+bool aidf_server_host_header_ok(const char *listen_host, const char *host_header,
+                                const char *const *public_hosts, size_t n_public_hosts);
 
 /**
  * Run the server until SIGINT/SIGTERM: open the store, listen, print

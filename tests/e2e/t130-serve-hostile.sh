@@ -107,7 +107,7 @@ elif cmd == "hold":
 elif cmd == "bigheader":
     # bigheader PORT SIZE: one header of SIZE bytes; print "<status> <how>".
     s = connect(port)
-    req = b"GET /runs HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * int(sys.argv[3]) + b"\r\n\r\n"
+    req = b"GET /runs HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * int(sys.argv[3]) + b"\r\n\r\n"
     try:
         s.sendall(req)
     except (ConnectionResetError, BrokenPipeError):
@@ -229,12 +229,12 @@ hcheck "4 MiB chunked -> 413" [ "$STATUS" = 413 ]
 post_file "$TMP/huge.json"
 hcheck "4 MiB with Content-Length -> 413" [ "$STATUS" = 413 ]
 # A Content-Length of 10 GB with a tiny body: refused from the header, not after a wait.
-req10g=$(printf 'POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n{}' | hex)
+req10g=$(printf 'POST /runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n{}' | hex)
 res=$(raw send "$PORT" "$req10g" "$(tmo 3)")
 check "Content-Length: 10000000000 -> 413 at once (got: $res)" bash -c "[ '${res%% *}' = 413 ]"
 # Bad Content-Length values.
 for cl in -1 abc 99999999999999999999999; do
-    r=$(printf 'POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n{}' "$cl" | hex)
+    r=$(printf 'POST /runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n{}' "$cl" | hex)
     res=$(raw send "$PORT" "$r" "$(tmo 4)")
     check "Content-Length: $cl -> refused with 400/413 or closed (got: $res)" \
         bash -c "case '${res%% *}' in 400|411|413|0) true ;; *) false ;; esac"
@@ -290,14 +290,14 @@ garbage() {
 }
 ERRS='0 400 404 405 411 413 414 415 431 501 505'
 garbage 'GARBAGE\r\n\r\n' "$ERRS"
-garbage 'GET /runs HTTP/9.9\r\nHost: x\r\n\r\n' "$ERRS"
+garbage 'GET /runs HTTP/9.9\r\nHost: localhost\r\n\r\n' "$ERRS"
 garbage 'GET\r\n\r\n' "$ERRS"
-garbage 'GET /runs HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n' "$ERRS"
+garbage 'GET /runs HTTP/1.1\r\nHost: localhost\r\nBad Header Line\r\n\r\n' "$ERRS"
 garbage '\x00\x01\x02\xff\xfe\r\n\r\n' "$ERRS"
-garbage 'POST /runs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n' "$ERRS"
+garbage 'POST /runs HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n' "$ERRS"
 # Both Content-Length and chunked: RFC 9112 lets a server reject it or follow the chunking
 # (then this is a valid empty GET).
-garbage 'GET /runs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$ERRS 200"
+garbage 'GET /runs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$ERRS 200"
 check "still healthy after garbage" healthy
 
 # --- huge headers --------------------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ check "a 64 KB header: refused (431/413/400 or closed; got: $res)" \
 res=$(raw bigheader "$PORT" 1048576)
 check "a 1 MB header: refused (got: $res)" \
     bash -c "case '${res%% *}' in 0|400|413|431) true ;; *) false ;; esac"
-{ printf 'GET /runs HTTP/1.1\r\nHost: x\r\n'; for ((i = 0; i < 2000; i++)); do printf 'X-H%d: %s\r\n' "$i" 'vvvvvvvvvvvvvvvvvvvvvvvvvvvvvv'; done; printf '\r\n'; } >"$TMP/many.req"
+{ printf 'GET /runs HTTP/1.1\r\nHost: localhost\r\n'; for ((i = 0; i < 2000; i++)); do printf 'X-H%d: %s\r\n' "$i" 'vvvvvvvvvvvvvvvvvvvvvvvvvvvvvv'; done; printf '\r\n'; } >"$TMP/many.req"
 res=$(raw send "$PORT" - "$(tmo 3)" <"$TMP/many.req")
 check "2000 headers: refused or answered (got: $res)" \
     bash -c "case '${res%% *}' in 0|200|400|413|431) true ;; *) false ;; esac"
@@ -330,9 +330,9 @@ slow_result() { # slow_result NAME DESCRIPTION
 # Three at once, and the server answers others meanwhile.
 slow_probe line 'GET /ru' &
 p1=$!
-slow_probe headers 'GET /runs HTTP/1.1\r\nHost: x\r\n' &
+slow_probe headers 'GET /runs HTTP/1.1\r\nHost: localhost\r\n' &
 p2=$!
-slow_probe body 'POST /runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"runId":' &
+slow_probe body 'POST /runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"runId":' &
 p3=$!
 sleep 0.5
 check "healthy while slow clients hang" healthy
@@ -370,6 +370,27 @@ for p in "${pids[@]}"; do wait "$p"; done
 n200=$(cat "$TMP"/burst.* | grep -c '^200$')
 nbad=$(cat "$TMP"/burst.* | grep -vcE '^(200|000|503)$')
 check "a burst of 40 requests: most served ($n200), no wrong status ($nbad)" [ "$n200" -ge 20 -a "$nbad" = 0 ]
+
+# --- DNS rebinding: a loopback server answers only loopback names -------------------------------------------------
+# A web page that makes its own name resolve to 127.0.0.1 sends that name as Host: 421.
+for h in evil.example "evil.example:$PORT" 127.0.0.1.evil.example "localhost.evil.example" "[::1]x"; do
+    expect_http 421 "Host: $h -> 421" GET /runs -H "Host: $h"
+    hcheck "Host: $h: misdirected_request" err_code misdirected_request
+done
+expect_http 421 "POST with Host: evil.example -> 421" POST /runs -H "Host: evil.example" \
+    -H 'Content-Type: application/json' --data-binary '{}'
+expect_http 421 "/healthz with Host: evil.example -> 421" GET /healthz -H "Host: evil.example"
+for h in localhost "localhost:$PORT" LOCALHOST localhost. "127.0.0.1:$PORT" 127.9.9.9 "[::1]:$PORT" "[::1]"; do
+    expect_http 200 "Host: $h -> 200" GET "/runs?limit=1" -H "Host: $h"
+done
+serve_start public --reports-dir "$dir" --public-host reports.example --public-host Other.Example
+use_server public
+expect_http 200 "--public-host: Host: reports.example -> 200" GET "/runs?limit=1" -H "Host: reports.example:$PORT"
+expect_http 200 "--public-host names compare case-insensitively" GET "/runs?limit=1" -H "Host: other.example"
+expect_http 421 "--public-host: other names still 421" GET /runs -H "Host: evil.example"
+serve_stop public
+expect 2 "--public-host with a port is a usage error" serve --public-host bad:1
+use_server hostile
 
 # --- afterwards -------------------------------------------------------------------------------------------------
 check "GET /healthz still 200" healthy
