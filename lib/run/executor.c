@@ -81,6 +81,7 @@ static bool setup_context(struct exec *x)
     if (rc != AIDF_OK) {
         exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG,
                          rc == AIDF_ENOTFOUND ? "CONTEXT_MISSING" : "CONTEXT_INVALID", err.msg);
+        aidf_context_release(&x->ctx); /* what the failed load had filled in */
         return false;
     }
     x->ctx_ok = true;
