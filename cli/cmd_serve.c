@@ -187,7 +187,6 @@ int cmd_serve(int argc, char **argv)
     int id, rc;
     struct optp p;
     const char *public_hosts[32];
-    size_t n_public = 0;
 
     aidf_server_opts_init(&o);
     o.public_hosts = public_hosts;
@@ -225,10 +224,9 @@ int cmd_serve(int argc, char **argv)
             if (!*p.arg || strlen(p.arg) > 253 || strpbrk(p.arg, ":/[] \t"))
                 return cli_usage_error(CMD, "invalid --public-host '%s' (expected a host name)",
                                        p.arg);
-            if (n_public >= sizeof(public_hosts) / sizeof(public_hosts[0]))
+            if (o.n_public_hosts >= sizeof(public_hosts) / sizeof(public_hosts[0]))
                 return cli_usage_error(CMD, "at most 32 --public-host names");
-            public_hosts[n_public++] = p.arg;
-            o.n_public_hosts = n_public;
+            public_hosts[o.n_public_hosts++] = p.arg;
             break;
         case S_MAX_BODY:
             o.max_body = (size_t)p.num;

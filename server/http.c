@@ -178,7 +178,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req
 {
     struct aidf_srv *srv = req->srv;
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-    if (!aidf_server_host_header_ok(srv->opts->host, host, srv->opts->public_hosts,
+    if (!aidf_server_host_header_ok(srv->loopback, host, srv->opts->public_hosts,
                                     srv->opts->n_public_hosts))
         return aidf_srv_send_error(c, req, MHD_HTTP_MISDIRECTED_REQUEST, "misdirected_request",
                                    "this server listens on a loopback address and answers "
@@ -348,10 +348,10 @@ bool aidf_server_host_is_loopback(const char *host)
     return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
 }
 
-bool aidf_server_host_header_ok(const char *listen_host, const char *host_header,
+bool aidf_server_host_header_ok(bool loopback_listener, const char *host_header,
                                 const char *const *public_hosts, size_t n_public_hosts)
 {
-    if (!host_header || !aidf_server_host_is_loopback(listen_host))
+    if (!host_header || !loopback_listener)
         return true;
     /* The name without the port: "[v6]:port", "[v6]", "name:port" or "name". */
     char name[256];
@@ -380,9 +380,8 @@ bool aidf_server_host_header_ok(const char *listen_host, const char *host_header
     for (size_t i = 0; i < n_public_hosts; i++)
         if (strcasecmp(name, public_hosts[i]) == 0)
             return true;
-    /* A loopback address literal; "localhost" was the only name. */
-    return strcmp(name, "localhost") != 0 && aidf_server_host_is_loopback(name) &&
-           strspn(name, "0123456789.:abcdefABCDEF") == n;
+    /* Otherwise only a loopback address literal ("localhost" was the one name). */
+    return strspn(name, "0123456789.:abcdefABCDEF") == n && aidf_server_host_is_loopback(name);
 }
 
 /* ---- run ---------------------------------------------------------------------------- */
@@ -484,6 +483,7 @@ int aidf_server_run(const struct aidf_server_opts *o)
     }
 
     srv.opts = o;
+    srv.loopback = aidf_server_host_is_loopback(o->host);
     aidf_srv_token_init(&srv.token, o->token);
     aidf_srv_state_init(&srv.state, store);
     srv.ingest = aidf_ingest_new(&srv.state, INGEST_WORKERS, on_job_done, &srv);

@@ -55,13 +55,13 @@ void aidf_server_opts_init(struct aidf_server_opts *o);
 bool aidf_server_host_is_loopback(const char *host);
 
 /**
- * Whether a request's Host header value (`host_header`, NULL when absent) may reach a
- * server listening on `listen_host`. Always true for a non-loopback listener and for a
- * request without a Host header (HTTP/1.0). For a loopback listener: the name without
+ * Whether a request's Host header value (`host_header`, NULL when absent) may reach the
+ * server. Always true unless `loopback_listener` (the server listens on a loopback
+ * address), and for a request without a Host header (HTTP/1.0). Otherwise the name without
  * its port must be "localhost", a loopback address literal (127.0.0.0/8, [::1]) or one of
  * `public_hosts` (ASCII case-insensitive).
  */
-bool aidf_server_host_header_ok(const char *listen_host, const char *host_header,
+bool aidf_server_host_header_ok(bool loopback_listener, const char *host_header,
                                 const char *const *public_hosts, size_t n_public_hosts);
 
 /**

@@ -270,6 +270,7 @@ struct aidf_srv {
     atomic_uint_fast64_t next_req;
     atomic_long active;   /* requests between first callback and completion */
     atomic_bool stopping; /* answers carry "Connection: close" */
+    bool loopback;        /* listening on a loopback address: Host names are checked */
 };
 
 /* ---- responses (respond.c) ---------------------------------------------------------- */
