@@ -221,7 +221,8 @@ static void test_allowed_overrides_dangerous(void **state)
     /* a prefix match does not carry chained commands through */
     expect(&allowed, NULL, false, "sudo systemctl restart app; sudo rm -rf /", AIDF_CMD_DANGEROUS,
            NULL);
-    expect(&allowed, NULL, false, "sudo systemctl restart app && eval $x", AIDF_CMD_DANGEROUS, NULL);
+    expect(&allowed, NULL, false, "sudo systemctl restart app && eval $x", AIDF_CMD_DANGEROUS,
+           NULL);
     expect(&allowed, NULL, false, "sudo systemctl restart appx", AIDF_CMD_DANGEROUS, NULL);
     aidf_strlist_release(&allowed);
 }
