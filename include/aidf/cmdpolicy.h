@@ -40,8 +40,9 @@ enum aidf_cmd_verdict {
  *     sudo/doas/su/pkexec as a command; recursive rm of "/", "/\*", "~", "$HOME" and the
  *     like, or --no-preserve-root; chmod 777; a write to a block device (redirection,
  *     dd of=, tee); a shell / source reading a pipe or a process substitution in a line
- *     that runs curl or wget; a command name computed at run time; sh -c / eval / env -S
- *     of a string holding an expansion;
+ *     that runs curl or wget; a shell reading its commands from a pipe, a here-document
+ *     or a here-string; a command name computed at run time (an expansion, a glob, a brace
+ *     expansion); sh -c / eval / env -S of a string holding an expansion;
  *  3. the command cannot be parsed (see aidf/shparse.h): it is read again loosely (cut at
  *     every quote, operator, bracket and '$') and rules 1 and 2 applied to each piece; a
  *     piece over the parser's limits → AIDF_CMD_DANGEROUS, `Command blocked: "<cmd>" is

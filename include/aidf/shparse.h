@@ -40,6 +40,8 @@ enum {
     AIDF_SHW_PROCSUB = 4,  /* a <( ... ) or >( ... ) process substitution */
     AIDF_SHW_ASSIGN = 8,   /* NAME=value with NAME unquoted */
     AIDF_SHW_OUTPUT = 16,  /* (redirections) the target is written to */
+    AIDF_SHW_HEREDOC = 32, /* (redirections) a here-document or here-string: standard input
+                            * is this text (for a here-document `text` is the delimiter) */
 };
 
 /** One word after quote removal; `text` is NUL-terminated (a NUL from $'\0' ends it). */

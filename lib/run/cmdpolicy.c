@@ -107,8 +107,9 @@ static const struct wrapper *find_wrapper(const char *word, bool through_privile
 /* Unquoted reserved words that may stand before a command: `if sudo x`, `! rm`, `{ id; }`. */
 static bool is_reserved(const struct aidf_sh_word *w)
 {
-    static const char *const reserved[] = {"{",  "}",  "!",    "if",    "then",  "else", "elif",
-                                           "fi", "do", "done", "while", "until", "time", NULL};
+    static const char *const reserved[] = {"{",     "}",     "!",    "if",     "then",
+                                           "else",  "elif",  "fi",   "do",     "done",
+                                           "while", "until", "time", "coproc", NULL};
     return !(w->flags & AIDF_SHW_QUOTED) && in_list(w->text, reserved);
 }
 
@@ -165,7 +166,7 @@ static size_t skip_wrapper(const struct aidf_sh_cmd *c, size_t i, const struct w
  */
 static size_t command_index(const struct aidf_sh_cmd *c, bool through_privileged, size_t *split)
 {
-    static const char *const headers[] = {"for", "select", "case", "in", "function", NULL};
+    static const char *const headers[] = {"for", "select", "case", NULL};
     size_t sp = c->n, i = 0;
     while (i < c->n) {
         const struct aidf_sh_word *w = &c->words[i];
@@ -176,6 +177,10 @@ static size_t command_index(const struct aidf_sh_cmd *c, bool through_privileged
         if (!(w->flags & AIDF_SHW_QUOTED) && in_list(w->text, headers)) {
             i = c->n;
             break;
+        }
+        if (!(w->flags & AIDF_SHW_QUOTED) && !strcmp(w->text, "function")) {
+            i += 2; /* function NAME { ...: the body's first command follows */
+            continue;
         }
         const struct wrapper *wr = find_wrapper(w->text, through_privileged);
         if (!wr)
@@ -375,6 +380,20 @@ struct checked {
 static const char *const shells[] = {"sh",  "bash", "dash", "zsh",     "ksh", "mksh",
                                      "ash", "fish", "yash", "busybox", NULL};
 
+/*
+ * Is the command name `w` only known when the shell runs it: an expansion or substitution,
+ * a glob (`/bin/su?o`) or a brace expansion (`{sudo,id}`)?
+ */
+static bool computed_name(const struct aidf_sh_word *w)
+{
+    const char *t = w->text;
+    if (w->flags & AIDF_SHW_EXPANDED)
+        return true;
+    if (strpbrk(t, "*?") || (strchr(t, '[') && strchr(t, ']')))
+        return true;
+    return strchr(t, '{') && strchr(t, '}') && (strchr(t, ',') || strstr(t, ".."));
+}
+
 /* Index of the command string of `sh -c STRING` at word ci, or c->n. */
 static size_t shell_c_string(const struct aidf_sh_cmd *c, size_t ci)
 {
@@ -438,7 +457,7 @@ static void analyse(struct checked *k)
         }
         if (ci >= c->n)
             continue;
-        if (c->words[ci].flags & AIDF_SHW_EXPANDED) {
+        if (computed_name(&c->words[ci])) {
             in->unknown = "the command name is computed at run time";
         } else if (cmd_is(c, ci, shells)) {
             size_t s = shell_c_string(c, ci);
@@ -581,6 +600,34 @@ static bool is_block_device(const char *p)
     return false;
 }
 
+/*
+ * Does the shell at word ci read its commands from standard input that is a pipe, a
+ * here-document or a here-string? It does when it has no script operand (or has -s) and
+ * no -c string.
+ */
+static bool reads_stdin_script(const struct aidf_sh_cmd *c, size_t ci)
+{
+    bool stdin_text = c->piped;
+    for (size_t j = 0; j < c->nredir; j++)
+        stdin_text = stdin_text || (c->redirs[j].flags & AIDF_SHW_HEREDOC);
+    if (!stdin_text)
+        return false;
+    for (size_t j = ci + 1; j < c->n; j++) {
+        const char *w = c->words[j].text;
+        if (!strcmp(w, "--"))
+            return j + 1 >= c->n;
+        if ((w[0] == '-' || w[0] == '+') && w[1] != '\0') {
+            if (w[1] != '-' && strchr(w + 1, 's'))
+                return true;
+            if (w[1] != '-' && strchr(w + 1, 'c'))
+                return false;
+            continue;
+        }
+        return false; /* a script file operand */
+    }
+    return true;
+}
+
 /* Which built-in rule command i breaks (static text), or NULL. `fetch`: a curl/wget is
  * anywhere in the command line. `whole`: the rule is about the command line, not i alone. */
 static const char *dangerous_rule(const struct checked *k, size_t i, bool fetch, bool *whole)
@@ -634,6 +681,9 @@ static const char *dangerous_rule(const struct checked *k, size_t i, bool fetch,
             return "a download (curl, wget) is run by a shell";
         }
     }
+    if (!k->loose && !in->transparent && cmd_is(c, ci, shells) && reads_stdin_script(c, ci))
+        return "a shell runs commands from its standard input (a pipe, a here-document or a "
+               "here-string), which cannot be checked";
     return NULL;
 }
 

@@ -210,11 +210,9 @@ static void skip_expansion(struct scanner *sc, struct aidf_buf *b, char open, ch
             level++;
         else if (c == close)
             level--;
-        sc->pos++;
-    }
-    if (open == '(') {
-        if (peek(sc, 0) != ')') {
-            fail(sc, "unterminated $((");
+        /* "$((a) ; b)" is a command substitution to bash: arithmetic ends with "))" */
+        if (open == '(' && c == close && level == 1 && peek(sc, 1) != ')') {
+            fail(sc, "$(( that is not arithmetic");
             return;
         }
         sc->pos++;
@@ -476,12 +474,6 @@ static bool parse_word(struct scanner *sc, struct aidf_sh_word *w, unsigned dept
     return true;
 }
 
-static void add_word(struct aidf_sh_word **arr, size_t *n, size_t *cap, struct aidf_sh_word *w)
-{
-    *arr = aidf_xgrow(*arr, cap, *n + 1, sizeof(**arr));
-    (*arr)[(*n)++] = *w;
-}
-
 /* At "<(" or ">(": a process substitution word. */
 static bool parse_procsub(struct scanner *sc, struct aidf_sh_word *w, unsigned depth)
 {
@@ -496,8 +488,14 @@ static bool parse_procsub(struct scanner *sc, struct aidf_sh_word *w, unsigned d
     return true;
 }
 
+static void add_word(struct aidf_sh_word **arr, size_t *n, size_t *cap, struct aidf_sh_word *w)
+{
+    *arr = aidf_xgrow(*arr, cap, *n + 1, sizeof(**arr));
+    (*arr)[(*n)++] = *w;
+}
+
 /* After "<<": the delimiter word; the body is read at the next newline (read_heredocs). */
-static bool parse_heredoc_op(struct scanner *sc, unsigned depth)
+static bool parse_heredoc_op(struct scanner *sc, struct aidf_sh_cmd *c, unsigned depth)
 {
     struct heredoc h = {0};
     sc->pos++;
@@ -518,9 +516,15 @@ static bool parse_heredoc_op(struct scanner *sc, unsigned depth)
         word_release(&w);
         return fail(sc, "here-document delimiter with an expansion");
     }
-    h.delim = w.text;
+    if (!count_word(sc)) {
+        word_release(&w);
+        return false;
+    }
+    h.delim = aidf_xstrdup(w.text);
     h.quoted = (w.flags & AIDF_SHW_QUOTED) != 0;
     sc->pending[sc->npending++] = h;
+    w.flags |= AIDF_SHW_HEREDOC;
+    add_word(&c->redirs, &c->nredir, &c->redir_cap, &w);
     return true;
 }
 
@@ -571,9 +575,10 @@ static bool parse_redirection(struct scanner *sc, struct aidf_sh_cmd *c, unsigne
         out = AIDF_SHW_OUTPUT;
     int n = peek(sc, 0);
     if (op == '<' && n == '<' && peek(sc, 1) != '<')
-        return parse_heredoc_op(sc, depth);
+        return parse_heredoc_op(sc, c, depth);
     if (op == '<' && n == '<') {
         sc->pos += 2; /* <<< here-string: the word is data */
+        out = AIDF_SHW_HEREDOC;
     } else if ((op == '>' && (n == '>' || n == '|' || n == '&')) ||
                (op == '<' && (n == '&' || n == '>'))) {
         sc->pos++;

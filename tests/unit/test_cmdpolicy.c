@@ -125,6 +125,17 @@ static void test_dangerous(void **state)
         /* unparseable: the loose reading still sees the command */
         "case x in x) sudo id;; esac",
         "f() { sudo id; }",
+        "echo $((true) ; sudo id)", /* bash runs this as a command substitution */
+        "/bin/su?o id",
+        "/usr/bin/s[u]do id",
+        "{sudo,id}",
+        "bash -c '{sudo,id}'",
+        "function f { sudo id; }",
+        "coproc sudo id",
+        "echo id | sh",
+        "printf 'sudo id' | bash -s",
+        "bash <<< 'sudo id'",
+        "sh <<'EOF'\nsudo id\nEOF",
         "echo 'unterminated; sudo id",
     };
     size_t wrong = 0;
@@ -160,7 +171,11 @@ static void test_dangerous(void **state)
         "rm -rf /tmp/x",
         "cat <<'EOF'\nsudo id\nEOF",
         "cat <<-EOF\n\tsudo id\n\tEOF\necho done",
-        "echo hi | sh",
+        "echo hi | sh script.sh",
+        "bash -c 'echo x' <<< data",
+        "python3 - <<'EOF'\nprint(1)\nEOF",
+        "[ -f x ] && echo yes",
+        "[[ -f x ]] && echo yes",
         "echo x 2>&1 >/dev/null",
         "for f in a b; do echo $f; done",
         "echo $((1 + 2)) ${HOME:-/tmp}",
