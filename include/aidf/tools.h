@@ -6,9 +6,9 @@
  * Safety: every path is confined to the project root (after resolving symlinks, of the
  * target and of its parent); write_file asks the scope guard BEFORE writing and refuses
  * paths it blocks; read_file and list_files refuse or leave out forbidden paths and
- * environment files (aidf_scope_check_read()); run_command applies the security.commands policy (aidf/cmdpolicy.h)
- * and runs with a time limit and an output cap. A refusal is a tool result the model
- * reads (is_error set), never an error of the run.
+ * environment files (aidf_scope_check_read()); run_command applies the security.commands policy
+ * (aidf/cmdpolicy.h) and runs with a time limit and an output cap. A refusal is a tool result the
+ * model reads (is_error set), never an error of the run.
  *
  * Ownership: the context and the input are borrowed; an outcome owns its strings and is
  * freed with aidf_tool_outcome_release().
@@ -35,7 +35,7 @@
 
 /** What the tools may touch. */
 struct aidf_tool_ctx {
-    const char *root;               /* project root (absolute) */
+    const char *root; /* project root (absolute) */
     /* write_file refuses BLOCK verdicts, read_file and list_files forbidden paths; NULL:
      * no task scope (environment files are still not read) */
     const struct aidf_scope *scope;

@@ -518,6 +518,12 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
         pattern = "**/*";
     if (!resolve_path(c, p, &t, o))
         return;
+    /* Before anything that could tell whether the directory exists. */
+    const char *why = NULL;
+    if (!readable(c, t.rel, t.lexical, true, &why)) {
+        refuse_read(c, "list", p, why, o);
+        goto out;
+    }
     struct stat st;
     if (stat(t.real, &st) != 0) {
         set_result(o, true, "Error: ENOENT: no such file or directory, scandir '%s'", p);
@@ -525,11 +531,6 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
     }
     if (!S_ISDIR(st.st_mode)) {
         set_result(o, true, "Error: ENOTDIR: '%s' is not a directory", p);
-        goto out;
-    }
-    const char *why = NULL;
-    if (!readable(c, t.rel, t.lexical, true, &why)) {
-        refuse_read(c, "list", p, why, o);
         goto out;
     }
     l.ctx = c;

@@ -610,6 +610,8 @@ static void test_read_scope(void **state)
     assert_true(o->is_error);
     assert_memory_equal(o->result, "SCOPE VIOLATION: Cannot list \"secret\". File is in forbidden",
                         59);
+    o = run(f, "list_files", "{\"path\": \"secret/missing\"}"); /* no existence probe */
+    assert_memory_equal(o->result, "SCOPE VIOLATION: Cannot list", 28);
     o = run(f, "list_files", "{\"path\": \"pub\"}"); /* the symlink to secret/ */
     assert_true(o->is_error);
     o = run(f, "list_files", "{\"path\": \"src\"}");
