@@ -30,11 +30,17 @@ int aidf_iso_parse(const char *s, int64_t *epoch_ms);
 
 /**
  * Parse a filter date: an ISO date/timestamp (as aidf_iso_parse) or a relative age
- * "<n>d", "<n>h", "<n>w", "<n>m" (minutes are not offered: m = 30-day months) counted
- * back from `now_ms`. When `end_of_day` is true a bare date "YYYY-MM-DD" means the
- * last millisecond of that day (for --until). AIDF_OK or AIDF_EINVAL.
+ * "<n><unit>" counted back from `now_ms`, n from 0 to 100000: s seconds, m minutes (as in
+ * every time tool: "30m" is half an hour), h hours, d days (24 h), w weeks, mo calendar
+ * months (UTC; the day clamped to the month's length), y calendar years. Any other unit
+ * is AIDF_EINVAL (error messages list the units with aidf_when_units_help). When
+ * `end_of_day` is true a bare date "YYYY-MM-DD" means the last millisecond of that day
+ * (for --until). AIDF_OK or AIDF_EINVAL.
  */
 int aidf_parse_when(const char *s, int64_t now_ms, bool end_of_day, int64_t *epoch_ms);
+
+/** The relative units aidf_parse_when() takes, for error messages and help. */
+extern const char *const aidf_when_units_help;
 
 /** Human duration: "850ms", "12.3s", "4m 05s", "2h 03m". */
 void aidf_format_duration(double ms, char *out, size_t outlen);

@@ -162,24 +162,54 @@ int aidf_iso_parse(const char *s, int64_t *epoch_ms)
     return AIDF_OK;
 }
 
+/* `months` calendar months before `t` (UTC), the day clamped to the target month's
+ * length (2026-03-31 minus one month is 2026-02-28), the time of day kept. */
+static int64_t months_before(int64_t t, int64_t months)
+{
+    int64_t days = floor_div(t, 86400000);
+    int64_t rem = t - days * 86400000;
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    int64_t idx = (int64_t)y * 12 + (m - 1) - months;
+    int64_t ny = floor_div(idx, 12);
+    int nm = (int)(idx - ny * 12) + 1;
+    int dim = days_in_month((int)ny, nm);
+    return days_from_civil(ny, nm, d > dim ? dim : d) * 86400000 + rem;
+}
+
+const char *const aidf_when_units_help = "s, m (minutes), h, d, w, mo (calendar months), y";
+
 int aidf_parse_when(const char *s, int64_t now_ms, bool end_of_day, int64_t *epoch_ms)
 {
     if (!s || !*s)
         return AIDF_EINVAL;
     size_t n = strlen(s);
-    char unit = s[n - 1];
-    if (n >= 2 && strchr("dhwm", unit) && isdigit((unsigned char)s[0])) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || end != s + n - 1 || v > 100000)
+    size_t digits_len = strspn(s, "0123456789");
+    const char *unit = s + digits_len;
+    /* "<digits><letters>" is an age; anything else (2026-11-01T10:00Z) a date. */
+    if (digits_len > 0 && *unit &&
+        strspn(unit, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n - digits_len) {
+        if (digits_len > 6)
             return AIDF_EINVAL;
-        int64_t unit_ms = unit == 'h'   ? 3600000LL
-                          : unit == 'd' ? 86400000LL
-                          : unit == 'w' ? 7 * 86400000LL
-                                        : 30 * 86400000LL;
-        *epoch_ms = now_ms - (int64_t)v * unit_ms;
-        return AIDF_OK;
+        int64_t v = strtoll(s, NULL, 10);
+        static const struct {
+            const char *name;
+            int64_t ms; /* 0: calendar months (times `months`) */
+            int months;
+        } units[] = {{"s", 1000, 0},      {"m", 60000, 0}, {"h", 3600000, 0}, {"d", 86400000, 0},
+                     {"w", 604800000, 0}, {"mo", 0, 1},    {"y", 0, 12}};
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            if (strcmp(unit, units[i].name) != 0)
+                continue;
+            /* At most 100,000 of any unit (about 270 years of days): far past any report,
+             * and small enough that no product overflows. */
+            if (v > 100000)
+                return AIDF_EINVAL;
+            *epoch_ms =
+                units[i].ms ? now_ms - v * units[i].ms : months_before(now_ms, v * units[i].months);
+            return AIDF_OK;
+        }
+        return AIDF_EINVAL;
     }
     int64_t t;
     if (aidf_iso_parse(s, &t))
