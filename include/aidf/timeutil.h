@@ -10,6 +10,18 @@
 
 /** Monotonic clock in nanoseconds (CLOCK_MONOTONIC). */
 int64_t aidf_mono_ns(void);
+/** Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31). */
+int64_t aidf_days_from_civil(int64_t y, int m, int d);
+
+/** The date of day `z` since 1970-01-01 (the inverse of aidf_days_from_civil()). */
+void aidf_civil_from_days(int64_t z, int *y, int *m, int *d);
+
+/** Days in month `m` (1..12) of year `y`. */
+int aidf_days_in_month(int64_t y, int m);
+
+/** a / b rounded towards minus infinity (b > 0). */
+int64_t aidf_floor_div(int64_t a, int64_t b);
+
 /** Wall clock in milliseconds since the Unix epoch. */
 int64_t aidf_wall_ms(void);
 
