@@ -33,7 +33,8 @@ const struct aidf_tz *aidf_tz_get(const char *name, struct aidf_error *err);
 /** The zone's name as asked for ("UTC", "Europe/Paris"). */
 const char *aidf_tz_name(const struct aidf_tz *tz);
 
-/** Seconds to add to UTC to get local time in `tz` at instant `t` (seconds since the epoch). */
+/** Seconds to add to UTC to get local time in `tz` at instant `t` (seconds since the epoch;
+ *  instants beyond ±2^40 s are taken as ±2^40). */
 int32_t aidf_tz_offset(const struct aidf_tz *tz, int64_t t);
 
 /**

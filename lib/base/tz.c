@@ -370,6 +370,12 @@ const char *aidf_tz_name(const struct aidf_tz *tz)
 
 int32_t aidf_tz_offset(const struct aidf_tz *tz, int64_t t)
 {
+    /* Beyond ±2^40 s (about 35,000 years) the answer no longer changes meaningfully, and
+     * the calendar arithmetic must not overflow. */
+    if (t > (INT64_C(1) << 40))
+        t = INT64_C(1) << 40;
+    if (t < -(INT64_C(1) << 40))
+        t = -(INT64_C(1) << 40);
     if (tz->n == 0)
         return tz->has_rule ? rule_offset(&tz->rule, t) : tz->first;
     if (t < tz->trans[0])
