@@ -1139,18 +1139,23 @@ int aidf_git_head(const char *cwd, char **sha, struct aidf_error *err)
     return rc;
 }
 
-/* The value of `key` in `git config --get-regexp` output ("key value" lines), or NULL. */
+/* The value of `key` in `git config --get-regexp` output ("key value" lines, system then
+ * global then local), or NULL: the last one, as git itself takes. */
 static char *config_value(const char *out, const char *key)
 {
     size_t kl = strlen(key);
+    const char *found = NULL;
+    size_t found_len = 0;
     for (const char *p = out; p && *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ')
-            return aidf_xstrndup(p + kl + 1, len - kl - 1);
+        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            found = p + kl + 1;
+            found_len = len - kl - 1;
+        }
         p = nl ? nl + 1 : NULL;
     }
-    return NULL;
+    return found ? aidf_xstrndup(found, found_len) : NULL;
 }
 
 int aidf_git_origin_read(const char *cwd, struct aidf_git_origin *o, struct aidf_error *err)
