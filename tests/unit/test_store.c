@@ -902,6 +902,59 @@ static void test_readonly(void **state)
     assert_int_equal(n_warnings, 0);
 }
 
+/*
+ * An index that cannot be saved (a full disk; here `.index` is a directory, so the
+ * rename of the durable write fails the same way for root and for other users) is a
+ * cache that failed: open, refresh, reads, clean and free all succeed from memory, with
+ * one warning in all; aidf_store_sync() tries again, and saves once it can.
+ */
+static void test_index_save_fails(void **state)
+{
+    const char *dir = *state;
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct spec b = {.id = ID3, .ts = "2026-11-23T10:00:00Z", .cost = 2, .in = 1, .out = 1};
+    write_external(dir, "2026-11-24/run-1a2b3c4d.json", &a);
+    write_external(dir, "2026-11-23/run-9f8e7d6c.json", &b);
+    char *idx = aidf_path_join(dir, ".index");
+    assert_int_equal(mkdir(idx, 0755), 0);
+
+    struct aidf_store *s = NULL;
+    struct aidf_error err = {0};
+    assert_int_equal(aidf_store_open(dir, 0, &s, &err), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 2);
+    assert_int_equal(n_warnings, 1);
+    assert_non_null(strstr(last_warning, "cannot save the report index"));
+    assert_non_null(strstr(last_warning, ".index"));
+
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_store_read(s, "9f8e", &r, NULL, NULL), AIDF_OK);
+    aidf_report_release(&r);
+    struct spec c = {.id = ID4, .ts = "2026-11-25T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    write_external(dir, "2026-11-25/run-5e5e5e5e.json", &c);
+    assert_int_equal(aidf_store_refresh(s, &err), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 3);
+    assert_int_equal(aidf_store_sync(s, &err), AIDF_OK); /* tries again, quietly */
+    assert_true(aidf_store_dirty(s));
+    assert_int_equal(aidf_store_clean(s, aidf_wall_ms() - 100LL * 86400000, false, NULL, &err),
+                     AIDF_OK);
+    aidf_store_free(s);
+    assert_int_equal(n_warnings, 1);
+
+    /* Room again: the retry of aidf_store_sync() saves, and the next open uses the file. */
+    assert_int_equal(aidf_store_open(dir, 0, &s, &err), AIDF_OK);
+    assert_int_equal(n_warnings, 2);
+    assert_int_equal(rmdir(idx), 0);
+    assert_int_equal(aidf_store_sync(s, &err), AIDF_OK);
+    assert_false(aidf_store_dirty(s));
+    struct stat st;
+    assert_int_equal(stat(idx, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    aidf_store_free(s);
+    assert_int_equal(n_warnings, 2);
+    free(idx);
+}
+
 static void test_duplicate_run_id(void **state)
 {
     const char *dir = *state;
@@ -1369,6 +1422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_corrupt_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_forged_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_save_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_run_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warm_open_uses_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
