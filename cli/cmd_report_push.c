@@ -232,10 +232,26 @@ static size_t pending_count(const char *dir, const char *server)
     return n;
 }
 
+/* The corrupt entries set aside in .outbox/failed/ (aidf_outbox_list moves them there). */
+static void print_corrupt(const char *dir)
+{
+    size_t n = 0;
+    if (aidf_outbox_failed_count(dir, &n, NULL) != AIDF_OK || n == 0)
+        return;
+    char *failed = aidf_outbox_failed_dir(dir);
+    printf("%zu corrupt outbox entr%s set aside in %s/ (never delivered; see the outbox in "
+           "docs/push.md)\n",
+           n, n == 1 ? "y" : "ies", failed);
+    free(failed);
+}
+
 static int print_summary(struct push_ctx *ctx, const char *server, const char *dir)
 {
     size_t pending = pending_count(dir, server);
     if (ctx->json) {
+        size_t corrupt = 0;
+        char *failed = aidf_outbox_failed_dir(dir);
+        aidf_outbox_failed_count(dir, &corrupt, NULL);
         json_t *o = json_object();
         json_object_set_new(o, "server", json_string(server));
         json_object_set_new(o, "results", ctx->results);
@@ -246,12 +262,16 @@ static int print_summary(struct push_ctx *ctx, const char *server, const char *d
         json_object_set_new(o, "rejected", json_integer((json_int_t)ctx->rejected));
         json_object_set_new(o, "failed", json_integer((json_int_t)ctx->failed));
         json_object_set_new(o, "pending", json_integer((json_int_t)pending));
+        json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+        json_object_set_new(o, "corruptDir", json_string(failed));
+        free(failed);
         return cli_print_json(o);
     }
     printf("%zu delivered, %zu already on server, %zu conflict%s, %zu rejected, %zu failed; "
            "%zu pending in the outbox for %s\n",
            ctx->delivered, ctx->already, ctx->conflicts, ctx->conflicts == 1 ? "" : "s",
            ctx->rejected, ctx->failed, pending, server);
+    print_corrupt(dir);
     return 0;
 }
 
@@ -341,6 +361,7 @@ int cmd_report_push(int argc, char **argv)
         aidf_push_pending(dir, &o, on_result, &ctx, &sum);
         if (!co.json && ctx.total == 0) {
             printf("Nothing pending for %s.\n", server);
+            print_corrupt(dir);
             goto out;
         }
     } else {

@@ -6,7 +6,8 @@
  * normalised server URL (so the same run can wait for two servers). The file holds
  *   {"runId","server","file","attempts","firstQueuedAt","lastAttemptAt","lastError"}
  * with "file" the report's path relative to the reports directory. Every write is
- * atomic and durable (aidf_write_file_atomic). The report store only reads YYYY-MM-DD
+ * atomic and durable (aidf_write_file_atomic). Corrupt entries are moved to
+ * `.outbox/failed/` (aidf_outbox_list). The report store only reads YYYY-MM-DD
  * directories and ignores `.outbox`.
  *
  * Concurrency: two processes may work on the same entry (a run queueing while
@@ -26,8 +27,12 @@
 
 /* Name of the outbox directory inside the reports directory. */
 #define AIDF_OUTBOX_DIR ".outbox"
-/* Outbox files larger than this are skipped as corrupt. */
+/* Outbox files larger than this are corrupt. */
 #define AIDF_OUTBOX_MAX_ENTRY_BYTES (64u * 1024)
+/* Where corrupt entries are moved, inside the outbox directory. */
+#define AIDF_OUTBOX_FAILED_DIR "failed"
+/* Copies of one entry name kept in failed/ ("<name>", "<name>.2", ...). */
+#define AIDF_OUTBOX_FAILED_MAX_SAME 1000u
 
 /** One queued delivery. */
 struct aidf_outbox_entry {
@@ -98,9 +103,28 @@ int aidf_outbox_remove(const char *reports_dir, const char *run_id, const char *
 /**
  * List the entries queued for `server` (NULL: every server) into `out` (zeroed by the
  * caller; release it even on error), oldest first. A missing outbox is an empty list.
- * Corrupt or foreign files are skipped with a warning. AIDF_OK or AIDF_EIO.
+ *
+ * Files whose names do not have the form of an entry ("<36 characters>-<8 characters>.json")
+ * are ignored. A file named like an entry is corrupt when it is not a regular file, is
+ * larger than AIDF_OUTBOX_MAX_ENTRY_BYTES, is not a JSON object (invalid JSON or UTF-8,
+ * duplicate keys), is not an entry (runId not a run id; server or file missing or empty;
+ * attempts not an integer >= 0; file absolute or with "..") or is not named
+ * "<runId>-<srv8>.json" for its own runId and server. A corrupt entry, whichever server it
+ * was for, is moved once, durably, to `<reports_dir>/.outbox/failed/` under its own name
+ * ("<name>.2", ".3", ... when that name is taken), with one warning, and is not listed;
+ * when it cannot be moved it is skipped with a warning. A file that cannot be read now
+ * (permissions, an I/O error) is skipped with a warning and stays. AIDF_OK or AIDF_EIO.
  */
 int aidf_outbox_list(const char *reports_dir, const char *server, struct aidf_outbox_list *out,
                      struct aidf_error *err);
+
+/** The path `<reports_dir>/.outbox/failed` (new heap string); it may not exist. */
+char *aidf_outbox_failed_dir(const char *reports_dir);
+
+/**
+ * Count the corrupt entries set aside in `<reports_dir>/.outbox/failed/` into `*n` (0
+ * when there is no such directory). AIDF_OK or AIDF_EIO (`*n` is 0).
+ */
+int aidf_outbox_failed_count(const char *reports_dir, size_t *n, struct aidf_error *err);
 
 #endif

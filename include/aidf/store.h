@@ -84,8 +84,10 @@ enum aidf_store_flags {
 
 /**
  * Open the store at `dir`, load the index and bring it up to date with the
- * directory. A missing directory is AIDF_ENOTFOUND unless AIDF_STORE_CREATE.
- * `*out` is written only on success; free with aidf_store_free().
+ * directory. A missing directory is AIDF_ENOTFOUND unless AIDF_STORE_CREATE; a
+ * directory that cannot be listed is AIDF_EIO. An index that cannot be saved is not an
+ * error (see aidf_store_sync()). `*out` is written only on success; free with
+ * aidf_store_free().
  */
 int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
                     struct aidf_error *err);
@@ -105,15 +107,19 @@ void aidf_store_free(struct aidf_store *s);
 
 /**
  * Bring the index up to date with the directory (new, changed and removed files) and
- * persist it when it changed. Cheap when nothing changed. AIDF_OK or AIDF_EIO.
+ * persist it when it changed (a failed save is not an error: see aidf_store_sync()).
+ * Cheap when nothing changed. AIDF_OK or AIDF_EIO (the directory cannot be listed).
  */
 int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err);
 
 /**
  * Persist the index now if it changed since it was last written (refresh and
- * aidf_store_free() persist pending changes too; committed stages wait for one). A store
- * that cannot write (AIDF_STORE_READONLY, no permission) keeps its index in memory and
- * returns AIDF_OK.
+ * aidf_store_free() persist pending changes too; committed stages wait for one). Always
+ * AIDF_OK: the index is a cache, so a store that cannot write it (AIDF_STORE_READONLY, no
+ * permission, a full disk) keeps it in memory and goes on answering. A failure other than
+ * a missing permission is logged once per store as a warning (aidf/log.h); after it, open,
+ * refresh, clean and free stop trying and only this function tries again, quietly.
+ * `err` is not written.
  */
 int aidf_store_sync(struct aidf_store *s, struct aidf_error *err);
 

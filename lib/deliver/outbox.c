@@ -5,9 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -71,7 +74,8 @@ static char *outbox_dir(const char *reports_dir)
     return aidf_path_join(reports_dir, AIDF_OUTBOX_DIR);
 }
 
-char *aidf_outbox_entry_path(const char *reports_dir, const char *run_id, const char *server)
+/* The file name of the entry for (run_id, server): "<runId>-<srv8>.json". */
+static char *entry_name(const char *run_id, const char *server)
 {
     char *norm = aidf_outbox_normalize_server(server);
     char tag[9];
@@ -80,6 +84,20 @@ char *aidf_outbox_entry_path(const char *reports_dir, const char *run_id, const 
     size_t n = strlen(run_id) + sizeof(tag) + 8;
     char *name = aidf_xmalloc(n);
     snprintf(name, n, "%s-%s.json", run_id, tag);
+    return name;
+}
+
+char *aidf_outbox_failed_dir(const char *reports_dir)
+{
+    char *dir = outbox_dir(reports_dir);
+    char *failed = aidf_path_join(dir, AIDF_OUTBOX_FAILED_DIR);
+    free(dir);
+    return failed;
+}
+
+char *aidf_outbox_entry_path(const char *reports_dir, const char *run_id, const char *server)
+{
+    char *name = entry_name(run_id, server);
     char *dir = outbox_dir(reports_dir);
     char *path = aidf_path_join(dir, name);
     free(dir);
@@ -122,7 +140,7 @@ static int entry_parse(const char *text, size_t len, const char *path,
     }
     memset(out, 0, sizeof(*out));
     out->run_id = aidf_xstrdup(id);
-    out->server = aidf_xstrdup(server);
+    out->server = aidf_outbox_normalize_server(server);
     out->file = aidf_xstrdup(file);
     out->attempts = (int64_t)json_integer_value(att);
     out->first_queued_at = aidf_xstrdup(first ? first : "");
@@ -299,6 +317,96 @@ static bool is_entry_name(const char *name)
            name[AIDF_RUN_ID_LEN] == '-';
 }
 
+/*
+ * Read the file `name` of the outbox directory `dir` (`dfd` open on it) as an entry.
+ * AIDF_OK; AIDF_ENOTFOUND when it vanished (delivered by another process); AIDF_EINVAL
+ * when it is corrupt (the message says why: see aidf_outbox_list()); AIDF_EIO when it
+ * cannot be read now (permissions, an I/O error), which may pass.
+ */
+static int entry_load_listed(int dfd, const char *dir, const char *name,
+                             struct aidf_outbox_entry *e, struct aidf_error *err)
+{
+    char *path = aidf_path_join(dir, name);
+    struct stat st;
+    int rc = AIDF_OK;
+    /* Never opened unless it is a regular file: a FIFO would block the open, and a
+     * symbolic link could make us read any file. */
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        rc = errno == ENOENT
+                 ? aidf_fail(err, AIDF_ENOTFOUND, "%s: vanished", path)
+                 : aidf_fail(err, AIDF_EIO, "cannot read '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = aidf_fail(err, AIDF_EINVAL, "%s: not a regular file", path);
+        goto out;
+    }
+    rc = entry_read(path, e, err);
+    if (rc == AIDF_ETOOBIG)
+        rc = aidf_fail(err, AIDF_EINVAL, "%s: larger than %u bytes", path,
+                       AIDF_OUTBOX_MAX_ENTRY_BYTES);
+    if (rc != AIDF_OK)
+        goto out;
+    /* A copied or renamed entry: a delivery removes the entry's own name, never this
+     * file, so it would be delivered again on every push. */
+    char *want = entry_name(e->run_id, e->server);
+    if (strcmp(want, name) != 0)
+        rc = aidf_fail(err, AIDF_EINVAL, "%s: named '%s' for its runId and server", path, want);
+    free(want);
+    if (rc != AIDF_OK)
+        aidf_outbox_entry_release(e);
+out:
+    free(path);
+    return rc;
+}
+
+/*
+ * Move the corrupt entry `name` out of the outbox into `failed/`, durably, keeping its
+ * name (or "<name>.<n>" when failed/ already holds that name). One warning either way.
+ */
+static void set_aside(const char *reports_dir, const char *dir, const char *name, const char *why)
+{
+    char *failed = aidf_outbox_failed_dir(reports_dir);
+    char *from = aidf_path_join(dir, name);
+    char *to = NULL;
+    struct aidf_error err = {0};
+    struct stat st;
+    bool made = stat(failed, &st) != 0;
+    int e = 0;
+    if (aidf_mkdirs(failed, &err) != AIDF_OK) {
+        aidf_warn("skipping a corrupt outbox entry: %s (and cannot move it aside: %s)", why,
+                  err.msg);
+        goto out;
+    }
+    if (made && aidf_fsync_dir(dir) != 0)
+        aidf_debug("cannot fsync '%s': %s", dir, strerror(errno));
+    size_t cap = strlen(failed) + strlen(name) + 32;
+    to = aidf_xmalloc(cap);
+    for (unsigned n = 1; n <= AIDF_OUTBOX_FAILED_MAX_SAME; n++) {
+        if (n == 1)
+            snprintf(to, cap, "%s/%s", failed, name);
+        else
+            snprintf(to, cap, "%s/%s.%u", failed, name, n);
+        e = aidf_rename_noreplace(from, to) == 0 ? 0 : errno;
+        if (e != EEXIST)
+            break;
+    }
+    if (e == ENOENT)
+        goto out; /* another process moved or replaced it first */
+    if (e) {
+        aidf_warn("skipping a corrupt outbox entry: %s (and cannot move it to '%s': %s)", why,
+                  failed, strerror(e));
+        goto out;
+    }
+    if (aidf_fsync_dir(failed) != 0 || aidf_fsync_dir(dir) != 0)
+        aidf_debug("cannot fsync the outbox after moving '%s': %s", name, strerror(errno));
+    aidf_warn("corrupt outbox entry %s; moved to '%s'", why, to);
+out:
+    free(to);
+    free(from);
+    free(failed);
+}
+
 int aidf_outbox_list(const char *reports_dir, const char *server, struct aidf_outbox_list *out,
                      struct aidf_error *err)
 {
@@ -315,17 +423,19 @@ int aidf_outbox_list(const char *reports_dir, const char *server, struct aidf_ou
     while ((de = readdir(d)) != NULL) {
         if (!is_entry_name(de->d_name))
             continue;
-        char *path = aidf_path_join(dir, de->d_name);
         struct aidf_outbox_entry e = {0};
         struct aidf_error eerr = {0};
-        if (entry_read(path, &e, &eerr) != AIDF_OK) {
-            /* Vanished between readdir and open: delivered by another process. */
-            if (eerr.code != AIDF_ENOTFOUND)
-                aidf_warn("skipping outbox entry: %s", eerr.msg);
-            free(path);
+        int erc = entry_load_listed(dirfd(d), dir, de->d_name, &e, &eerr);
+        if (erc == AIDF_EINVAL) {
+            set_aside(reports_dir, dir, de->d_name, eerr.msg);
             continue;
         }
-        free(path);
+        if (erc != AIDF_OK) {
+            /* Vanished between readdir and open: delivered by another process. */
+            if (erc != AIDF_ENOTFOUND)
+                aidf_warn("skipping outbox entry: %s", eerr.msg);
+            continue;
+        }
         if (norm && strcmp(e.server, norm) != 0) {
             aidf_outbox_entry_release(&e);
             continue;
@@ -339,5 +449,26 @@ int aidf_outbox_list(const char *reports_dir, const char *server, struct aidf_ou
 out:
     free(norm);
     free(dir);
+    return rc;
+}
+
+int aidf_outbox_failed_count(const char *reports_dir, size_t *n, struct aidf_error *err)
+{
+    char *failed = aidf_outbox_failed_dir(reports_dir);
+    int rc = AIDF_OK;
+    *n = 0;
+    DIR *d = opendir(failed);
+    if (!d) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            rc = aidf_fail(err, AIDF_EIO, "cannot open '%s': %s", failed, strerror(errno));
+        free(failed);
+        return rc;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            (*n)++;
+    closedir(d);
+    free(failed);
     return rc;
 }

@@ -25,31 +25,44 @@
 
 /*
  * The index is saved by refresh, sync and free when it changed. It is a cache: losing
- * it loses nothing.
+ * it loses nothing, so failing to save it never fails a read. A directory we may read
+ * but not write keeps the index in memory without a word (that is expected); any other
+ * failure (a full disk, an I/O error, a `.index` that is not a file) is one warning, and
+ * the store answers from memory. After a failure the implicit saves (open, refresh,
+ * clean, free) stop trying, so one command warns once; aidf_store_sync() tries again
+ * (a long-running server saves once the disk has room), quietly.
  */
-
-static int persist(struct aidf_store *s, struct aidf_error *err)
+static void persist(struct aidf_store *s, bool retry)
 {
-    if (!s->dirty || !s->can_persist)
-        return AIDF_OK;
+    if (!s->dirty || !s->can_persist || (s->save_failed && !retry))
+        return;
     if (access(s->dir, W_OK) != 0) {
-        /* A directory we may read but not write: keep the index in memory. */
         s->can_persist = false;
-        return AIDF_OK;
+        return;
     }
     struct aidf_error e;
+    aidf_error_clear(&e);
+    errno = 0;
     int rc = aidf_sidx_save(s, &e);
-    if (rc != AIDF_OK) {
-        if (errno == EACCES || errno == EROFS || errno == EPERM) {
-            s->can_persist = false;
-            return AIDF_OK;
-        }
-        if (err)
-            *err = e;
-        return rc;
+    int saved_errno = errno;
+    if (rc == AIDF_OK) {
+        if (s->save_failed)
+            aidf_info("saved the report index in '%s' again", s->dir);
+        s->save_failed = false;
+        s->dirty = false;
+        return;
     }
-    s->dirty = false;
-    return AIDF_OK;
+    if (saved_errno == EACCES || saved_errno == EROFS || saved_errno == EPERM) {
+        s->can_persist = false;
+        return;
+    }
+    if (!s->save_failed)
+        aidf_warn("cannot save the report index: %s (it is only a cache; the answers are "
+                  "complete)",
+                  e.msg[0] ? e.msg : aidf_strerror(rc));
+    else
+        aidf_debug("still cannot save the report index: %s", e.msg);
+    s->save_failed = true;
 }
 
 int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
@@ -75,12 +88,11 @@ int aidf_store_open(const char *dir, unsigned flags, struct aidf_store **out,
     aidf_strmap_init(&s->intern);
     aidf_sidx_load(s);
     int rc = aidf_sidx_sync(s, err);
-    if (rc == AIDF_OK)
-        rc = persist(s, err);
     if (rc != AIDF_OK) {
         aidf_store_free(s);
         return rc;
     }
+    persist(s, false);
     *out = s;
     return AIDF_OK;
 }
@@ -89,9 +101,7 @@ void aidf_store_free(struct aidf_store *s)
 {
     if (!s)
         return;
-    struct aidf_error e;
-    if (persist(s, &e) != AIDF_OK)
-        aidf_debug("cannot save the report index: %s", e.msg);
+    persist(s, false);
     aidf_sidx_release(s);
     free(s->dir);
     free(s);
@@ -101,13 +111,15 @@ int aidf_store_refresh(struct aidf_store *s, struct aidf_error *err)
 {
     int rc = aidf_sidx_sync(s, err);
     if (rc == AIDF_OK)
-        rc = persist(s, err);
+        persist(s, false);
     return rc;
 }
 
 int aidf_store_sync(struct aidf_store *s, struct aidf_error *err)
 {
-    return persist(s, err);
+    (void)err;
+    persist(s, true);
+    return AIDF_OK;
 }
 
 int aidf_store_rescan(struct aidf_store *s, struct aidf_error *err)
@@ -729,8 +741,7 @@ int aidf_store_clean(struct aidf_store *s, int64_t before_ms, bool dry_run,
         struct aidf_error e;
         if (aidf_sidx_sync(s, &e) != AIDF_OK)
             aidf_debug("%s", e.msg);
-        if (persist(s, &e) != AIDF_OK)
-            aidf_debug("cannot save the report index: %s", e.msg);
+        persist(s, false);
     }
 out:
     free(rels);

@@ -22,7 +22,9 @@
 #include "aidf/buf.h"
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/report.h"
 #include "aidf/timeutil.h"
+#include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
 /* ---- arena ------------------------------------------------------------------------ */
@@ -386,8 +388,39 @@ static int load_orders(struct aidf_store *s, const char *po, size_t n_live, cons
         s->ents[i].dup = !s->ents[i].bad && seen[i] == 0;
     }
     free(seen);
+    /*
+     * The lookups binary-search the orders, so they must be sorted as
+     * aidf_sidx_rebuild_order() sorts them: run ids strictly increasing (each live once),
+     * and by time with the same tie-break. A duplicate must duplicate a live run.
+     */
+    for (size_t i = 1; i < n_live && rc == 0; i++) {
+        if (strcasecmp(s->ents[s->by_id[i - 1]].sum.run_id, s->ents[s->by_id[i]].sum.run_id) >= 0 ||
+            cmp_time(&s->by_time[i - 1], &s->by_time[i], s->ents) >= 0) {
+            *why = "unsorted order table";
+            rc = -1;
+        }
+    }
     s->n_live = rc == 0 ? n_live : 0;
+    for (size_t i = 0; i < s->n_ents && rc == 0; i++) {
+        if (s->ents[i].dup && aidf_sidx_find_id(s, s->ents[i].sum.run_id) < 0) {
+            *why = "a duplicate of no run";
+            rc = -1;
+            s->n_live = 0;
+        }
+    }
     return rc;
+}
+
+/* The numbers of a usable record are what a decoded report can give (JSON has no
+ * infinities; NaN stands for an unknown cost only). */
+static bool record_numbers_ok(const struct disk_rec *r)
+{
+    if (!(isnan(r->cost) || isfinite(r->cost)) || !isfinite(r->duration_ms))
+        return false;
+    for (size_t k = 0; k < AIDF_PHASE_COUNT; k++)
+        if (!isfinite(r->phases[k]))
+            return false;
+    return true;
 }
 
 static int load_body(struct aidf_store *s, const char *buf, size_t len, const char **why)
@@ -430,7 +463,9 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
     const char *pr = pd + h.n_dirs * sizeof(struct disk_dir);
     const char *po = pr + h.n_recs * sizeof(struct disk_rec);
     const char *ps = po + h.n_live * 2 * sizeof(uint32_t);
-    if (ps[h.strtab_len - 1] != '\0' || ps[0] != '\0') {
+    /* Every string comes from a decoded report, so the table is UTF-8 throughout. */
+    if (ps[h.strtab_len - 1] != '\0' || ps[0] != '\0' ||
+        aidf_utf8_invalid_at(ps, h.strtab_len) != h.strtab_len) {
         *why = "bad string table";
         return -1;
     }
@@ -460,22 +495,39 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
     const char *st = c->data;
 
     reserve_ents(s, h.n_recs);
+    /* Each file belongs to one record (the sync keys records by file). */
+    struct aidf_strmap files;
+    aidf_strmap_init(&files);
+    int rc = 0;
     for (size_t i = 0; i < h.n_recs; i++) {
         struct disk_rec r;
         memcpy(&r, pr + i * sizeof(r), sizeof(r));
         uint32_t offs[] = {r.off_timestamp, r.off_task, r.off_provider, r.off_model,
                            r.off_error,     r.off_file, r.off_changed};
         for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
-            if (offs[k] >= h.strtab_len) {
+            /* An offset is the start of a string the writer stored (0 or after a NUL). */
+            if (offs[k] >= h.strtab_len || (offs[k] > 0 && st[offs[k] - 1] != '\0')) {
                 *why = "bad string offset";
-                return -1;
+                rc = -1;
+                goto out;
             }
         }
         const char *file = st + r.off_file;
+        bool added = false;
+        bool bad = (r.flags & REC_BAD) != 0;
         if (memchr(r.run_id, '\0', sizeof(r.run_id)) == NULL || r.status > AIDF_STATUS_FAILED ||
-            !valid_record_file(file)) {
+            !valid_record_file(file) ||
+            (!bad && (!aidf_run_id_valid(r.run_id) || r.status == AIDF_STATUS_UNKNOWN ||
+                      !record_numbers_ok(&r)))) {
             *why = "bad record";
-            return -1;
+            rc = -1;
+            goto out;
+        }
+        aidf_strmap_put(&files, file, strlen(file), &added);
+        if (!added) {
+            *why = "two records for one file";
+            rc = -1;
+            goto out;
         }
         struct aidf_sidx_ent *e = &s->ents[i];
         memset(e, 0, sizeof(*e));
@@ -516,10 +568,13 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
         e->mtime_ns = r.mtime_ns;
         e->checked_ns = r.checked_ns;
         e->ino = r.ino;
-        e->bad = (r.flags & REC_BAD) != 0;
+        e->bad = bad;
         s->n_ents = i + 1;
     }
-    return load_orders(s, po, h.n_live, why);
+    rc = load_orders(s, po, h.n_live, why);
+out:
+    aidf_strmap_release(&files);
+    return rc;
 }
 
 void aidf_sidx_load(struct aidf_store *s)

@@ -55,6 +55,7 @@ struct aidf_store {
     unsigned flags;
     bool can_persist; /* false when read-only or the directory is not writable */
     bool dirty;       /* the in-memory index differs from the .index file */
+    bool save_failed; /* the last save failed (and was reported); answers come from memory */
 
     struct aidf_sidx_ent *ents;
     size_t n_ents, cap_ents;

@@ -148,6 +148,38 @@ check "it says nothing is pending" out_has "Nothing pending for $DOWN."
 check "and sends nothing" [ "$(nreq "$RLOG")" = 6 ]
 stop_pid "$RPID"
 
+# --- corrupt outbox entries: set aside in .outbox/failed/ once, counted, never warned again -----
+# One entry really pending (the server is down again), five corrupt files named like entries.
+expect 1 "push to the server down again queues one" report push a1b2c3d4 --retries 0 --server "$DOWN" --reports-dir "$REP"
+CB=0f1e2d3c-4b5a-4968-8776-655443322110
+printf '{not json' >"$REP/.outbox/$CB-00000001.json"
+echo '[1, 2]' >"$REP/.outbox/$CB-00000002.json"
+echo '{"hello": "world"}' >"$REP/.outbox/$CB-00000003.json"
+jq '.file = "../../../etc/passwd"' "$(find "$REP/.outbox" -name "$A-*.json")" >"$REP/.outbox/$CB-00000004.json"
+cp "$(find "$REP/.outbox" -name "$A-*.json")" "$REP/.outbox/$CB-00000005.json" # the wrong name
+echo "not an entry name: ignored" >"$REP/.outbox/notes.txt"
+check "six entry files in the outbox" [ "$(outbox_n)" = 6 ]
+FAILED=$REP/.outbox/failed
+expect 1 "--pending with corrupt entries (server down) exits 1" report push --pending --retries 0 --server "$DOWN" --reports-dir "$REP"
+check "one warning per corrupt entry" [ "$(grep -c '^aidf: warning: corrupt outbox entry .*; moved to ' "$ERR")" = 5 ]
+check "the summary counts the one pending entry" out_has "1 failed; 1 pending in the outbox for $DOWN"
+check "it counts the corrupt entries and says where they are" \
+    out_has "5 corrupt outbox entries set aside in $FAILED/"
+check "each moved under its own name" \
+    [ "$(cd "$FAILED" && ls | tr '\n' ' ')" = "$CB-00000001.json $CB-00000002.json $CB-00000003.json $CB-00000004.json $CB-00000005.json " ]
+check "the moved files are unchanged" [ "$(cat "$FAILED/$CB-00000001.json")" = '{not json' ]
+check "the valid entry and the foreign file stay" \
+    eval '[ -f "$(find "$REP/.outbox" -maxdepth 1 -name "$A-*.json")" ] && [ -f "$REP/.outbox/notes.txt" ]'
+expect 1 "a later --pending" report push --pending --retries 0 --server "$DOWN" --reports-dir "$REP"
+check "does not warn again" err_empty
+check "still says how many are set aside" out_has "5 corrupt outbox entries set aside in $FAILED/"
+run report push --pending --retries 0 --json --server "$DOWN" --reports-dir "$REP"
+check "--json counts them and names the directory" \
+    jq_ok '.pending == 1 and .corrupt == 5 and .corruptDir == $d' --arg d "$FAILED"
+rm -rf "$REP/.outbox"
+expect 0 "with an empty outbox --pending says nothing of corrupt entries" report push --pending --server "$DOWN" --reports-dir "$REP"
+check "no corrupt line" out_lacks "corrupt"
+
 # --- timeouts ---------------------------------------------------------------------------------------
 start_receiver slow --statuses 201 --delay 5 || exit 1
 t0=$(now_s)

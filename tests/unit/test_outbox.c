@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -19,6 +20,7 @@
 #include "aidf/push.h"
 #include "aidf/report.h"
 #include "aidf/store.h"
+#include "aidf/xalloc.h"
 #include "testutil.h"
 
 #define RUN_A "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
@@ -144,7 +146,7 @@ static void test_servers_and_listing(void **state)
     assert_true(strcmp(l.items[0].first_queued_at, l.items[1].first_queued_at) <= 0);
     aidf_outbox_list_release(&l);
 
-    /* Corrupt entries are skipped with a warning; foreign files are ignored. */
+    /* Corrupt entries are set aside with a warning each; foreign files are ignored. */
     tu_write(dir, ".outbox/" RUN_B "-00000000.json", "{not json");
     tu_write(dir, ".outbox/README", "hello");
     tu_write(dir, ".outbox/" RUN_A "-11111111.json",
@@ -157,7 +159,167 @@ static void test_servers_and_listing(void **state)
     assert_int_equal(l.n, 3);
     assert_int_equal(warnings, 2);
     aidf_outbox_list_release(&l);
+    assert_true(tu_exists(dir, ".outbox/README"));
 
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static const char *entry_json(const char *run_id, const char *server, const char *file)
+{
+    static char buf[512];
+    snprintf(buf, sizeof(buf),
+             "{\"runId\":\"%s\",\"server\":\"%s\",\"file\":\"%s\",\"attempts\":1,"
+             "\"firstQueuedAt\":\"2026-11-24T10:00:00.000Z\"}",
+             run_id, server, file);
+    return buf;
+}
+
+/* The number of files in .outbox/failed/, by the library and by listing it here. */
+static size_t failed_files(const char *dir)
+{
+    size_t n = 99;
+    assert_int_equal(aidf_outbox_failed_count(dir, &n, NULL), AIDF_OK);
+    return n;
+}
+
+/*
+ * Each kind of corrupt entry is moved to .outbox/failed/ once, under its own name, with
+ * one warning; a later listing neither sees nor warns about it; valid entries stay.
+ */
+static void test_corrupt_entries_set_aside(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    struct aidf_outbox_list l = {0};
+    assert_int_equal(failed_files(dir), 0);
+    assert_int_equal(aidf_outbox_add(dir, RUN_A, SRV1, "2026-11-24/run-a1b2c3d4.json", NULL),
+                     AIDF_OK);
+    char *good = aidf_outbox_entry_path(dir, RUN_A, SRV1);
+    const char *good_name = strrchr(good, '/') + 1;
+    char *srv2 = aidf_outbox_entry_path(dir, RUN_B, SRV2);
+    const char *srv2_name = strrchr(srv2, '/') + 1;
+
+    /* Every name below has the form of an entry: <36 characters>-<8 characters>.json. */
+    const char *bad[][2] = {
+        {RUN_B "-00000001.json", "{\"runId\": \"0f1e"},              /* unparseable JSON */
+        {RUN_B "-00000002.json", "[1, 2, 3]"},                       /* not an object */
+        {RUN_B "-00000003.json", "{\"a\": 1, \"a\": 2}"},            /* duplicate keys */
+        {RUN_B "-00000004.json", "{\"hello\": \"world\"}"},          /* not an entry */
+        {RUN_B "-00000005.json", "{\"runId\": \"\xff\xfe\"}"},       /* not UTF-8 */
+        {RUN_B "-00000006.json", entry_json(RUN_B, SRV2, "b.json")}, /* the wrong name */
+    };
+    size_t n_bad = sizeof(bad) / sizeof(bad[0]);
+    for (size_t i = 0; i < n_bad; i++) {
+        char rel[128];
+        snprintf(rel, sizeof(rel), ".outbox/%s", bad[i][0]);
+        tu_write(dir, rel, bad[i][1]);
+    }
+    char rel[256];
+    snprintf(rel, sizeof(rel), ".outbox/%s", srv2_name);
+    tu_write(dir, rel, entry_json(RUN_B, SRV2, "../outside.json")); /* leaves the directory */
+    /* Larger than the entry limit. */
+    char *huge = aidf_xmalloc(AIDF_OUTBOX_MAX_ENTRY_BYTES + 2);
+    memset(huge, ' ', AIDF_OUTBOX_MAX_ENTRY_BYTES + 1);
+    huge[AIDF_OUTBOX_MAX_ENTRY_BYTES + 1] = '\0';
+    huge[0] = '{';
+    huge[AIDF_OUTBOX_MAX_ENTRY_BYTES] = '}';
+    tu_write(dir, ".outbox/" RUN_B "-00000007.json", huge);
+    free(huge);
+    /* Not regular files: a directory, a FIFO (never opened: the open would block) and a
+     * symbolic link to a valid entry elsewhere. */
+    char *p = aidf_path_join(dir, ".outbox/" RUN_B "-00000008.json");
+    assert_int_equal(mkdir(p, 0755), 0);
+    free(p);
+    p = aidf_path_join(dir, ".outbox/" RUN_B "-00000009.json");
+    assert_int_equal(mkfifo(p, 0644), 0);
+    free(p);
+    p = aidf_path_join(dir, ".outbox/" RUN_B "-0000000a.json");
+    assert_int_equal(symlink(good, p), 0);
+    free(p);
+    const size_t n_corrupt = n_bad + 1 + 1 + 3;
+
+    tu_log_capture(AIDF_LOG_WARN);
+    assert_int_equal(aidf_outbox_list(dir, NULL, &l, NULL), AIDF_OK);
+    const char *log = tu_log_text();
+    size_t n_warn = 0;
+    for (const char *q = log; (q = strstr(q, "corrupt outbox entry ")) != NULL; q++)
+        n_warn++;
+    assert_int_equal(n_warn, n_corrupt);
+    assert_non_null(strstr(log, "not a regular file"));
+    assert_non_null(strstr(log, "leaves the reports directory"));
+    assert_non_null(strstr(log, "named '" RUN_B "-"));
+    assert_non_null(strstr(log, "larger than"));
+    tu_log_capture_stop();
+    assert_int_equal(l.n, 1); /* the valid entry */
+    assert_string_equal(l.items[0].run_id, RUN_A);
+    aidf_outbox_list_release(&l);
+    assert_int_equal(failed_files(dir), n_corrupt);
+    for (size_t i = 0; i < n_bad; i++) {
+        snprintf(rel, sizeof(rel), ".outbox/failed/%s", bad[i][0]);
+        assert_true(tu_exists(dir, rel));
+        snprintf(rel, sizeof(rel), ".outbox/%s", bad[i][0]);
+        assert_false(tu_exists(dir, rel));
+    }
+    snprintf(rel, sizeof(rel), ".outbox/failed/%s", srv2_name);
+    assert_true(tu_exists(dir, rel));
+    snprintf(rel, sizeof(rel), ".outbox/%s", good_name);
+    assert_true(tu_exists(dir, rel));
+
+    /* A second listing: quiet, nothing moved. */
+    tu_log_capture(AIDF_LOG_WARN);
+    assert_int_equal(aidf_outbox_list(dir, SRV1, &l, NULL), AIDF_OK);
+    assert_string_equal(tu_log_text(), "");
+    tu_log_capture_stop();
+    assert_int_equal(l.n, 1);
+    aidf_outbox_list_release(&l);
+    assert_int_equal(failed_files(dir), n_corrupt);
+
+    /* The same name corrupt again: kept beside the first, never over it. */
+    tu_write(dir, ".outbox/" RUN_B "-00000001.json", "second");
+    tu_write(dir, ".outbox/" RUN_B "-00000001.json.tmp.AbC123", "{\"half\":"); /* a temp file */
+    tu_log_capture(AIDF_LOG_WARN);
+    assert_int_equal(aidf_outbox_list(dir, NULL, &l, NULL), AIDF_OK);
+    assert_non_null(strstr(tu_log_text(), "-00000001.json.2'"));
+    tu_log_capture_stop();
+    aidf_outbox_list_release(&l);
+    assert_true(tu_exists(dir, ".outbox/failed/" RUN_B "-00000002.json"));
+    char *first = aidf_path_join(dir, ".outbox/failed/" RUN_B "-00000001.json");
+    char *second = aidf_path_join(dir, ".outbox/failed/" RUN_B "-00000001.json.2");
+    char *t1 = tu_read(first, NULL), *t2 = tu_read(second, NULL);
+    assert_string_equal(t1, "{\"runId\": \"0f1e");
+    assert_string_equal(t2, "second");
+    assert_int_equal(failed_files(dir), n_corrupt + 1);
+    assert_true(tu_exists(dir, ".outbox/" RUN_B "-00000001.json.tmp.AbC123"));
+
+    free(t1);
+    free(t2);
+    free(first);
+    free(second);
+    free(good);
+    free(srv2);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+/* An outbox whose failed/ cannot be made (a file is in the way): the corrupt entry is
+ * skipped with a warning and left where it is. */
+static void test_corrupt_entry_cannot_move(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    struct aidf_outbox_list l = {0};
+    tu_write(dir, ".outbox/failed", "a file where the directory should be");
+    tu_write(dir, ".outbox/" RUN_B "-00000001.json", "{not json");
+    tu_log_capture(AIDF_LOG_WARN);
+    assert_int_equal(aidf_outbox_list(dir, NULL, &l, NULL), AIDF_OK);
+    assert_non_null(strstr(tu_log_text(), "cannot move it aside"));
+    tu_log_capture_stop();
+    assert_int_equal(l.n, 0);
+    assert_true(tu_exists(dir, ".outbox/" RUN_B "-00000001.json"));
+    size_t n = 99;
+    assert_int_equal(aidf_outbox_failed_count(dir, &n, NULL), AIDF_OK);
+    assert_int_equal(n, 0);
     tu_rmrf(dir);
     free(dir);
 }
@@ -288,6 +450,8 @@ int main(void)
         cmocka_unit_test(test_add_is_idempotent),
         cmocka_unit_test(test_record_failure_and_remove),
         cmocka_unit_test(test_servers_and_listing),
+        cmocka_unit_test(test_corrupt_entries_set_aside),
+        cmocka_unit_test(test_corrupt_entry_cannot_move),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_store_ignores_outbox),
         cmocka_unit_test(test_push_queues_when_down),

@@ -874,6 +874,70 @@ static void test_index_forged_file_refused(void **state)
     free(idx);
 }
 
+/*
+ * Forged indexes found by tests/fuzz/fuzz_index.c (its corpus, tests/fuzz/corpus/index/),
+ * loaded against the directory that target uses: 2026-11-24/run-1a2b3c4d.json (run ID1)
+ * and a bad file in 2026-11-25/, both directories with an mtime of 2026-01-01 that the
+ * seeds record, so their records would be trusted. Each seed holds a record a report can
+ * never give or orders the lookups cannot use; the store must rebuild the index and
+ * answer with the one true run.
+ */
+static void test_index_fuzz_findings_rebuilt(void **state)
+{
+    const char *dir = *state;
+    static const char *const seeds[] = {
+        "bad-run-id.idx",        /* a run id with terminal escapes, not a run id */
+        "status-0.idx",          /* a usable run with no status */
+        "huge-numbers.idx",      /* an infinite cost */
+        "latin1-task.idx",       /* a task path that is not UTF-8 */
+        "offset-mid-string.idx", /* a string offset into the middle of another string */
+        "unsorted-time.idx",     /* the time order unsorted: lookups miss runs */
+        "unsorted-id.idx",       /* the id order unsorted */
+        "dup-id-live.idx",       /* one run id live twice, counted twice */
+        "same-file.idx",         /* two runs in one file */
+    };
+    struct spec a = {
+        .id = ID1, .ts = "2026-11-24T10:00:00.000Z", .cost = 0.25, .in = 100, .out = 50};
+    write_external(dir, "2026-11-24/run-1a2b3c4d.json", &a);
+    tu_write(dir, "2026-11-25/run-bad00000.json", "{\"runId\":");
+    const char *old[] = {"2026-11-24/run-1a2b3c4d.json", "2026-11-25/run-bad00000.json",
+                         "2026-11-24", "2026-11-25"};
+    char *idx = aidf_path_join(dir, ".index");
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        for (size_t k = 0; k < sizeof(old) / sizeof(old[0]); k++) {
+            char *p = aidf_path_join(dir, old[k]);
+            struct timespec t[2] = {{1767225600, 0}, {1767225600, 0}}; /* 2026-01-01 */
+            assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+            free(p);
+        }
+        char seed[512];
+        snprintf(seed, sizeof(seed), "%s/tests/fuzz/corpus/index/%s", AIDF_SOURCE_DIR, seeds[i]);
+        size_t len = 0;
+        char *data = tu_read(seed, &len);
+        if (!data)
+            fail_msg("missing seed %s", seed);
+        FILE *f = fopen(idx, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        fclose(f);
+        free(data);
+
+        struct aidf_store *s = open_store(dir, AIDF_STORE_READONLY);
+        if (aidf_store_count(s) != 1)
+            fail_msg("%s: %zu runs, want 1", seeds[i], aidf_store_count(s));
+        const struct aidf_run_summary *r = aidf_store_nth(s, 0);
+        assert_string_equal(r->run_id, ID1);
+        assert_string_equal(r->file, "2026-11-24/run-1a2b3c4d.json");
+        assert_string_equal(r->task_path, ".ai/tasks/t.md");
+        assert_int_equal(r->status, AIDF_STATUS_COMPLETED);
+        assert_int_equal(r->tokens_in, 100);
+        assert_true(fabs(r->cost - 0.25) < 1e-12);
+        aidf_store_free(s);
+    }
+    free(idx);
+    n_warnings = 0; /* the bad file's warning, once per open */
+}
+
 static void test_readonly(void **state)
 {
     const char *dir = *state;
@@ -900,6 +964,59 @@ static void test_readonly(void **state)
         assert_false(exists(dir, ".index"));
     }
     assert_int_equal(n_warnings, 0);
+}
+
+/*
+ * An index that cannot be saved (a full disk; here `.index` is a directory, so the
+ * rename of the durable write fails the same way for root and for other users) is a
+ * cache that failed: open, refresh, reads, clean and free all succeed from memory, with
+ * one warning in all; aidf_store_sync() tries again, and saves once it can.
+ */
+static void test_index_save_fails(void **state)
+{
+    const char *dir = *state;
+    struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    struct spec b = {.id = ID3, .ts = "2026-11-23T10:00:00Z", .cost = 2, .in = 1, .out = 1};
+    write_external(dir, "2026-11-24/run-1a2b3c4d.json", &a);
+    write_external(dir, "2026-11-23/run-9f8e7d6c.json", &b);
+    char *idx = aidf_path_join(dir, ".index");
+    assert_int_equal(mkdir(idx, 0755), 0);
+
+    struct aidf_store *s = NULL;
+    struct aidf_error err = {0};
+    assert_int_equal(aidf_store_open(dir, 0, &s, &err), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 2);
+    assert_int_equal(n_warnings, 1);
+    assert_non_null(strstr(last_warning, "cannot save the report index"));
+    assert_non_null(strstr(last_warning, ".index"));
+
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_store_read(s, "9f8e", &r, NULL, NULL), AIDF_OK);
+    aidf_report_release(&r);
+    struct spec c = {.id = ID4, .ts = "2026-11-25T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    write_external(dir, "2026-11-25/run-5e5e5e5e.json", &c);
+    assert_int_equal(aidf_store_refresh(s, &err), AIDF_OK);
+    assert_int_equal(aidf_store_count(s), 3);
+    assert_int_equal(aidf_store_sync(s, &err), AIDF_OK); /* tries again, quietly */
+    assert_true(aidf_store_dirty(s));
+    assert_int_equal(aidf_store_clean(s, aidf_wall_ms() - 100LL * 86400000, false, NULL, &err),
+                     AIDF_OK);
+    aidf_store_free(s);
+    assert_int_equal(n_warnings, 1);
+
+    /* Room again: the retry of aidf_store_sync() saves, and the next open uses the file. */
+    assert_int_equal(aidf_store_open(dir, 0, &s, &err), AIDF_OK);
+    assert_int_equal(n_warnings, 2);
+    assert_int_equal(rmdir(idx), 0);
+    assert_int_equal(aidf_store_sync(s, &err), AIDF_OK);
+    assert_false(aidf_store_dirty(s));
+    struct stat st;
+    assert_int_equal(stat(idx, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    aidf_store_free(s);
+    assert_int_equal(n_warnings, 2);
+    free(idx);
 }
 
 static void test_duplicate_run_id(void **state)
@@ -1368,7 +1485,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_bad_files_warn_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_corrupt_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_forged_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_fuzz_findings_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_save_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_run_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warm_open_uses_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
