@@ -169,6 +169,13 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
                             q.detailed ? "attachment; filename=\"aidf-runs-detailed.csv\""
                                        : "attachment; filename=\"aidf-runs.csv\"");
+    /*
+     * MHD 0.9.75 sends the chunked terminator ("0\r\n\r\n") even to a HEAD request,
+     * which has no body: answer HEAD as an HTTP/1.0 server would, without chunking (the
+     * end of the connection would delimit a body; a HEAD has none).
+     */
+    if (strcmp(req->method, "HEAD") == 0)
+        MHD_set_response_options(r, MHD_RF_HTTP_1_0_SERVER, MHD_RO_END);
     /* The byte count of the access log grows as the rows go out (stream_read). */
     return aidf_srv_queue(c, req, MHD_HTTP_OK, r, 0);
 }
