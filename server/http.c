@@ -11,6 +11,10 @@
  * connection would also allow blocking fsyncs in handlers, but costs a thread per
  * idle keep-alive client and rules out epoll; group commit needs the waiting requests
  * parked somewhere anyway, and a suspended connection is the cheapest place.
+ *
+ * MHD announces every connection (on_connection): the registry of conns.c, where a
+ * watchdog thread enforces the header and body deadlines that MHD's idle timeout (which
+ * restarts on every byte) cannot.
  */
 #include "srv.h"
 
