@@ -256,6 +256,33 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *r
     }
 }
 
+/*
+ * The deadline of the request body, from the end of the headers: 0 (none) without a
+ * body, else --body-timeout plus the time of its size at AIDF_SRV_BODY_RATE, the size
+ * being its Content-Length or, for a chunked body, --max-body; never more than --max-body
+ * (a larger body is refused or dropped, not stored).
+ */
+static int64_t body_deadline(struct aidf_srv *srv, struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    uint64_t size = srv->opts->max_body;
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (errno == 0 && v < size)
+            size = v;
+        if (v == 0 && !te)
+            return 0;
+    } else if (!te) {
+        return 0;
+    }
+    return aidf_srv_body_deadline(mono_ms(), srv->opts->body_timeout, size);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -266,8 +293,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!req) {
         req = req_new(srv, c, url, method);
         *req_cls = req;
-        /* The headers are complete: no deadline until a body starts (post_begin). */
-        aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_HEADERS, 0);
+        /* The headers are complete; a body (of any method) now has its own deadline. */
+        aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_BODY,
+                                   body_deadline(srv, c));
         return first_call(c, req, url, method);
     }
     if (*upload_data_size != 0) {
@@ -276,6 +304,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* The whole request is in: no deadline while it is answered. */
+    aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_HEADERS, 0);
     if (req->status != 0)
         return MHD_YES;
     if (req->is_post)

@@ -5,8 +5,8 @@
  *
  *   first call      auth was checked by the caller; 415 for a non-JSON Content-Type
  *                   and an early 413 from Content-Length, before any byte is read;
- *                   the body's deadline starts; a declared length is reserved in the
- *                   server's in-flight budget (--max-inflight-bytes) up front;
+ *                   a declared length is reserved in the server's in-flight budget
+ *                   (--max-inflight-bytes) up front;
  *   upload calls    append to a buffer capped at --max-body (a chunked body reserves
  *                   its bytes as they come), or drop the bytes and remember it was too
  *                   big or the budget had no room; never respond here; always consume;
@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include "aidf/log.h"
-#include "aidf/timeutil.h"
 
 enum MHD_Result aidf_srv_post_begin(struct MHD_Connection *c, struct aidf_req *req)
 {
@@ -40,7 +39,6 @@ enum MHD_Result aidf_srv_post_begin(struct MHD_Connection *c, struct aidf_req *r
                                    "expected Content-Type: application/json");
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    uint64_t expect = max; /* a chunked body may be as large as the limit */
     if (cl) {
         char *end;
         errno = 0;
@@ -49,17 +47,12 @@ enum MHD_Result aidf_srv_post_begin(struct MHD_Connection *c, struct aidf_req *r
             return aidf_srv_send_error(c, req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                                        "the body is larger than %zu bytes", max);
         /* MHD refused a malformed Content-Length before calling us. */
-        expect = v;
         req->by_length = true;
         if (aidf_srv_budget_take(&req->srv->inflight, (size_t)v))
             req->reserved = (size_t)v;
         else
             req->busy = true;
     }
-    struct aidf_srv *srv = req->srv;
-    aidf_srv_conn_set_deadline(
-        &srv->conns, req->conn, AIDF_SRV_PHASE_BODY,
-        aidf_srv_body_deadline(aidf_mono_ns() / 1000000, srv->opts->body_timeout, expect));
     aidf_buf_init(&req->body, max);
     req->post = AIDF_POST_UPLOADING;
     return MHD_YES;
@@ -105,8 +98,6 @@ enum MHD_Result aidf_srv_post_final(struct MHD_Connection *c, struct aidf_req *r
 {
     struct aidf_srv *srv = req->srv;
     if (req->post == AIDF_POST_UPLOADING) {
-        /* The whole body is in: its deadline is over. */
-        aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_HEADERS, 0);
         if (req->too_big)
             return aidf_srv_send_error(c, req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                                        "the body is larger than %zu bytes", srv->opts->max_body);

@@ -95,12 +95,13 @@ if cmd == "headers":
         time.sleep(every)
     print(n - len(alive), "%.2f" % last)
 elif cmd == "body":
-    # body PORT LENGTH EVERY LIMIT: a POST whose body comes one byte every EVERY seconds;
-    # print "<status> <how> <seconds>".
+    # body PORT LENGTH EVERY LIMIT [METHOD]: a request (POST /runs, or METHOD /runs) whose
+    # body comes one byte every EVERY seconds; print "<status> <how> <seconds>".
     length, every, limit = int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+    method = sys.argv[6].encode() if len(sys.argv) > 6 else b"POST"
     s = connect(port)
-    s.sendall(b"POST /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-              b"Content-Length: %d\r\n\r\n" % length)
+    s.sendall(b"%s /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % (method, length))
     t0 = time.monotonic()
     how = "timeout"
     for _ in range(length):
@@ -224,6 +225,10 @@ check "... at the body deadline ($BT s + 2000 B at 64 KiB/s; after ${secs:-?} s)
     awk -v l="${secs:-99}" -v m="$(tmo 2)" -v b="$BT" 'BEGIN { exit !(l >= b - 0.5 && l <= b + m) }'
 check "the log says the body was late" grep -q 'request body not complete after' "$log"
 check "the access log marks the request end=deadline" grep -q 'method=POST path=/runs status=0 .*end=deadline' "$log"
+out=$(raw body "$PORT" 2000 0.25 "$(tmo 8)" GET)
+read -r st how secs <<<"$out"
+check "a GET with a dribbled body is cut at the body deadline too ($out)" \
+    awk -v h="$how" -v l="${secs:-99}" -v m="$(tmo 2)" -v b="$BT" 'BEGIN { exit !(h == "cut" && l <= b + m) }'
 report_with_id "$src" 0b0d1e51-0000-4000-8000-000000000001 2026-11-25T10:00:00.000Z "$TMP/ok.json"
 post_file "$TMP/ok.json"
 check "a body at normal speed is stored with the same deadlines (status $STATUS)" [ "$STATUS" = 201 ]
