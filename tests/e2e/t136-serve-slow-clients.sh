@@ -131,7 +131,8 @@ elif cmd == "hold":
         s.sendall(b"POST /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                   b"Content-Length: %d\r\n\r\n" % len(body) + body[:-100])
         socks.append(s)
-    time.sleep(0.3)
+    # Time for the server to read their headers (and reserve their bodies) first.
+    time.sleep(0.3 * float(os.environ.get("AIDF_TEST_TIMEOUT_MULT", "1") or 1))
     open(os.path.join(d, "ready"), "w").close()
     end = time.monotonic() + 20
     while not os.path.exists(os.path.join(d, "go")) and time.monotonic() < end:
