@@ -21,7 +21,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aidf/csv.h"
 #include "aidf/log.h"
