@@ -28,6 +28,9 @@ enum {
     S_MAX_CONN,
     S_MAX_PER_IP,
     S_IDLE,
+    S_INFLIGHT,
+    S_HEADER_TIMEOUT,
+    S_BODY_TIMEOUT,
     S_THREADS,
     S_LOG_LEVEL,
 };
@@ -105,6 +108,35 @@ static const struct optp_opt serve_opts[] = {
      .id = S_IDLE,
      .value_name = "SECONDS",
      .help = "close connections idle this long (default 30, 0 = never)",
+     .min = 0,
+     .max = 86400,
+     .expect = "0..86400 seconds, 0 = never"},
+    {.name = "max-inflight-bytes",
+     .kind = OPTP_INT,
+     .id = S_INFLIGHT,
+     .value_name = "BYTES",
+     .help = "request-body bytes held in memory across all connections;\n"
+             "beyond it a POST gets 503 with Retry-After (default 67108864,\n"
+             "at least --max-body)",
+     .min = 1,
+     .max = (int64_t)1 << 40,
+     .expect = "1..2^40 bytes"},
+    {.name = "header-timeout",
+     .kind = OPTP_INT,
+     .id = S_HEADER_TIMEOUT,
+     .value_name = "SECONDS",
+     .help = "close a connection whose request headers are not complete this\n"
+             "long after it opened (default 10, 0 = never)",
+     .min = 0,
+     .max = 86400,
+     .expect = "0..86400 seconds, 0 = never"},
+    {.name = "body-timeout",
+     .kind = OPTP_INT,
+     .id = S_BODY_TIMEOUT,
+     .value_name = "SECONDS",
+     .help = "close a connection whose request body has not arrived this long,\n"
+             "plus 1 s per 64 KiB of its size, after its headers (default 10,\n"
+             "0 = never)",
      .min = 0,
      .max = 86400,
      .expect = "0..86400 seconds, 0 = never"},
@@ -240,6 +272,15 @@ int cmd_serve(int argc, char **argv)
         case S_IDLE:
             o.idle_timeout = (unsigned)p.num;
             break;
+        case S_INFLIGHT:
+            o.max_inflight = (size_t)p.num;
+            break;
+        case S_HEADER_TIMEOUT:
+            o.header_timeout = (unsigned)p.num;
+            break;
+        case S_BODY_TIMEOUT:
+            o.body_timeout = (unsigned)p.num;
+            break;
         case S_THREADS:
             o.threads = (unsigned)p.num;
             break;
@@ -271,6 +312,11 @@ int cmd_serve(int argc, char **argv)
         if (parse_range(port, 0, 65535, &v))
             return cli_usage_error(CMD, "invalid --port '%s' (expected 0..65535)", port);
         o.port = (unsigned)v;
+    }
+    if (o.max_inflight < o.max_body) {
+        free(host);
+        return cli_usage_error(CMD, "--max-inflight-bytes must be at least --max-body (%zu)",
+                               o.max_body);
     }
     if (o.max_connections < o.threads) {
         free(host);

@@ -11,6 +11,10 @@
  * connection would also allow blocking fsyncs in handlers, but costs a thread per
  * idle keep-alive client and rules out epoll; group commit needs the waiting requests
  * parked somewhere anyway, and a suspended connection is the cheapest place.
+ *
+ * MHD announces every connection (on_connection): the registry of conns.c, where a
+ * watchdog thread enforces the header and body deadlines that MHD's idle timeout (which
+ * restarts on every byte) cannot.
  */
 #include "srv.h"
 
@@ -54,6 +58,9 @@ void aidf_server_opts_init(struct aidf_server_opts *o)
     o->max_connections = 256;
     o->max_per_ip = 64;
     o->idle_timeout = 30;
+    o->max_inflight = AIDF_SERVER_DEFAULT_INFLIGHT;
+    o->header_timeout = AIDF_SERVER_DEFAULT_HEADER_S;
+    o->body_timeout = AIDF_SERVER_DEFAULT_BODY_S;
     o->threads = 4;
 }
 
@@ -147,6 +154,36 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 
 /* ---- requests ----------------------------------------------------------------------- */
 
+/* The client's address as text into `out` ("-" when unknown). */
+static void client_ip(struct MHD_Connection *c, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, outlen, "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                      (socklen_t)outlen);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                      (socklen_t)outlen);
+    }
+}
+
+static int64_t mono_ms(void)
+{
+    return aidf_mono_ns() / 1000000;
+}
+
+/* The registry entry of a connection (set when MHD announced it), or NULL. */
+static struct aidf_srv_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static struct aidf_req *req_new(struct aidf_srv *srv, struct MHD_Connection *c, const char *url,
                                 const char *method)
 {
@@ -157,18 +194,8 @@ static struct aidf_req *req_new(struct aidf_srv *srv, struct MHD_Connection *c, 
     req->method = method;
     aidf_buf_init(&req->body, 0);
     sanitize(req->path, sizeof(req->path), url);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(req->ip, sizeof(req->ip), "-");
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
-                      sizeof(req->ip));
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      req->ip, sizeof(req->ip));
-    }
+    client_ip(c, req->ip, sizeof(req->ip));
+    req->conn = conn_of(c);
     atomic_fetch_add(&srv->active, 1);
     return req;
 }
@@ -229,6 +256,33 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *r
     }
 }
 
+/*
+ * The deadline of the request body, from the end of the headers: 0 (none) without a
+ * body, else --body-timeout plus the time of its size at AIDF_SRV_BODY_RATE, the size
+ * being its Content-Length or, for a chunked body, --max-body; never more than --max-body
+ * (a larger body is refused or dropped, not stored).
+ */
+static int64_t body_deadline(struct aidf_srv *srv, struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    uint64_t size = srv->opts->max_body;
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (errno == 0 && v < size)
+            size = v;
+        if (v == 0 && !te)
+            return 0;
+    } else if (!te) {
+        return 0;
+    }
+    return aidf_srv_body_deadline(mono_ms(), srv->opts->body_timeout, size);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -239,6 +293,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!req) {
         req = req_new(srv, c, url, method);
         *req_cls = req;
+        /* The headers are complete; a body (of any method) now has its own deadline. */
+        aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_BODY,
+                                   body_deadline(srv, c));
         return first_call(c, req, url, method);
     }
     if (*upload_data_size != 0) {
@@ -247,6 +304,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* The whole request is in: no deadline while it is answered. */
+    aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_HEADERS, 0);
     if (req->status != 0)
         return MHD_YES;
     if (req->is_post)
@@ -286,6 +345,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     char method[20];
     sanitize(method, sizeof(method), req->method);
     int level = req->status >= 500 ? AIDF_LOG_ERROR : AIDF_LOG_INFO;
+    /* The busy answer is the server protecting itself, not a failure of it. */
+    if (req->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        level = AIDF_LOG_WARN;
+    const char *end = toe_name(toe);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && aidf_srv_conn_was_cut(&srv->conns, req->conn))
+        end = "deadline";
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         aidf_log(level, "req=%llu ip=%s method=%s path=%s status=%u bytes=%llu ms=%.2f",
                  (unsigned long long)req->id, req->ip, method, req->path, req->status,
@@ -293,12 +358,41 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     else
         aidf_log(level, "req=%llu ip=%s method=%s path=%s status=%u bytes=%llu ms=%.2f end=%s",
                  (unsigned long long)req->id, req->ip, method, req->path, req->status,
-                 (unsigned long long)req->bytes, ms, toe_name(toe));
+                 (unsigned long long)req->bytes, ms, end);
     aidf_buf_release(&req->body);
     aidf_ingest_job_free(req->job);
+    aidf_srv_budget_give(&srv->inflight, req->reserved);
+    /* A kept-alive connection now waits for the next request's headers. */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_HEADERS,
+                                   aidf_srv_header_deadline(mono_ms(), srv->opts->header_timeout,
+                                                            srv->opts->idle_timeout, false));
     free(req);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->active, 1);
+}
+
+/* MHD announces each connection (STARTED) and its end (CLOSED, before the socket is
+ * closed): the registry the deadline watchdog works on (conns.c). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct aidf_srv *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!fi)
+            return;
+        char ip[64];
+        client_ip(c, ip, sizeof(ip));
+        *socket_context =
+            aidf_srv_conn_add(&srv->conns, fi->connect_fd, ip,
+                              aidf_srv_header_deadline(mono_ms(), srv->opts->header_timeout,
+                                                       srv->opts->idle_timeout, true));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        aidf_srv_conn_remove(&srv->conns, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* From an ingest thread: the job has its answer; let MHD call the handler again. */
@@ -423,7 +517,8 @@ static struct MHD_Daemon *start_daemon(struct aidf_srv *srv, struct sockaddr_sto
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->idle_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 }
 
 int aidf_server_run(const struct aidf_server_opts *o)
@@ -435,6 +530,7 @@ int aidf_server_run(const struct aidf_server_opts *o)
     struct aidf_store *store = NULL;
     struct aidf_error err;
     sigset_t stop_set, old_set;
+    bool conns_ready = false;
 
     memset(&srv, 0, sizeof(srv));
     aidf_error_clear(&err);
@@ -486,6 +582,10 @@ int aidf_server_run(const struct aidf_server_opts *o)
     srv.loopback = aidf_server_host_is_loopback(o->host);
     aidf_srv_token_init(&srv.token, o->token);
     aidf_srv_state_init(&srv.state, store);
+    aidf_srv_budget_init(&srv.inflight, o->max_inflight);
+    aidf_srv_conns_init(&srv.conns);
+    conns_ready = true;
+    aidf_srv_conns_start(&srv.conns);
     srv.ingest = aidf_ingest_new(&srv.state, INGEST_WORKERS, on_job_done, &srv);
     srv.daemon = start_daemon(&srv, &ss, v6);
     if (!srv.daemon) {
@@ -541,6 +641,8 @@ out:
             close(lsock);
     }
     aidf_ingest_free(srv.ingest);
+    if (conns_ready)
+        aidf_srv_conns_destroy(&srv.conns); /* after MHD: every connection is closed */
     if (store)
         aidf_srv_state_release(&srv.state); /* saves the index, frees the store */
     aidf_log_set_sink(NULL, NULL);

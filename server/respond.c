@@ -77,6 +77,9 @@ enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *r
     struct MHD_Response *r = aidf_srv_json_response(aidf_srv_error_json(code, msg, NULL), &len);
     if (r && status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    /* Busy or stopping: a well-behaved client (aidf report push) waits and retries. */
+    if (r && status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, AIDF_SRV_RETRY_AFTER);
     if (r && status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, aidf_srv_route_allow(req->route));
     return aidf_srv_queue(c, req, status, r, len);

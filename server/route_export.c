@@ -1,13 +1,140 @@
 /*
- * GET /export.csv: the bytes `aidf report export --csv -` writes for the same filters
- * (both call aidf_export_csv()).
+ * GET /export.csv: the bytes `aidf report export --csv -` writes for the same filters,
+ * streamed.
+ *
+ * The export is not built in memory (a large one, times many slow readers, was most of
+ * the server's memory): MHD pulls it through a content-reader callback, and each call
+ * produces the next rows into a small buffer. Between calls nothing is held but a
+ * cursor, the (time, run id) of the last run looked at, in the index's newest-first
+ * order: each call takes the shared lock, finds the cursor again by binary search
+ * (aidf_srv_first_after(), as /runs paging does), writes up to EXPORT_CHUNK bytes of
+ * rows and lets the lock go. No lock is held while the client reads, and nothing is
+ * copied per run.
+ *
+ * The rows are made by the same functions aidf_export_csv() uses (lib/base/csv.c), in
+ * the same order, so without concurrent writes the bytes are those of the CLI. Runs
+ * stored while a download is under way appear in it when they sort after the cursor
+ * (an older timestamp) and not when they sort before it (the usual case, a new run);
+ * runs removed meanwhile are left out when not yet written.
  */
 #include "srv.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-#include "aidf/export.h"
+#include "aidf/csv.h"
 #include "aidf/log.h"
+#include "aidf/report.h"
+#include "aidf/xalloc.h"
+
+/* Rows are produced in batches of about this many bytes (and MHD's block size). */
+#define EXPORT_CHUNK (16u * 1024)
+/* Runs looked at under one hold of the lock, matching or not. */
+#define EXPORT_SCAN_MAX 4096
+
+struct export_stream {
+    struct aidf_srv_state *st;
+    struct aidf_req *req; /* for the access log's byte count; valid while MHD reads */
+    struct aidf_filter f;
+    char *task, *provider, *model; /* owned copies of the filter's texts */
+    bool detailed;
+    bool started;    /* the header is written */
+    bool done;       /* every run was looked at */
+    bool failed;     /* a row could not be written */
+    bool has_cursor; /* cursor_* hold the last run looked at */
+    int64_t cursor_ts;
+    char cursor_id[AIDF_RUN_ID_LEN + 1];
+    struct aidf_buf out; /* produced, not yet handed to MHD, from `off` */
+    size_t off;
+};
+
+static void stream_free(void *cls)
+{
+    struct export_stream *s = cls;
+    aidf_buf_release(&s->out);
+    free(s->task);
+    free(s->provider);
+    free(s->model);
+    free(s);
+}
+
+/* The next batch of rows into s->out, under the shared lock. */
+static void produce(struct export_stream *s)
+{
+    struct aidf_srv_state *st = s->st;
+    aidf_srv_read_lock(st);
+    const struct aidf_store *store = st->store;
+    int rc = AIDF_OK;
+    if (!s->started) {
+        rc = s->detailed ? aidf_csv_detailed_header(&s->out) : aidf_csv_summary_header(&s->out);
+        s->started = true;
+    }
+    size_t n = aidf_store_count(store);
+    size_t i = s->has_cursor ? aidf_srv_first_after(store, s->cursor_ts, s->cursor_id) : 0;
+    size_t scanned = 0;
+    for (;
+         i < n && rc == AIDF_OK && s->out.len - s->off < EXPORT_CHUNK && scanned < EXPORT_SCAN_MAX;
+         i++, scanned++) {
+        const struct aidf_run_summary *m = aidf_store_nth(store, i);
+        s->has_cursor = true;
+        s->cursor_ts = m->ts_ms;
+        memcpy(s->cursor_id, m->run_id, sizeof(s->cursor_id));
+        if (!aidf_filter_match(&s->f, m))
+            continue;
+        if (!s->detailed) {
+            rc = aidf_csv_summary_row(&s->out, m);
+            continue;
+        }
+        struct aidf_report r;
+        struct aidf_error err;
+        aidf_report_init(&r);
+        aidf_error_clear(&err);
+        if (aidf_store_read_run(store, m, &r, &err) != AIDF_OK) {
+            aidf_warn("skipping run %.8s: %s", m->run_id, err.msg);
+        } else {
+            rc = aidf_csv_detailed_rows(&s->out, &r);
+        }
+        aidf_report_release(&r);
+        /* One report file read per hold of the lock. */
+        i++;
+        break;
+    }
+    if (i >= n)
+        s->done = true;
+    aidf_srv_read_unlock(st);
+    if (rc != AIDF_OK) {
+        aidf_log(AIDF_LOG_ERROR, "cannot write the CSV export: %s", aidf_strerror(rc));
+        s->failed = true;
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct export_stream *s = cls;
+    (void)pos;
+    if (s->off == s->out.len) {
+        /* Everything handed over: start again at the front (and give back what one
+         * large detailed report made the buffer grow to). */
+        if (s->out.cap > 4 * EXPORT_CHUNK)
+            aidf_buf_release(&s->out);
+        else
+            aidf_buf_reset(&s->out);
+        s->off = 0;
+    }
+    while (!s->failed && !s->done && s->out.len - s->off < max &&
+           s->out.len - s->off < EXPORT_CHUNK)
+        produce(s);
+    if (s->failed)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t avail = s->out.len - s->off;
+    if (avail == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t k = avail < max ? avail : max;
+    memcpy(buf, s->out.ptr + s->off, k);
+    s->off += k;
+    s->req->bytes += k;
+    return (ssize_t)k;
+}
 
 enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *req)
 {
@@ -18,27 +145,36 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
         return aidf_srv_send_error(c, req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "%s",
                                    err.msg);
 
-    struct aidf_srv_state *st = &req->srv->state;
-    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    const struct aidf_run_summary **runs = NULL;
-    aidf_srv_read_lock(st);
-    size_t n = aidf_store_list(st->store, &q.f, &runs);
-    int rc = aidf_export_csv(st->store, (const struct aidf_run_summary *const *)runs, n, q.detailed,
-                             &b, NULL);
-    aidf_srv_read_unlock(st);
-    free(runs);
-    if (rc != AIDF_OK) {
-        aidf_buf_release(&b);
-        aidf_log(AIDF_LOG_ERROR, "cannot build the CSV export: %s", aidf_strerror(rc));
-        return aidf_srv_send_error(c, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                                   "cannot build the CSV export");
+    struct export_stream *s = aidf_xcalloc(1, sizeof(*s));
+    s->st = &req->srv->state;
+    s->req = req;
+    s->f = q.f;
+    s->task = q.f.task_glob ? aidf_xstrdup(q.f.task_glob) : NULL;
+    s->provider = q.f.provider ? aidf_xstrdup(q.f.provider) : NULL;
+    s->model = q.f.model ? aidf_xstrdup(q.f.model) : NULL;
+    s->f.task_glob = s->task;
+    s->f.provider = s->provider;
+    s->f.model = s->model;
+    s->detailed = q.detailed;
+    aidf_buf_init(&s->out, AIDF_BUF_NOLIMIT);
+
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_CHUNK,
+                                                               stream_read, s, stream_free);
+    if (!r) {
+        stream_free(s);
+        return MHD_NO;
     }
-    size_t len = 0;
-    char *body = aidf_buf_detach(&b, &len);
-    struct MHD_Response *r = aidf_srv_buf_response(body, len, "text/csv; charset=utf-8");
-    if (r)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-                                q.detailed ? "attachment; filename=\"aidf-runs-detailed.csv\""
-                                           : "attachment; filename=\"aidf-runs.csv\"");
-    return aidf_srv_queue(c, req, MHD_HTTP_OK, r, len);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                            q.detailed ? "attachment; filename=\"aidf-runs-detailed.csv\""
+                                       : "attachment; filename=\"aidf-runs.csv\"");
+    /*
+     * MHD 0.9.75 sends the chunked terminator ("0\r\n\r\n") even to a HEAD request,
+     * which has no body: answer HEAD as an HTTP/1.0 server would, without chunking (the
+     * end of the connection would delimit a body; a HEAD has none).
+     */
+    if (strcmp(req->method, "HEAD") == 0)
+        MHD_set_response_options(r, MHD_RF_HTTP_1_0_SERVER, MHD_RO_END);
+    /* The byte count of the access log grows as the rows go out (stream_read). */
+    return aidf_srv_queue(c, req, MHD_HTTP_OK, r, 0);
 }

@@ -5,10 +5,21 @@
  *
  *   first call      auth was checked by the caller; 415 for a non-JSON Content-Type
  *                   and an early 413 from Content-Length, before any byte is read;
- *   upload calls    append to a buffer capped at --max-body, or drop the bytes and
- *                   remember it was too big; never respond here; always consume;
- *   final call      late 413, else suspend and queue the job; when MHD calls again
- *                   after the resume, send the job's answer.
+ *                   a declared length is reserved in the server's in-flight budget
+ *                   (--max-inflight-bytes) up front;
+ *   upload calls    append to a buffer capped at --max-body (a chunked body reserves
+ *                   its bytes as they come), or drop the bytes and remember it was too
+ *                   big or the budget had no room; never respond here; always consume;
+ *   final call      late 413 or 503 server_busy, else suspend and queue the job; when
+ *                   MHD calls again after the resume, send the job's answer.
+ *
+ * A busy server reads and drops the body before it answers 503 rather than answering
+ * early: an answer queued before the body was read makes MHD close the connection, and
+ * the client, still sending, may get a reset instead of the answer. Dropped bytes cost
+ * no memory, and the body deadline bounds the time.
+ *
+ * The reservation is given back when the request completes (http.c, on_completed),
+ * which is also when the body (kept by the ingest job) is freed.
  */
 #include "srv.h"
 
@@ -35,20 +46,51 @@ enum MHD_Result aidf_srv_post_begin(struct MHD_Connection *c, struct aidf_req *r
         if (errno == ERANGE || v > max)
             return aidf_srv_send_error(c, req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                                        "the body is larger than %zu bytes", max);
+        /* MHD refused a malformed Content-Length before calling us. */
+        req->by_length = true;
+        if (aidf_srv_budget_take(&req->srv->inflight, (size_t)v))
+            req->reserved = (size_t)v;
+        else
+            req->busy = true;
     }
     aidf_buf_init(&req->body, max);
     req->post = AIDF_POST_UPLOADING;
     return MHD_YES;
 }
 
+/* The budget had no room for this body: drop what was kept and give its bytes back. */
+static void go_busy(struct aidf_req *req)
+{
+    req->busy = true;
+    aidf_buf_release(&req->body);
+    aidf_srv_budget_give(&req->srv->inflight, req->reserved);
+    req->reserved = 0;
+}
+
 void aidf_srv_post_upload(struct aidf_req *req, const char *data, size_t len)
 {
-    if (req->post != AIDF_POST_UPLOADING || req->too_big)
+    if (req->post != AIDF_POST_UPLOADING || req->too_big || req->busy)
         return;
-    if (aidf_buf_add(&req->body, data, len) != AIDF_OK) {
+    if (req->body.len + len > req->body.max) {
         /* Keep reading (and dropping) so the 413 goes out on a clean connection. */
         req->too_big = true;
         aidf_buf_release(&req->body);
+        aidf_srv_budget_give(&req->srv->inflight, req->reserved);
+        req->reserved = 0;
+        return;
+    }
+    if (!req->by_length) {
+        if (!aidf_srv_budget_take(&req->srv->inflight, len)) {
+            go_busy(req);
+            return;
+        }
+        req->reserved += len;
+    }
+    if (aidf_buf_add(&req->body, data, len) != AIDF_OK) {
+        req->too_big = true;
+        aidf_buf_release(&req->body);
+        aidf_srv_budget_give(&req->srv->inflight, req->reserved);
+        req->reserved = 0;
     }
 }
 
@@ -59,6 +101,11 @@ enum MHD_Result aidf_srv_post_final(struct MHD_Connection *c, struct aidf_req *r
         if (req->too_big)
             return aidf_srv_send_error(c, req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
                                        "the body is larger than %zu bytes", srv->opts->max_body);
+        if (req->busy)
+            return aidf_srv_send_error(c, req, MHD_HTTP_SERVICE_UNAVAILABLE, "server_busy",
+                                       "the server holds too many request bodies (%zu bytes "
+                                       "at most); retry later",
+                                       srv->opts->max_inflight);
         if (!aidf_ingest_reserve(srv->ingest)) {
             aidf_buf_release(&req->body);
             return aidf_srv_send_error(c, req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",

@@ -64,8 +64,7 @@ static bool after(const struct aidf_run_summary *m, int64_t ts, const char *id)
     return m->ts_ms < ts || (m->ts_ms == ts && strcasecmp(m->run_id, id) > 0);
 }
 
-/* Position in the whole newest-first index of the first run after the cursor item. */
-static size_t first_after(const struct aidf_store *s, int64_t ts, const char *id)
+size_t aidf_srv_first_after(const struct aidf_store *s, int64_t ts, const char *id)
 {
     size_t lo = 0, hi = aidf_store_count(s);
     while (lo < hi) {
@@ -113,7 +112,7 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
     if (!any_filter(&q.f)) {
         total = n;
         if (q.has_cursor)
-            start = first_after(s, q.cursor_ts, q.cursor_id);
+            start = aidf_srv_first_after(s, q.cursor_ts, q.cursor_id);
         else
             start = (uint64_t)q.offset < n ? (size_t)q.offset : n;
         for (size_t i = start; i < n && shown < limit; i++, shown++) {

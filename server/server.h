@@ -19,6 +19,9 @@
 #define AIDF_SERVER_DEFAULT_PORT     7070
 #define AIDF_SERVER_DEFAULT_MAX_BODY (16u * 1024 * 1024)
 #define AIDF_SERVER_DEFAULT_TOKEN    "AIDF_SERVER_TOKEN"
+#define AIDF_SERVER_DEFAULT_INFLIGHT (64u * 1024 * 1024)
+#define AIDF_SERVER_DEFAULT_HEADER_S 10
+#define AIDF_SERVER_DEFAULT_BODY_S   10
 
 /** Everything `aidf serve` can be told. Initialise with aidf_server_opts_init(). */
 struct aidf_server_opts {
@@ -34,11 +37,20 @@ struct aidf_server_opts {
      * other names with 421, so a web page cannot reach it through a DNS-rebinding name. */
     const char *const *public_hosts;
     size_t n_public_hosts;
-    size_t max_body;          /* bytes */
+    size_t max_body; /* bytes */
+    /* Request-body bytes held in memory across all connections (>= max_body); a POST that
+     * would go beyond gets 503 server_busy with Retry-After. */
+    size_t max_inflight;
     unsigned max_connections; /* >= threads */
     unsigned max_per_ip;      /* 0: unlimited */
     unsigned idle_timeout;    /* seconds; 0: none */
-    unsigned threads;         /* MHD worker threads, >= 1 */
+    /* Deadlines (seconds; 0: none): the request headers must be complete within
+     * header_timeout of the connection's start (or of the previous response on a
+     * kept-alive connection, at least idle_timeout then); a body within body_timeout
+     * plus its size at 64 KiB/s. */
+    unsigned header_timeout;
+    unsigned body_timeout;
+    unsigned threads; /* MHD worker threads, >= 1 */
     /* Progress of the index rebuild at start-up (NULL: none shown); the front end
      * prints it. */
     aidf_store_progress_fn index_progress;

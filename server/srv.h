@@ -226,6 +226,101 @@ void aidf_srv_token_init(struct aidf_srv_token *t, const char *token);
  */
 bool aidf_srv_token_check(const struct aidf_srv_token *t, const char *header);
 
+/* ---- limits (limits.c) -------------------------------------------------------------- */
+
+/**
+ * The bytes of request bodies held in memory across all connections, against a cap
+ * (--max-inflight-bytes). Lock-free; any thread.
+ */
+struct aidf_srv_budget {
+    atomic_size_t used;
+    size_t cap;
+};
+
+/** Start empty with room for `cap` bytes. */
+void aidf_srv_budget_init(struct aidf_srv_budget *b, size_t cap);
+/** Reserve `n` bytes: true when they fit under the cap (then taken), false otherwise. */
+bool aidf_srv_budget_take(struct aidf_srv_budget *b, size_t n);
+/** Give back `n` bytes taken earlier. */
+void aidf_srv_budget_give(struct aidf_srv_budget *b, size_t n);
+/** The bytes reserved now. */
+size_t aidf_srv_budget_used(struct aidf_srv_budget *b);
+
+/* The slowest body upload a deadline allows for: 64 KiB/s on top of --body-timeout. */
+#define AIDF_SRV_BODY_RATE (64u * 1024)
+/* Retry-After of a 503 (busy or stopping), in seconds. */
+#define AIDF_SRV_RETRY_AFTER "2"
+
+/**
+ * The monotonic ms by which a request's headers must be complete, counted from
+ * `from_ms`: the connection's start (`first`) or the end of the previous response on a
+ * kept-alive connection (then the larger of `header_s` and `idle_s`, so a keep-alive
+ * client may idle as --idle-timeout allows). 0 (no deadline) when `header_s` is 0.
+ */
+int64_t aidf_srv_header_deadline(int64_t from_ms, unsigned header_s, unsigned idle_s, bool first);
+/**
+ * The monotonic ms by which a body of `bytes` (declared, or the largest accepted for a
+ * chunked body) must have arrived, counted from `from_ms`: `body_s` seconds plus the
+ * time at AIDF_SRV_BODY_RATE. 0 (no deadline) when `body_s` is 0.
+ */
+int64_t aidf_srv_body_deadline(int64_t from_ms, unsigned body_s, uint64_t bytes);
+
+/* ---- connections and their deadlines (conns.c) -------------------------------------- */
+
+enum aidf_srv_phase {
+    AIDF_SRV_PHASE_HEADERS = 0, /* waiting for (the rest of) the request headers */
+    AIDF_SRV_PHASE_BODY,        /* reading a request body */
+};
+
+/** One open connection (MHD's socket context), owned by the registry. */
+struct aidf_srv_conn {
+    struct aidf_srv_conn *prev, *next;
+    int fd;              /* MHD's socket; only shutdown() is ever called on it */
+    int64_t deadline_ms; /* monotonic; 0: none */
+    int64_t since_ms;    /* when the current phase began */
+    enum aidf_srv_phase phase;
+    bool cut; /* the watchdog shut it down */
+    char ip[64];
+};
+
+/** Every open connection, under a mutex, and the watchdog thread. */
+struct aidf_srv_conns {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct aidf_srv_conn *head;
+    size_t n;
+    uint64_t cut_total;
+    bool stop, running;
+    pthread_t thread;
+};
+
+/** Set up an empty registry (no thread yet). */
+void aidf_srv_conns_init(struct aidf_srv_conns *cs);
+/** Start the watchdog thread (aborts when it cannot be created). */
+void aidf_srv_conns_start(struct aidf_srv_conns *cs);
+/** Stop and join the watchdog. No-op when it is not running. */
+void aidf_srv_conns_stop(struct aidf_srv_conns *cs);
+/** Stop the watchdog and free the registry with any entry left. */
+void aidf_srv_conns_destroy(struct aidf_srv_conns *cs);
+/**
+ * Register the connection on socket `fd` from `ip` (copied) in the headers phase with
+ * `deadline_ms` (0: none). Returns the entry, freed by aidf_srv_conn_remove().
+ */
+struct aidf_srv_conn *aidf_srv_conn_add(struct aidf_srv_conns *cs, int fd, const char *ip,
+                                        int64_t deadline_ms);
+/** Unregister and free `c` (NULL is a no-op); call before the socket is closed. */
+void aidf_srv_conn_remove(struct aidf_srv_conns *cs, struct aidf_srv_conn *c);
+/** Enter `phase` with a new deadline (0: none). NULL `c` is a no-op. */
+void aidf_srv_conn_set_deadline(struct aidf_srv_conns *cs, struct aidf_srv_conn *c,
+                                enum aidf_srv_phase phase, int64_t deadline_ms);
+/** True when the watchdog has shut `c` down. */
+bool aidf_srv_conn_was_cut(struct aidf_srv_conns *cs, struct aidf_srv_conn *c);
+/**
+ * Shut down (SHUT_RDWR) every connection whose deadline is at or before `now_ms`, once
+ * each, with a warning in the log. Returns how many were shut down now.
+ */
+size_t aidf_srv_conns_sweep(struct aidf_srv_conns *cs, int64_t now_ms);
+
 /* ---- requests (http.c) -------------------------------------------------------------- */
 
 struct aidf_srv;
@@ -257,6 +352,10 @@ struct aidf_req {
     enum aidf_post_state post;
     struct aidf_buf body;
     bool too_big;
+    bool busy;                  /* the in-flight budget had no room: read and drop, then 503 */
+    bool by_length;             /* `reserved` was taken up front from Content-Length */
+    size_t reserved;            /* bytes of the server's in-flight budget this request holds */
+    struct aidf_srv_conn *conn; /* its connection's registry entry (NULL: none) */
     struct aidf_ingest_job *job;
 };
 
@@ -268,9 +367,11 @@ struct aidf_srv {
     struct MHD_Daemon *daemon;
     struct aidf_srv_token token;
     atomic_uint_fast64_t next_req;
-    atomic_long active;   /* requests between first callback and completion */
-    atomic_bool stopping; /* answers carry "Connection: close" */
-    bool loopback;        /* listening on a loopback address: Host names are checked */
+    atomic_long active;              /* requests between first callback and completion */
+    atomic_bool stopping;            /* answers carry "Connection: close" */
+    bool loopback;                   /* listening on a loopback address: Host names are checked */
+    struct aidf_srv_budget inflight; /* request-body bytes held in memory */
+    struct aidf_srv_conns conns;     /* open connections and their deadlines */
 };
 
 /* ---- responses (respond.c) ---------------------------------------------------------- */
@@ -307,6 +408,12 @@ enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *r
 /** Collect the query parameters of `c` and parse them per `allowed`; 400 on failure. */
 int aidf_srv_parse_args(struct MHD_Connection *c, unsigned allowed, struct aidf_srv_query *q,
                         struct aidf_error *err);
+
+/**
+ * Position in the whole newest-first index of the first run after the item (ts, id):
+ * a binary search. Call under the shared lock.
+ */
+size_t aidf_srv_first_after(const struct aidf_store *s, int64_t ts, const char *id);
 
 /** GET /healthz. */
 enum MHD_Result aidf_srv_get_healthz(struct MHD_Connection *c, struct aidf_req *req);

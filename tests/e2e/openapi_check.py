@@ -537,7 +537,7 @@ def cmd_lint(spec, args):
             problems.append("%s %s is in %s but not in the spec" % (op[0], op[1], doc_path))
         for op in sorted(spec_ops - doc_ops):
             problems.append("%s %s is in the spec but not in %s" % (op[0], op[1], doc_path))
-        doc_codes = set(re.findall(r"\b4\d\d `?([a-z]+(?:_[a-z]+)*)`?", text))
+        doc_codes = set(re.findall(r"\b[45]\d\d `?([a-z]+(?:_[a-z]+)*)`?", text))
         try:
             spec_codes = set(spec.doc["components"]["schemas"]["Error"]["properties"]["error"]
                              ["properties"]["code"]["enum"])
