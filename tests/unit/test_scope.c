@@ -173,13 +173,61 @@ static void test_changes(void **state)
     aidf_scope_release(&s);
 }
 
+static void test_env_files(void **state)
+{
+    (void)state;
+    static const char *const env[] = {
+        ".env",   "a/b/.env", ".env.local", ".env.production", "cfg/prod.env",
+        ".envrc", "x/.envrc", ".env.",      "docker.env",      ".env.example.local"};
+    static const char *const not_env[] = {
+        "env",           ".environment", "src/env.c",   ".env.example",   ".env.sample",
+        ".env.template", ".env.dist",    "a/.env/x.py", ".envrc.bak.txt", "env"};
+    for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++)
+        if (!aidf_scope_is_env_file(env[i]))
+            fail_msg("not an environment file: %s", env[i]);
+    for (size_t i = 0; i < sizeof(not_env) / sizeof(not_env[0]); i++)
+        if (aidf_scope_is_env_file(not_env[i]))
+            fail_msg("an environment file: %s", not_env[i]);
+}
+
+static void test_read(void **state)
+{
+    (void)state;
+    struct aidf_scope s;
+    aidf_scope_init(&s, AIDF_SCOPE_STRICT);
+    aidf_strlist_add(&s.forbidden, "secret/**");
+    aidf_strlist_add(&s.allowed, "src/**");
+    const char *why = NULL;
+    /* outside `allowed` is readable; forbidden and .env are not */
+    assert_int_equal(aidf_scope_check_read(&s, "docs/a.md", false, &why), AIDF_SCOPE_VERDICT_ALLOW);
+    assert_null(why);
+    assert_int_equal(aidf_scope_check_read(&s, "secret/k", false, &why), AIDF_SCOPE_VERDICT_BLOCK);
+    assert_string_equal(why, "File is in forbidden scope");
+    assert_int_equal(aidf_scope_check_read(&s, "secret", true, NULL), AIDF_SCOPE_VERDICT_BLOCK);
+    assert_int_equal(aidf_scope_check_read(&s, "src/../secret/k", false, NULL),
+                     AIDF_SCOPE_VERDICT_BLOCK);
+    assert_int_equal(aidf_scope_check_read(&s, "../x", false, &why), AIDF_SCOPE_VERDICT_BLOCK);
+    assert_string_equal(why, "File is outside the repository");
+    assert_int_equal(aidf_scope_check_read(&s, "src/.env", false, &why), AIDF_SCOPE_VERDICT_BLOCK);
+    assert_non_null(strstr(why, "Environment files"));
+    assert_int_equal(aidf_scope_check_read(&s, "py/.env", true, NULL), AIDF_SCOPE_VERDICT_ALLOW);
+    assert_int_equal(aidf_scope_check_read(NULL, ".env", false, NULL), AIDF_SCOPE_VERDICT_BLOCK);
+    assert_int_equal(aidf_scope_check_read(NULL, "a.txt", false, NULL), AIDF_SCOPE_VERDICT_ALLOW);
+    /* a pattern naming .env files allows them; "src/" "**" does not */
+    aidf_strlist_add(&s.allowed, "src/.env*");
+    assert_int_equal(aidf_scope_check_read(&s, "src/.env", false, NULL), AIDF_SCOPE_VERDICT_ALLOW);
+    assert_int_equal(aidf_scope_check_read(&s, ".env", false, NULL), AIDF_SCOPE_VERDICT_BLOCK);
+    aidf_scope_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strict),     cmocka_unit_test(test_ask),
         cmocka_unit_test(test_permissive), cmocka_unit_test(test_empty_lists),
         cmocka_unit_test(test_paths),      cmocka_unit_test(test_overlimit_pattern_fails_closed),
-        cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_changes),    cmocka_unit_test(test_env_files),
+        cmocka_unit_test(test_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
