@@ -177,7 +177,8 @@ void cli_filter_init(struct cli_filter *cf);
 int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd);
 /** True when any filter is set. */
 bool cli_filter_any(const struct cli_filter *cf);
-/** "status=completed, since=7d" (heap string; "" when no filter). */
+/** "status=completed, since=7d" for the terminal (heap string, control characters made
+ *  visible; "" when no filter). */
 char *cli_filter_describe(const struct cli_filter *cf);
 
 /**

@@ -42,7 +42,8 @@ void aidf_buf_add_escaped(struct aidf_buf *b, const char *s, unsigned flags);
 
 enum aidf_visible_flags {
     AIDF_VISIBLE_KEEP_TAB = 1 << 0,     /* leave TAB as it is (CSV cells, prompts) */
-    AIDF_VISIBLE_KEEP_NEWLINE = 1 << 1, /* leave LF as it is (text printed line by line) */
+    AIDF_VISIBLE_KEEP_NEWLINE = 1 << 1, /* leave LF and CRLF as they are (multi-line text);
+                                           a CR not followed by LF is still escaped */
 };
 
 /**
@@ -50,7 +51,8 @@ enum aidf_visible_flags {
  * text from its reader) written as a visible escape, so that a string from a report, a
  * task file, git or a server can be printed without moving the cursor, setting the title,
  * opening a link or forging an output line:
- *   - TAB, LF and CR as "\t", "\n", "\r" (TAB and LF stay when `flags` keeps them);
+ *   - TAB, LF and CR as "\t", "\n", "\r" (TAB, LF and CRLF stay when `flags` keeps
+ *     them);
  *   - the other C0 controls and DEL as "\xHH" (ESC is "\x1b", BEL "\x07");
  *   - the C1 controls U+0080..U+009F, written in UTF-8, as "\u0080".."\u009f";
  *   - the bidirectional embeddings, overrides and isolates (U+202A..U+202E,

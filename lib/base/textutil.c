@@ -131,7 +131,7 @@ static bool visible_next(const char *s, size_t len, unsigned flags, size_t *n, u
         *cp = c;
         if (c == '\t')
             return !(flags & AIDF_VISIBLE_KEEP_TAB);
-        if (c == '\n')
+        if (c == '\n' || (c == '\r' && len > 1 && s[1] == '\n'))
             return !(flags & AIDF_VISIBLE_KEEP_NEWLINE);
         return c < 0x20 || c == 0x7F;
     }

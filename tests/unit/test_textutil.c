@@ -101,8 +101,11 @@ static void test_visible_c0_del(void **state)
     visible_is("ok\r\naidf: all good", 0, "ok\\r\\naidf: all good");
     visible_is("tab\there", 0, "tab\\there");
     visible_is("\x01\x08\x0b\x0c\x1f\x7f", 0, "\\x01\\x08\\x0b\\x0c\\x1f\\x7f");
-    /* Kept TAB and LF for text printed as it is; CR is still escaped. */
-    visible_is("a\tb\nc\r\nd", AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE, "a\tb\nc\\r\nd");
+    /* Kept TAB, LF and CRLF for text printed as it is; a bare CR is still escaped (it
+     * would let the text overwrite its own line). */
+    visible_is("a\tb\nc\r\nd\re\r", AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE,
+               "a\tb\nc\r\nd\\re\\r");
+    visible_is("\r\r\n", AIDF_VISIBLE_KEEP_NEWLINE, "\\r\r\n");
     visible_is("a\tb\n", AIDF_VISIBLE_KEEP_TAB, "a\tb\\n");
 }
 
