@@ -558,8 +558,7 @@ int cmd_report_show(int argc, char **argv)
     } else if (co.json) {
         size_t len = 0;
         char *text = aidf_report_dumps(&r, true, &len);
-        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
-            rc = cli_fail("cannot write to standard output");
+        rc = cli_write_json_text(text, len);
         free(text);
     } else {
         color = term_use_color(stdout);

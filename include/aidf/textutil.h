@@ -44,6 +44,8 @@ enum aidf_visible_flags {
     AIDF_VISIBLE_KEEP_TAB = 1 << 0,     /* leave TAB as it is (CSV cells, prompts) */
     AIDF_VISIBLE_KEEP_NEWLINE = 1 << 1, /* leave LF and CRLF as they are (multi-line text);
                                            a CR not followed by LF is still escaped */
+    AIDF_VISIBLE_JSON = 1 << 2,         /* every escape as "\u00XX" / "\u202e": for the text
+                                           of a JSON document, whose structure is ASCII */
 };
 
 /**
@@ -59,6 +61,8 @@ enum aidf_visible_flags {
  *     U+2066..U+2069, the "Trojan Source" characters) as "\u202e" and so on;
  *   - every byte that does not start a well-formed UTF-8 sequence (aidf/utf8.h), such as
  *     a raw C1 byte 0x9B, as "\xHH".
+ * With AIDF_VISIBLE_JSON every escape is a JSON "\uXXXX" instead (DEL is "\u007f"): a
+ * JSON document's text (valid UTF-8, as jansson writes it) stays the same JSON value.
  * Everything else, including valid multibyte UTF-8 and backslashes, is copied unchanged.
  * A NUL byte inside `len` is written as "\x00". Returns AIDF_OK, or the aidf_buf error
  * when the buffer's limit is reached (the buffer then holds a prefix of the result).

@@ -171,7 +171,9 @@ int aidf_buf_add_visible(struct aidf_buf *b, const char *s, size_t len, unsigned
         char esc[16];
         if (rc != AIDF_OK)
             break;
-        if (cp == '\t' || cp == '\n' || cp == '\r')
+        if ((flags & AIDF_VISIBLE_JSON) && cp != UINT32_MAX)
+            snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+        else if (cp == '\t' || cp == '\n' || cp == '\r')
             snprintf(esc, sizeof(esc), "\\%c", cp == '\t' ? 't' : cp == '\n' ? 'n' : 'r');
         else if (cp == UINT32_MAX || cp < 0x80)
             snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)(unsigned char)s[i]);
