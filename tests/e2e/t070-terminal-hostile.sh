@@ -9,8 +9,10 @@
 # nothing else that acts on a terminal: no other ESC, no BEL, no CR (after the tty's
 # CRLF), no other C0 or DEL, no C1 control (UTF-8 or raw byte), no bidi override, no
 # invalid UTF-8; the hostile text is shown as visible escapes ("\x1b]0;", "\u009b").
+# The server's GET /export.csv writes the same neutralised cells as `report export`.
 #
 # Usage: t070-terminal-hostile.sh <aidf> <tests/data dir>
+. "$(dirname "$0")/serve-lib.sh" "$@"
 . "$(dirname "$0")/run-lib.sh" "$@"
 
 need git jq python3 script
@@ -159,6 +161,20 @@ if clean_tty "$C.csv" csv; then ok "report export --csv -: nothing acts on the t
 fi
 check "report export --csv -: controls escaped in the cells" shows "$C.csv" '\x1b]0;PWNED\x07'
 check "report export --csv -: C1 escaped in the cells" shows "$C.csv" '\u009b31m'
+
+# The server's CSV export: the same cells as `aidf report export --csv -`.
+"$AIDF" report export --csv - --reports-dir "$R" >"$TMP/cli.csv" 2>"$ERR"
+if serve_start main --reports-dir "$R"; then
+    req GET /export.csv
+    check "GET /export.csv: 200" [ "$STATUS" = 200 ]
+    check "GET /export.csv = aidf report export --csv -" cmp -s "$TMP/cli.csv" "$B"
+    if clean_tty "$B" csv; then ok "GET /export.csv: no control characters"; else
+        not_ok "GET /export.csv: no control characters"
+    fi
+    check "GET /export.csv: controls escaped in the cells" shows "$B" '\x1b]0;PWNED\x07'
+    serve_stop main
+    openapi_finish
+fi
 
 # JSON stays JSON with the same values; jansson's \u escapes keep the terminal clean.
 tty_run "$C.json" "$AIDF" report show "$ID" --json --reports-dir "$R"
