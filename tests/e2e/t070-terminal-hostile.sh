@@ -226,6 +226,44 @@ fi
 check "status: the config warning shows the key's escapes" \
     shows "$C.cfgerr" "unknown key 'k\\x1b]0;KEY\\x07\\r\\naidf: FORGED LINE'"
 
+# --- report push: a server's error message ---------------------------------------------------
+# A server that answers every POST with 400 and an error message full of escapes.
+cat >"$TMP/bad-server.py" <<'EOF'
+import http.server, json, sys
+MSG = "nope\u009b2J\u202eRLO\u2066\u001b]0;SRV\u0007\u001b[2J\r\naidf: FORGED LINE"
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": {"code": "invalid_report", "message": MSG}}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1], "w") as f:
+    f.write(str(srv.server_address[1]))
+srv.serve_forever()
+EOF
+timeout "$(tmo 120)" python3 "$TMP/bad-server.py" "$TMP/bad.port" >/dev/null 2>&1 &
+BAD_PID=$!
+at_exit "kill $BAD_PID 2>/dev/null; wait $BAD_PID 2>/dev/null"
+if wait_file "$TMP/bad.port" 10 "$BAD_PID"; then
+    cp -r "$R" "$TMP/push-reports"
+    tty_run "$C.push" "$AIDF" report push "$ID" --server "http://127.0.0.1:$(cat "$TMP/bad.port")" \
+        --retries 0 --reports-dir "$TMP/push-reports"
+    check "report push: exit 1 (rejected)" [ "$RC" = 1 ]
+    if clean_tty "$C.push"; then ok "report push: the server's message does not act on the terminal"; else
+        not_ok "report push: the server's message does not act on the terminal"
+        cat -v "$C.push" | sed 's/^/#   /'
+    fi
+    check "report push: the server's C1 and RLO shown as text" shows "$C.push" 'nope\u009b2J\u202eRLO\u2066'
+else
+    not_ok "the fake server for report push did not start"
+fi
+
 # --- aidf run: a provider error full of escapes ---------------------------------------------
 new_project run
 add_task 001-hostile "Trip over a hostile provider error"
