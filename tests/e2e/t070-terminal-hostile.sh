@@ -285,4 +285,16 @@ rcheck "run: the report keeps the provider's error as it was" '.error.message | 
 tty_checks "run" "$C.run" run
 check "run: the live line was drawn (stderr is a terminal)" grep -qaF $'\r\033[K' "$C.run"
 
+# --dry-run prints the prompt, which quotes the task file: on a terminal its controls are
+# escaped (TAB and line breaks stay), into a pipe it is the prompt as it is.
+add_task 002-dry "$(printf 'Goal\033]0;TASK\007\033[2J\302\233x\342\200\256RLO\rOVER')"
+tty_run "$C.dry" "$AIDF" run --dry-run 002-dry
+check "run --dry-run: exit 0" [ "$RC" = 0 ]
+if clean_tty "$C.dry" run; then ok "run --dry-run: the prompt does not act on the terminal"; else
+    not_ok "run --dry-run: the prompt does not act on the terminal"
+fi
+check "run --dry-run: the task's escapes shown" shows "$C.dry" 'Goal\x1b]0;TASK\x07\x1b[2J\u009bx\u202eRLO\rOVER'
+"$AIDF" run --dry-run 002-dry >"$TMP/dry.out" 2>/dev/null
+check "run --dry-run into a pipe: the prompt as it is" grep -qaF "$(printf 'Goal\033]0;TASK\007')" "$TMP/dry.out"
+
 finish
