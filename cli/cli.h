@@ -177,7 +177,8 @@ void cli_filter_init(struct cli_filter *cf);
 int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd);
 /** True when any filter is set. */
 bool cli_filter_any(const struct cli_filter *cf);
-/** "status=completed, since=7d" (heap string; "" when no filter). */
+/** "status=completed, since=7d" for the terminal (heap string, control characters made
+ *  visible; "" when no filter). */
 char *cli_filter_describe(const struct cli_filter *cf);
 
 /**
@@ -214,7 +215,17 @@ int cli_open_reports(const char *opt, char **dir_out, struct aidf_store **store)
 /** "2026-11-24 10:05 UTC" for an epoch-ms time. */
 void cli_format_date(int64_t ms, char *out, size_t outlen);
 
-/** Print a JSON value to stdout, pretty (2 spaces) with a trailing newline; steals `v`. */
+/**
+ * Write the JSON text `text[0..len)` (valid UTF-8, as jansson writes it) to stdout with
+ * DEL, the C1 controls and the bidi overrides, which jansson leaves raw, written as
+ * "\uXXXX": the same JSON value, and nothing in it acts on a terminal. Returns 0, or 1
+ * after printing the error.
+ */
+int cli_write_json_text(const char *text, size_t len);
+/**
+ * Print a JSON value to stdout, pretty (2 spaces) with a trailing newline, through
+ * cli_write_json_text(); steals `v`. Returns 0, or 1 after printing the error.
+ */
 int cli_print_json(json_t *v);
 
 /**

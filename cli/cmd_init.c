@@ -721,8 +721,11 @@ static int print_json(const struct project *p, const struct outcome *o)
 
 static void print_stage(const char *stage, const struct aidf_strlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        printf("  %-11s %s\n", stage, l->items[i]);
+    for (size_t i = 0; i < l->n; i++) {
+        printf("  %-11s ", stage);
+        term_fputs_vis(l->items[i], stdout); /* from the project's package.json */
+        putchar('\n');
+    }
 }
 
 static void print_text(const struct project *p, const struct outcome *o, bool color)
@@ -731,7 +734,11 @@ static void print_text(const struct project *p, const struct outcome *o, bool co
     const char *yellow = color ? TERM_YELLOW : "", *dim = color ? TERM_DIM : "";
     const char *reset = color ? TERM_RESET : "";
 
-    printf("%sInitialized AIDF for \"%s\" in %s%s\n\n", bold, p->name, p->root, reset);
+    /* The name comes from the project's files, the root from the file system. */
+    char *name = term_esc(p->name), *root = term_esc(p->root);
+    printf("%sInitialized AIDF for \"%s\" in %s%s\n\n", bold, name, root, reset);
+    free(name);
+    free(root);
     for (size_t i = 0; i < o->created.n; i++)
         printf("  %screated%s  %s\n", green, reset, o->created.items[i]);
     for (size_t i = 0; i < o->updated.n; i++)

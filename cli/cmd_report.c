@@ -14,6 +14,7 @@
 #include "aidf/export.h"
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 #include "term.h"
 
@@ -81,14 +82,28 @@ int cli_open_reports(const char *opt, char **dir_out, struct aidf_store **store)
     return 0;
 }
 
-int cli_print_json(json_t *v)
+int cli_write_json_text(const char *text, size_t len)
 {
-    int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    json_decref(v);
-    fputc('\n', stdout);
-    if (rc != 0 || fflush(stdout) != 0)
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_add_visible(&b, text, len, AIDF_VISIBLE_KEEP_NEWLINE | AIDF_VISIBLE_JSON);
+    bool ok = fwrite(b.ptr, 1, b.len, stdout) == b.len;
+    aidf_buf_release(&b);
+    if (!ok || fflush(stdout) != 0)
         return cli_fail("cannot write to standard output: %s", strerror(errno));
     return 0;
+}
+
+int cli_print_json(json_t *v)
+{
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    json_decref(v);
+    if (!text)
+        return cli_fail("cannot encode the JSON output");
+    int rc = cli_write_json_text(text, strlen(text));
+    free(text);
+    if (rc == 0 && (fputc('\n', stdout) == EOF || fflush(stdout) != 0))
+        return cli_fail("cannot write to standard output: %s", strerror(errno));
+    return rc;
 }
 
 int cli_write_csv(struct aidf_store *s, const struct aidf_run_summary *const *runs, size_t n,

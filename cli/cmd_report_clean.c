@@ -86,15 +86,21 @@ int cmd_report_clean(int argc, char **argv)
         json_object_set_new(o, "count", json_integer((json_int_t)paths.n));
         rc = cli_print_json(o);
     } else if (!confirm) {
-        for (size_t i = 0; i < paths.n; i++)
-            printf("would delete %s\n", paths.items[i]);
+        for (size_t i = 0; i < paths.n; i++) {
+            fputs("would delete ", stdout);
+            term_fputs_vis(paths.items[i], stdout);
+            putchar('\n');
+        }
         if (paths.n)
             printf("Re-run with --confirm to delete %s report%s\n", count, paths.n == 1 ? "" : "s");
         else
             printf("No reports before %s.\n", before_s);
     } else {
-        for (size_t i = 0; i < paths.n; i++)
-            printf("deleted %s\n", paths.items[i]);
+        for (size_t i = 0; i < paths.n; i++) {
+            fputs("deleted ", stdout);
+            term_fputs_vis(paths.items[i], stdout);
+            putchar('\n');
+        }
         printf("Deleted %s report%s\n", count, paths.n == 1 ? "" : "s");
     }
     if (src != AIDF_OK)

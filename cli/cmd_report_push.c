@@ -15,6 +15,7 @@
 #include "aidf/push.h"
 #include "aidf/webhook.h"
 #include "aidf/xalloc.h"
+#include "term.h"
 
 /* Option values of these two commands, clear of the shared enum cli_opt. */
 enum {
@@ -137,9 +138,12 @@ static const struct aidf_run_summary *resolve(struct aidf_store *s, const char *
     if (n == 0) {
         cli_fail("no run matches '%s'", id);
     } else if (n > 1) {
-        fprintf(stderr, "aidf: '%s' is ambiguous; it matches:\n", id);
-        for (size_t i = 0; i < n && i < 10; i++)
-            fprintf(stderr, "  %s\n", m[i]->run_id);
+        fprintf(stderr, "aidf: '%s' is ambiguous; it matches:\n", id); /* id_chars_ok() */
+        for (size_t i = 0; i < n && i < 10; i++) {
+            fputs("  ", stderr);
+            term_fputs_vis(m[i]->run_id, stderr);
+            fputc('\n', stderr);
+        }
     }
     free(m);
     return run;
@@ -151,10 +155,14 @@ struct push_ctx {
     size_t delivered, already, conflicts, rejected, failed, total;
 };
 
+/*
+ * One push result: a JSON object, or a line for the terminal where the run id and the
+ * server's message (a remote server's text) have their control characters made visible.
+ */
 static void on_result(const struct aidf_push_result *res, void *vctx)
 {
     struct push_ctx *ctx = vctx;
-    const char *id = res->run_id[0] ? res->run_id : "?";
+    const char *raw_id = res->run_id[0] ? res->run_id : "?";
     ctx->total++;
     switch (res->outcome) {
     case AIDF_PUSH_DELIVERED:
@@ -175,7 +183,7 @@ static void on_result(const struct aidf_push_result *res, void *vctx)
     }
     if (ctx->json) {
         json_t *o = json_object();
-        json_object_set_new(o, "runId", json_string(id));
+        json_object_set_new(o, "runId", json_string(raw_id));
         json_object_set_new(o, "outcome",
                             json_string(res->outcome == AIDF_PUSH_FAILED && res->queued
                                             ? "queued"
@@ -187,6 +195,7 @@ static void on_result(const struct aidf_push_result *res, void *vctx)
         json_array_append_new(ctx->results, o);
         return;
     }
+    char *id = term_esc(raw_id), *msg = term_esc(res->message);
     switch (res->outcome) {
     case AIDF_PUSH_DELIVERED:
         printf("delivered %.8s\n", id);
@@ -197,22 +206,22 @@ static void on_result(const struct aidf_push_result *res, void *vctx)
     case AIDF_PUSH_CONFLICT:
         printf("conflict %.8s: the server holds a different report under this id (%s); "
                "not retried, removed from the outbox\n",
-               id, res->message);
+               id, msg);
         break;
     case AIDF_PUSH_REJECTED:
-        printf("rejected %.8s: %s%s\n", id, res->message,
+        printf("rejected %.8s: %s%s\n", id, msg,
                res->queued ? " (kept in the outbox; fix it, then run 'aidf report push "
                              "--pending')"
                            : "");
         break;
     case AIDF_PUSH_FAILED:
         if (res->queued)
-            printf("queued %.8s: %s (will retry with --pending)\n", id, res->message);
+            printf("queued %.8s: %s (will retry with --pending)\n", id, msg);
         else
-            printf("failed %.8s: %s\n", id, res->message);
+            printf("failed %.8s: %s\n", id, msg);
         break;
     case AIDF_PUSH_INVALID:
-        printf("invalid %.8s: %s\n", id, res->message);
+        printf("invalid %.8s: %s\n", id, msg);
         break;
     case AIDF_PUSH_SKIPPED:
         printf("queued %.8s: not tried, the server is unreachable (will retry with "
@@ -220,6 +229,8 @@ static void on_result(const struct aidf_push_result *res, void *vctx)
                id);
         break;
     }
+    free(id);
+    free(msg);
 }
 
 static size_t pending_count(const char *dir, const char *server)
@@ -239,9 +250,11 @@ static void print_corrupt(const char *dir)
     if (aidf_outbox_failed_count(dir, &n, NULL) != AIDF_OK || n == 0)
         return;
     char *failed = aidf_outbox_failed_dir(dir);
+    char *vis = term_esc(failed); /* the project's path may hold anything */
     printf("%zu corrupt outbox entr%s set aside in %s/ (never delivered; see the outbox in "
            "docs/push.md)\n",
-           n, n == 1 ? "y" : "ies", failed);
+           n, n == 1 ? "y" : "ies", vis);
+    free(vis);
     free(failed);
 }
 
@@ -360,7 +373,9 @@ int cmd_report_push(int argc, char **argv)
         struct aidf_push_summary sum;
         aidf_push_pending(dir, &o, on_result, &ctx, &sum);
         if (!co.json && ctx.total == 0) {
-            printf("Nothing pending for %s.\n", server);
+            char *vis = term_esc(server); /* may come from the project's config */
+            printf("Nothing pending for %s.\n", vis);
+            free(vis);
             print_corrupt(dir);
             goto out;
         }
@@ -522,14 +537,18 @@ int cmd_report_webhook(int argc, char **argv)
             json_object_set_new(
                 jo, "error", !res.sent && res.message[0] ? json_string(res.message) : json_null());
             json_array_append_new(results, jo);
-        } else if (res.sent) {
-            printf("sent %.8s (%s): HTTP %ld after %d attempt%s\n", run->run_id, event, res.status,
-                   res.attempts, res.attempts == 1 ? "" : "s");
-        } else if (res.skipped) {
-            printf("skipped %.8s: %s\n", run->run_id, res.message);
         } else {
-            printf("failed %.8s (%s): %s after %d attempt%s\n", run->run_id, event, res.message,
-                   res.attempts, res.attempts == 1 ? "" : "s");
+            char *rid = term_esc(run->run_id), *msg = term_esc(res.message);
+            if (res.sent)
+                printf("sent %.8s (%s): HTTP %ld after %d attempt%s\n", rid, event, res.status,
+                       res.attempts, res.attempts == 1 ? "" : "s");
+            else if (res.skipped)
+                printf("skipped %.8s: %s\n", rid, msg);
+            else
+                printf("failed %.8s (%s): %s after %d attempt%s\n", rid, event, msg, res.attempts,
+                       res.attempts == 1 ? "" : "s");
+            free(rid);
+            free(msg);
         }
         fflush(stdout);
         aidf_report_release(&r);

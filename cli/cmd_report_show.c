@@ -43,11 +43,15 @@ static void heading(const char *title)
     printf("\n%s%s%s\n", color ? TERM_BOLD : "", title, color ? TERM_RESET : "");
 }
 
-/* "  Label:        value" with the value in an optional colour. */
+/*
+ * "  Label:        value" with the value in an optional colour. The value quotes the
+ * report, so it is printed with its control characters made visible.
+ */
 static void kv_color(const char *label, const char *paint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void kv_color(const char *label, const char *paint, const char *fmt, ...)
 {
+    struct aidf_buf value = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     va_list ap;
     size_t w = term_width(label) + 1;
     printf("  %s:", label);
@@ -55,8 +59,10 @@ static void kv_color(const char *label, const char *paint, const char *fmt, ...)
     if (color && paint && *paint)
         fputs(paint, stdout);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    aidf_buf_vaddf(&value, fmt, ap);
     va_end(ap);
+    term_fputs_vis(value.ptr, stdout);
+    aidf_buf_release(&value);
     if (color && paint && *paint)
         fputs(TERM_RESET, stdout);
     putchar('\n');
@@ -87,7 +93,9 @@ static void print_time(const char *label, const char *iso)
 
 static void print_metadata(const struct aidf_report *r, const struct aidf_run_summary *s)
 {
-    printf("%sRun %s%s\n", color ? TERM_BOLD : "", r->run_id, color ? TERM_RESET : "");
+    printf("%sRun ", color ? TERM_BOLD : "");
+    term_fputs_vis(r->run_id, stdout);
+    printf("%s\n", color ? TERM_RESET : "");
     kv("Task", "%s", or_dash(r->task_path));
     if (r->task_goal)
         kv("Goal", "%s", r->task_goal);
@@ -356,9 +364,12 @@ static void print_phases(const struct aidf_report *r)
     }
     qsort(rows, n, sizeof(*rows), cmp_phase_desc);
     size_t lw = 0;
-    for (size_t i = 0; i < n; i++)
-        if (term_width(rows[i].label) > lw)
-            lw = term_width(rows[i].label);
+    for (size_t i = 0; i < n; i++) {
+        char *vis = term_esc(rows[i].label); /* a phase name may come from the report */
+        if (term_width(vis) > lw)
+            lw = term_width(vis);
+        free(vis);
+    }
     if (lw > 32)
         lw = 32;
     heading("Phase breakdown");
@@ -370,7 +381,9 @@ static void print_phases(const struct aidf_report *r)
         term_bar(p, bar, sizeof(bar));
         term_pct(p, pct, sizeof(pct));
         term_duration(rows[i].ms, dur, sizeof(dur));
-        char *label = term_truncate(rows[i].label, lw);
+        char *vis = term_esc(rows[i].label);
+        char *label = term_truncate(vis, lw);
+        free(vis);
         printf("  %s", label);
         term_pad(stdout, lw - term_width(label) + 2);
         printf("%s%s%s %4s  %s\n", color ? TERM_CYAN : "", bar, color ? TERM_RESET : "", pct, dur);
@@ -384,8 +397,11 @@ static void print_list(const char *label, const struct aidf_strlist *l)
     if (l->n == 0)
         return;
     printf("  %s (%zu):\n", label, l->n);
-    for (size_t i = 0; i < l->n; i++)
-        printf("    %s\n", l->items[i]);
+    for (size_t i = 0; i < l->n; i++) {
+        fputs("    ", stdout);
+        term_fputs_vis(l->items[i], stdout);
+        putchar('\n');
+    }
 }
 
 static void print_files(const struct aidf_report *r)
@@ -542,8 +558,7 @@ int cmd_report_show(int argc, char **argv)
     } else if (co.json) {
         size_t len = 0;
         char *text = aidf_report_dumps(&r, true, &len);
-        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
-            rc = cli_fail("cannot write to standard output");
+        rc = cli_write_json_text(text, len);
         free(text);
     } else {
         color = term_use_color(stdout);

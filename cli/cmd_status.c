@@ -272,18 +272,22 @@ static void lines_print(struct lines *l, const char *title, bool color)
 static void print_text(const struct status *st, bool with_report, bool color)
 {
     struct lines l = {0};
-    addline(&l, "Project:   %s", st->root);
+    /* Escaped copies of the strings from the file system, the config and the reports. */
+    struct aidf_strlist keep = {0};
+    addline(&l, "Project:   %s", term_vis(&keep, st->root));
     if (!st->config_ok)
-        addline(&l, "Config:    %s (%serror%s)", st->config_path ? st->config_path : "?",
-                color ? TERM_RED : "", color ? TERM_RESET : "");
+        addline(&l, "Config:    %s (%serror%s)",
+                st->config_path ? term_vis(&keep, st->config_path) : "?", color ? TERM_RED : "",
+                color ? TERM_RESET : "");
     else if (st->config_path)
-        addline(&l, "Config:    %s", st->config_path);
+        addline(&l, "Config:    %s", term_vis(&keep, st->config_path));
     else
         addline(&l, "Config:    defaults (no .ai/config.yml)");
     if (st->provider_model)
-        addline(&l, "Provider:  %s (model %s)", st->provider_type, st->provider_model);
+        addline(&l, "Provider:  %s (model %s)", term_vis(&keep, st->provider_type),
+                term_vis(&keep, st->provider_model));
     else
-        addline(&l, "Provider:  %s", st->provider_type);
+        addline(&l, "Provider:  %s", term_vis(&keep, st->provider_type));
     addline(&l, "%s", "");
     addline(&l, "Tasks:");
     addline(&l, "  \xE2\x97\x8B Pending:      %ld", st->tasks.pending);
@@ -299,21 +303,21 @@ static void print_text(const struct status *st, bool with_report, bool color)
     size_t rl = strlen(st->root);
     if (strncmp(shown, st->root, rl) == 0 && shown[rl] == '/' && shown[rl + 1])
         shown += rl + 1;
-    addline(&l, "Reports:   %s in %s", n, shown);
+    addline(&l, "Reports:   %s in %s", n, term_vis(&keep, shown));
     lines_print(&l, "AIDF Status", color);
 
-    if (!with_report)
-        return;
-    if (!st->last) {
-        puts("\nNo execution reports found");
+    if (!with_report || !st->last) {
+        if (with_report)
+            puts("\nNo execution reports found");
+        aidf_strlist_release(&keep);
         return;
     }
     const struct aidf_run_summary *r = st->last;
     char a[64], b[64], c[64];
     const char *sc = term_status_color(r->status);
-    addline(&l, "Run:         %.8s (%s%s%s)", r->run_id, color ? sc : "",
+    addline(&l, "Run:         %.8s (%s%s%s)", term_vis(&keep, r->run_id), color ? sc : "",
             aidf_status_name(r->status), color ? TERM_RESET : "");
-    addline(&l, "Task:        %s", *r->task_path ? r->task_path : "-");
+    addline(&l, "Task:        %s", *r->task_path ? term_vis(&keep, r->task_path) : "-");
     cli_format_date(r->ts_ms, a, sizeof(a));
     relative_age(r->ts_ms, b, sizeof(b));
     addline(&l, "When:        %s (%s)", a, b);
@@ -342,6 +346,7 @@ static void print_text(const struct status *st, bool with_report, bool color)
     }
     putchar('\n');
     lines_print(&l, "Last Run", color);
+    aidf_strlist_release(&keep);
 }
 
 static json_t *status_json(const struct status *st)
@@ -462,7 +467,9 @@ int cmd_status(int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = cli_fail("cannot write to standard output");
     if (!st.config_ok) {
-        fprintf(stderr, "aidf: %s\n", st.config_error);
+        fputs("aidf: ", stderr);
+        term_fputs_vis(st.config_error, stderr);
+        fputc('\n', stderr);
         rc = CLI_EXIT_FAIL;
     }
 

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "term.h"
@@ -110,7 +111,9 @@ static int unknown_command(const struct cli_command *group, const char *name)
     const char *hint = suggest_command(group, name);
     bool root = group == &cli_root;
     if (root && !hint) {
-        fprintf(stderr, "aidf: '%s' is not an aidf command\n\n", name);
+        char *vis = term_esc(name);
+        fprintf(stderr, "aidf: '%s' is not an aidf command\n\n", vis);
+        free(vis);
         optp_print_help(group->spec, stderr);
         return CLI_EXIT_USAGE;
     }

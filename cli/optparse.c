@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/buf.h"
+#include "aidf/textutil.h"
+
 /* Help texts start at least at this column, and at most at this one. */
 #define HELP_COL_MIN 24
 #define HELP_COL_MAX 30
@@ -19,9 +22,13 @@ static const struct optp_opt help_opt = {
 
 int optp_vusage_error(FILE *f, const char *cmd, const char *fmt, va_list ap)
 {
-    fputs("aidf: ", f);
-    vfprintf(f, fmt, ap);
-    fputc('\n', f);
+    /* The message quotes the user's arguments: one line, control characters visible. */
+    struct aidf_buf msg = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT), vis = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_vaddf(&msg, fmt, ap);
+    aidf_buf_add_visible(&vis, msg.ptr, msg.len, 0);
+    fprintf(f, "aidf: %s\n", vis.ptr);
+    aidf_buf_release(&msg);
+    aidf_buf_release(&vis);
     if (cmd && *cmd)
         fprintf(f, "Try 'aidf %s --help'.\n", cmd);
     else

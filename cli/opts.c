@@ -13,6 +13,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/filter_parse.h"
+#include "aidf/textutil.h"
 #include "aidf/timeutil.h"
 #include "term.h"
 
@@ -32,12 +33,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *fmt, ...)
 {
+    /* Messages carry file names, report fields and servers' errors: one line, with
+     * control characters visible. */
+    struct aidf_buf msg = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     va_list ap;
-    fputs("aidf: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    aidf_buf_vaddf(&msg, fmt, ap);
     va_end(ap);
+    fputs("aidf: ", stderr);
+    term_fputs_vis(msg.ptr, stderr);
     fputc('\n', stderr);
+    aidf_buf_release(&msg);
     return CLI_EXIT_FAIL;
 }
 
@@ -151,7 +157,8 @@ char *cli_filter_describe(const struct cli_filter *cf)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!vals[i])
             continue;
-        aidf_buf_addf(&b, "%s%s=%s", b.len ? ", " : "", names[i], vals[i]);
+        aidf_buf_addf(&b, "%s%s=", b.len ? ", " : "", names[i]);
+        aidf_buf_add_visible(&b, vals[i], strlen(vals[i]), 0);
     }
     return aidf_buf_detach(&b, NULL);
 }

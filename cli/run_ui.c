@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aidf/buf.h"
 #include "aidf/log.h"
+#include "aidf/textutil.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 #include "term.h"
@@ -96,12 +98,18 @@ static void *ticker(void *arg)
     return NULL;
 }
 
-/* Print one finished line above the live line. */
+/*
+ * Print one finished line above the live line. `text` may quote a provider's error, a
+ * task file or a command's output: its control characters are written visibly, so it
+ * stays one line and cannot act on the terminal.
+ */
 static void emit(struct run_ui *ui, const char *prefix, const char *text)
 {
     pthread_mutex_lock(&ui->mu);
     clear_line(ui);
-    fprintf(stderr, "%s%s\n", prefix, text);
+    fputs(prefix, stderr);
+    term_fputs_vis(text, stderr);
+    fputc('\n', stderr);
     if (ui->live && !ui->stop)
         draw(ui);
     pthread_mutex_unlock(&ui->mu);
@@ -122,7 +130,7 @@ struct run_ui *run_ui_new(const char *label, bool quiet, bool verbose)
     struct run_ui *ui = aidf_xcalloc(1, sizeof(*ui));
     pthread_mutex_init(&ui->mu, NULL);
     pthread_cond_init(&ui->cv, NULL);
-    ui->label = aidf_xstrdup(label ? label : "task");
+    ui->label = term_esc(label ? label : "task");
     ui->quiet = quiet;
     ui->verbose = verbose;
     ui->color = term_use_color(stderr);
@@ -159,7 +167,9 @@ void run_ui_phase(struct run_ui *ui, int64_t iter, int64_t max, const char *phas
     pthread_mutex_lock(&ui->mu);
     ui->iter = iter;
     ui->max = max;
-    snprintf(ui->phase, sizeof(ui->phase), "%s", phase ? phase : "");
+    char *vis = term_esc(phase ? phase : "");
+    snprintf(ui->phase, sizeof(ui->phase), "%s", vis);
+    free(vis);
     if (ui->live)
         draw(ui);
     pthread_mutex_unlock(&ui->mu);
@@ -291,18 +301,20 @@ static void add_phases(struct line_list *l, const struct aidf_report *r, bool co
 void run_ui_summary(struct run_ui *ui, const struct aidf_report *r, const char *report_path)
 {
     struct line_list l = {0};
+    struct aidf_strlist keep = {0}; /* the escaped copies of the report's strings */
     const char *title = r->status == AIDF_STATUS_COMPLETED ? "Task Completed"
                         : r->status == AIDF_STATUS_BLOCKED ? "Task Blocked"
                                                            : "Task Failed";
     const char *task = r->task_path ? strrchr(r->task_path, '/') : NULL;
-    task = task ? task + 1 : (r->task_path ? r->task_path : "-");
+    task = term_vis(&keep, task ? task + 1 : (r->task_path ? r->task_path : "-"));
     char a[32], b[32], c[32], d[32];
 
     addf(&l, "Task:        %s", task);
     addf(&l, "Status:      %s%s%s", ui->color ? term_status_color(r->status) : "",
          aidf_status_name(r->status), ui->color ? TERM_RESET : "");
-    addf(&l, "Provider:    %s%s%s", r->provider.type ? r->provider.type : "-",
-         r->provider.model ? " / " : "", r->provider.model ? r->provider.model : "");
+    addf(&l, "Provider:    %s%s%s", r->provider.type ? term_vis(&keep, r->provider.type) : "-",
+         r->provider.model ? " / " : "",
+         r->provider.model ? term_vis(&keep, r->provider.model) : "");
     if (r->iterations != AIDF_UNSET)
         addf(&l, "Iterations:  %lld", (long long)r->iterations);
     if (r->files.present)
@@ -331,20 +343,20 @@ void run_ui_summary(struct run_ui *ui, const struct aidf_report *r, const char *
     if (r->cost.present) {
         term_money(r->cost.estimated_total, a, sizeof(a));
         addf(&l, "Cost:        %s%s%s%s", a, r->cost.source ? " (" : "",
-             r->cost.source ? r->cost.source : "", r->cost.source ? ")" : "");
+             r->cost.source ? term_vis(&keep, r->cost.source) : "", r->cost.source ? ")" : "");
     }
     if (r->timing.present) {
         term_duration(r->timing.total_duration_ms, a, sizeof(a));
         addf(&l, "Duration:    %s", a);
     }
     if (r->blocked_reason)
-        addf(&l, "Blocked:     %s", r->blocked_reason);
+        addf(&l, "Blocked:     %s", term_vis(&keep, r->blocked_reason));
     if (r->error.message)
         addf(&l, "Error:       %s%s%s%s", r->error.category ? "[" : "",
-             r->error.category ? r->error.category : "", r->error.category ? "] " : "",
-             r->error.message);
+             r->error.category ? term_vis(&keep, r->error.category) : "",
+             r->error.category ? "] " : "", term_vis(&keep, r->error.message));
     if (report_path)
-        addf(&l, "Report:      %s", report_path);
+        addf(&l, "Report:      %s", term_vis(&keep, report_path));
     add_phases(&l, r, ui->color);
 
     pthread_mutex_lock(&ui->mu);
@@ -365,6 +377,7 @@ void run_ui_summary(struct run_ui *ui, const struct aidf_report *r, const char *
     for (size_t i = 0; i < l.n; i++)
         free(l.items[i]);
     free(l.items);
+    aidf_strlist_release(&keep);
 }
 
 enum aidf_ask_answer run_ui_ask(struct run_ui *ui, const struct aidf_strlist *files)
@@ -426,11 +439,23 @@ static enum aidf_ask_answer ev_ask(void *ctx, const struct aidf_strlist *files)
     return run_ui_ask(ctx, files);
 }
 
-/* --dry-run: the prompt goes to stdout, as it is (the progress lines go to stderr). */
+/*
+ * --dry-run: the prompt goes to stdout (the progress lines go to stderr), as it is into a
+ * pipe or file; on a terminal its control characters other than TAB and LF are written
+ * visibly, as the task and context files it quotes come from the repository.
+ */
 static void ev_dry_run_prompt(void *ctx, const char *prompt)
 {
     (void)ctx;
-    fputs(prompt, stdout);
+    if (isatty(STDOUT_FILENO) != 1) {
+        fputs(prompt, stdout);
+        return;
+    }
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_add_visible(&b, prompt, strlen(prompt),
+                         AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE);
+    fputs(b.ptr, stdout);
+    aidf_buf_release(&b);
 }
 
 static void ev_summary(void *ctx, const struct aidf_report *r, const char *report_path)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "aidf/buf.h"
+#include "aidf/textutil.h"
 #include "aidf/timeutil.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
@@ -180,6 +181,31 @@ char *term_truncate(const char *s, size_t maxw)
     return aidf_buf_detach(&b, NULL);
 }
 
+char *term_esc(const char *s)
+{
+    return aidf_visible_dup(s, 0);
+}
+
+const char *term_vis(struct aidf_strlist *keep, const char *s)
+{
+    if (!s || aidf_text_is_visible(s, strlen(s), 0))
+        return s;
+    char *e = aidf_visible_dup(s, 0);
+    aidf_strlist_add(keep, e);
+    free(e);
+    return keep->items[keep->n - 1];
+}
+
+void term_fputs_vis(const char *s, FILE *f)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    if (!s)
+        return;
+    aidf_buf_add_visible(&b, s, strlen(s), 0);
+    fputs(b.ptr, f);
+    aidf_buf_release(&b);
+}
+
 int term_columns(FILE *f)
 {
     const char *env = getenv("COLUMNS");
@@ -332,7 +358,10 @@ void term_table_cell(struct term_table *t, const char *text, const char *color)
         return;
     struct term_cell *c = &t->cells[(t->nrows - 1) * t->ncols + t->cur];
     size_t maxw = t->maxw[t->cur];
-    c->text = maxw ? term_truncate(text, maxw) : aidf_xstrdup(text ? text : "");
+    char *vis = term_esc(text ? text : "");
+    c->text = maxw ? term_truncate(vis, maxw) : vis;
+    if (maxw)
+        free(vis);
     c->color = color;
     t->cur++;
 }

@@ -3,6 +3,12 @@
  * UTF-8-aware display width and truncation, aligned tables, boxes, the 25-character
  * phase bar and number formatting (thousands, money, durations).
  *
+ * Untrusted text (anything from a report, a task or config file, git, the environment
+ * or a server's or provider's message) is printed only through term_esc(), term_vis(),
+ * term_fputs_vis() or a table cell, which write control characters as visible escapes
+ * (aidf_buf_add_visible() in aidf/textutil.h): "\x1b]0;title\x07" shows as text and
+ * does not act on the terminal.
+ *
  * Ownership: functions that return `char *` return a new heap string (caller frees);
  * a struct term_table owns every cell copied into it.
  */
@@ -14,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aidf/containers.h"
 #include "aidf/report.h"
 
 #define TERM_RESET  "\033[0m"
@@ -61,6 +68,17 @@ const char *term_status_color(enum aidf_status s);
 size_t term_width(const char *s);
 /** Copy of `s` cut to at most `maxw` columns, ending in "…" when cut. */
 char *term_truncate(const char *s, size_t maxw);
+/** A heap copy of `s` with control characters made visible (NULL for NULL); caller frees. */
+char *term_esc(const char *s);
+/**
+ * `s` with control characters made visible, for a printf argument: `s` itself when it
+ * needs no escaping, otherwise an escaped copy owned by `keep` (free them all with
+ * aidf_strlist_release()). NULL gives NULL.
+ */
+const char *term_vis(struct aidf_strlist *keep, const char *s);
+/** Write `s` to `f` with control characters made visible. */
+void term_fputs_vis(const char *s, FILE *f);
+
 /** Columns of the terminal behind `f`: $COLUMNS, else the TTY size, else 0 (unknown). */
 int term_columns(FILE *f);
 
@@ -102,7 +120,10 @@ void term_table_init(struct term_table *t, size_t ncols, const char *const *head
 void term_table_set_max(struct term_table *t, size_t col, size_t maxw);
 /** Start a new row; missing cells of the previous row stay empty. */
 void term_table_row(struct term_table *t);
-/** Add the next cell of the current row (text copied; color may be NULL). */
+/**
+ * Add the next cell of the current row: the text is copied with its control characters
+ * made visible (so widths are those of what is printed); color may be NULL.
+ */
 void term_table_cell(struct term_table *t, const char *text, const char *color);
 /** printf-style form of term_table_cell(). */
 void term_table_cellf(struct term_table *t, const char *color, const char *fmt, ...)
@@ -115,7 +136,8 @@ void term_table_print(const struct term_table *t, FILE *f, const char *indent, b
 void term_table_release(struct term_table *t);
 
 /**
- * Draw a box ┌─ title ─┐ │ line │ └─┘ around `lines` (which may hold ANSI colours).
+ * Draw a box ┌─ title ─┐ │ line │ └─┘ around `lines` (which may hold our ANSI colours:
+ * untrusted text in them must have gone through term_vis() or term_esc()).
  */
 void term_box(FILE *f, const char *title, const char *const *lines, size_t n, bool color);
 

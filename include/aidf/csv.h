@@ -2,7 +2,9 @@
  * CSV export: RFC 4180 (CRLF records; fields with ',', '"', CR or LF
  * quoted, '"' doubled), numbers never quoted, empty field for unknown values, and text
  * cells starting with '=', '+', '-', '@', TAB or CR neutralised against formula
- * injection by a leading single quote (OWASP).
+ * injection by a leading single quote (OWASP). Control characters in text cells are
+ * written as visible escapes (aidf_buf_add_visible()), except TAB, LF and CRLF, which
+ * stay inside the quoted field: a file shown on a terminal cannot act on it.
  *
  * Output is appended to a caller-owned struct aidf_buf.
  */

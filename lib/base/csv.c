@@ -1,5 +1,6 @@
 /*
- * CSV export: RFC 4180 quoting plus the OWASP formula-injection guard on text cells.
+ * CSV export: RFC 4180 quoting plus the OWASP formula-injection guard on text cells, and
+ * control characters written as visible escapes.
  */
 #include "aidf/csv.h"
 
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 #define CRLF "\r\n"
@@ -31,6 +33,15 @@ int aidf_csv_text(struct aidf_buf *out, const char *s)
 {
     if (!s || !*s)
         return AIDF_OK;
+    /* A CSV file is read on terminals (cat, less -r) as well as in spreadsheets: the
+     * cell's control characters become visible escapes ("\x1b", "\u009b", "\r"), except
+     * TAB, LF and CRLF, which stay inside the quoted field. */
+    struct aidf_buf vis = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    size_t slen = strlen(s);
+    if (!aidf_text_is_visible(s, slen, AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE)) {
+        aidf_buf_add_visible(&vis, s, slen, AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE);
+        s = vis.ptr;
+    }
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     size_t start = out->len;
     int rc = AIDF_OK;
@@ -50,6 +61,7 @@ int aidf_csv_text(struct aidf_buf *out, const char *s)
         rc = aidf_buf_addch(out, '"');
     if (rc)
         truncate_to(out, start);
+    aidf_buf_release(&vis);
     return rc;
 }
 

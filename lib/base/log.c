@@ -5,6 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aidf/buf.h"
+#include "aidf/textutil.h"
+
 int aidf_log_level = AIDF_LOG_WARN;
 
 static aidf_log_sink_fn sink_fn;
@@ -41,5 +44,10 @@ void aidf_log_emit(int level, const char *fmt, ...)
     }
     if (level < 0 || level > 3)
         level = AIDF_LOG_ERROR;
-    fprintf(stderr, "aidf: %s: %s\n", prefix[level], line);
+    /* One line on the terminal: a message may quote a report, a file or a server's
+     * answer, whose control characters are written as visible escapes. */
+    struct aidf_buf vis = AIDF_BUF_INIT(sizeof(line) * 4 + 16);
+    aidf_buf_add_visible(&vis, line, strlen(line), 0);
+    fprintf(stderr, "aidf: %s: %s\n", prefix[level], vis.ptr);
+    aidf_buf_release(&vis);
 }

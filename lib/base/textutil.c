@@ -1,9 +1,16 @@
 /*
- * JavaScript white space, markup escaping and line-end folding (see aidf/textutil.h).
+ * JavaScript white space, markup escaping, visible escaping of control characters and
+ * line-end folding (see aidf/textutil.h).
  */
 #include "aidf/textutil.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "aidf/err.h"
+#include "aidf/utf8.h"
+#include "aidf/xalloc.h"
 
 static char ascii_lower(char c)
 {
@@ -103,4 +110,92 @@ size_t aidf_text_crlf_to_lf(char *s, size_t len)
     }
     s[n] = '\0';
     return n;
+}
+
+/* The bidirectional embeddings, overrides and isolates: text that reorders what follows. */
+static bool is_bidi_control(uint32_t cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Look at the character at s[0..len) (len > 0): stores its length in `*n` and returns
+ * true when it must be escaped. `*cp` receives the code point, or UINT32_MAX for a byte
+ * that does not start a well-formed sequence.
+ */
+static bool visible_next(const char *s, size_t len, unsigned flags, size_t *n, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        *n = 1;
+        *cp = c;
+        if (c == '\t')
+            return !(flags & AIDF_VISIBLE_KEEP_TAB);
+        if (c == '\n' || (c == '\r' && len > 1 && s[1] == '\n'))
+            return !(flags & AIDF_VISIBLE_KEEP_NEWLINE);
+        return c < 0x20 || c == 0x7F;
+    }
+    *n = aidf_utf8_decode(s, len, cp);
+    if (*n == 0) {
+        *n = 1;
+        *cp = UINT32_MAX;
+        return true;
+    }
+    return (*cp >= 0x80 && *cp <= 0x9F) || is_bidi_control(*cp);
+}
+
+bool aidf_text_is_visible(const char *s, size_t len, unsigned flags)
+{
+    size_t i = 0, n;
+    uint32_t cp;
+    while (i < len) {
+        if (visible_next(s + i, len - i, flags, &n, &cp))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+int aidf_buf_add_visible(struct aidf_buf *b, const char *s, size_t len, unsigned flags)
+{
+    size_t i = 0, run = 0, n;
+    uint32_t cp;
+    int rc = AIDF_OK;
+    /* Copy the plain characters in runs; only an escaped one interrupts a run. */
+    while (i < len && rc == AIDF_OK) {
+        if (!visible_next(s + i, len - i, flags, &n, &cp)) {
+            i += n;
+            continue;
+        }
+        rc = aidf_buf_add(b, s + run, i - run);
+        char esc[16];
+        if (rc != AIDF_OK)
+            break;
+        if ((flags & AIDF_VISIBLE_JSON) && cp != UINT32_MAX)
+            snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+        else if (cp == '\t' || cp == '\n' || cp == '\r')
+            snprintf(esc, sizeof(esc), "\\%c", cp == '\t' ? 't' : cp == '\n' ? 'n' : 'r');
+        else if (cp == UINT32_MAX || cp < 0x80)
+            snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)(unsigned char)s[i]);
+        else
+            snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+        rc = aidf_buf_addstr(b, esc);
+        i += n;
+        run = i;
+    }
+    if (rc == AIDF_OK)
+        rc = aidf_buf_add(b, s + run, i - run);
+    return rc;
+}
+
+char *aidf_visible_dup(const char *s, unsigned flags)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    if (aidf_text_is_visible(s, len, flags))
+        return aidf_xstrdup(s);
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_add_visible(&b, s, len, flags);
+    return aidf_buf_detach(&b, NULL);
 }

@@ -36,19 +36,41 @@ static void test_text_cells(void **state)
     cell_is("\"", "\"\"\"\"");
     cell_is("line1\nline2", "\"line1\nline2\"");
     cell_is("line1\r\nline2", "\"line1\r\nline2\"");
-    cell_is("cr\ronly", "\"cr\ronly\"");
+    cell_is("cr\ronly", "cr\\ronly"); /* a bare CR could overwrite the line on a terminal */
     /* Formula injection (OWASP): = + - @ TAB CR LF at the start get a leading quote. */
     cell_is("=1+2", "'=1+2");
     cell_is("+1", "'+1");
     cell_is("-cmd", "'-cmd");
     cell_is("@SUM(A1)", "'@SUM(A1)");
     cell_is("\tx", "'\tx");
-    cell_is("\rx", "\"'\rx\"");
+    cell_is("\rx", "\\rx"); /* escaped, it starts with a backslash: no formula */
     cell_is("\nx", "\"'\nx\"");
     cell_is("=1+2\";=1+2", "\"'=1+2\"\";=1+2\""); /* the OWASP example */
     cell_is("=HYPERLINK(\"http://x\",\"a,b\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"a,b\"\")\"");
     cell_is("a=1", "a=1"); /* only the first character matters */
     cell_is("caf\xc3\xa9", "caf\xc3\xa9");
+}
+
+/* Control characters become visible escapes; TAB and newlines stay inside quotes. */
+static void test_text_cell_controls(void **state)
+{
+    (void)state;
+    cell_is("\x1b]0;pwned\x07title", "\\x1b]0;pwned\\x07title");
+    cell_is("a\x1b[2Jb", "a\\x1b[2Jb");
+    cell_is("\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\",
+            "\\x1b]8;;http://evil/\\x1b\\link\\x1b]8;;\\x1b\\");
+    cell_is("\xC2\x9B"
+            "2J\x9b",
+            "\\u009b2J\\x9b");              /* C1: UTF-8 and raw */
+    cell_is("x\xE2\x80\xAEy", "x\\u202ey"); /* RLO */
+    cell_is("del\x7f", "del\\x7f");
+    cell_is("ok\r\nforged,line", "\"ok\r\nforged,line\""); /* CRLF stays, quoted */
+    cell_is("a\tb\nc", "\"a\tb\nc\"");
+    cell_is("a\tb", "a\tb");
+    /* A quote next to an escape is still doubled; the guard looks at the escaped text. */
+    cell_is("\x1b\"=x", "\"\\x1b\"\"=x\"");
+    cell_is("=\x1b", "'=\\x1b");
+    cell_is("\x1b=1", "\\x1b=1");
 }
 
 static void test_text_cell_limit(void **state)
@@ -173,9 +195,8 @@ static void test_detailed_csv(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_cells),
-        cmocka_unit_test(test_text_cell_limit),
-        cmocka_unit_test(test_summary_csv),
+        cmocka_unit_test(test_text_cells),      cmocka_unit_test(test_text_cell_controls),
+        cmocka_unit_test(test_text_cell_limit), cmocka_unit_test(test_summary_csv),
         cmocka_unit_test(test_detailed_csv),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);

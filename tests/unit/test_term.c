@@ -272,6 +272,75 @@ static void test_table(void **state)
     term_table_release(&t);
 }
 
+/* Table cells from reports: escaped before they are measured, cut or printed. */
+static void test_table_escapes_cells(void **state)
+{
+    (void)state;
+    static const char *const headers[] = {"TASK", "N"};
+    static const enum term_align align[] = {TERM_LEFT, TERM_RIGHT};
+    struct term_table t;
+    term_table_init(&t, 2, headers, align);
+    term_table_row(&t);
+    term_table_cell(&t, "a\x1b[2Jb\r\nc", NULL);
+    term_table_cell(&t, "1", NULL);
+    term_table_row(&t);
+    term_table_cell(&t,
+                    "\xC2\x9B"
+                    "31m\xE2\x80\xAE",
+                    NULL);
+    term_table_cell(&t, "2", NULL);
+    /* The width is that of the escaped text: "\u009b31m\u202e" is 15 columns. */
+    assert_int_equal(term_table_col_width(&t, 0), 15);
+    char *text = capture_table(&t, true);
+    assert_non_null(strstr(text, "a\\x1b[2Jb\\r\\nc   1\n"));
+    assert_non_null(strstr(text, "\\u009b31m\\u202e  2\n"));
+    /* No ESC but our bold header; no CR, no C1, no RLO. */
+    assert_null(strchr(text, '\r'));
+    assert_int_equal(count_of(text, "\x1b"), 4); /* TERM_BOLD and TERM_RESET, twice */
+    assert_null(strstr(text, "\xC2\x9B"));
+    assert_null(strstr(text, "\xE2\x80\xAE"));
+    free(text);
+    term_table_release(&t);
+
+    /* A cell cut to a column limit is cut after escaping. */
+    term_table_init(&t, 2, headers, align);
+    term_table_set_max(&t, 0, 6);
+    term_table_row(&t);
+    term_table_cell(&t, "\x1b]0;title\x07", NULL);
+    term_table_cell(&t, "1", NULL);
+    assert_string_equal(t.cells[0].text, "\\x1b]\xE2\x80\xA6");
+    term_table_release(&t);
+}
+
+static void test_vis(void **state)
+{
+    (void)state;
+    struct aidf_strlist keep = {0};
+    const char *plain = "caf\xC3\xA9 plain";
+    assert_ptr_equal(term_vis(&keep, plain), plain); /* nothing to escape: no copy */
+    assert_null(term_vis(&keep, NULL));
+    assert_int_equal(keep.n, 0);
+    assert_string_equal(term_vis(&keep, "x\x07y"), "x\\x07y");
+    assert_string_equal(term_vis(&keep, "\x9b"), "\\x9b");
+    assert_int_equal(keep.n, 2);
+    aidf_strlist_release(&keep);
+
+    char *e = term_esc("\x1b]8;;http://x/\x1b\\");
+    assert_string_equal(e, "\\x1b]8;;http://x/\\x1b\\");
+    free(e);
+    assert_null(term_esc(NULL));
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    term_fputs_vis("ok\r\naidf: forged\x7f", f);
+    term_fputs_vis(NULL, f);
+    fclose(f);
+    assert_string_equal(text, "ok\\r\\naidf: forged\\x7f");
+    free(text);
+}
+
 static void test_box(void **state)
 {
     (void)state;
@@ -312,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_truncate),
         cmocka_unit_test(test_color_decision),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table_escapes_cells),
+        cmocka_unit_test(test_vis),
         cmocka_unit_test(test_box),
     };
     return cmocka_run_group_tests_name("term", tests, NULL, NULL);
