@@ -114,8 +114,38 @@ static void print_metadata(const struct aidf_report *r, const struct aidf_run_su
         kv("Directory", "%s", r->cwd);
     if (r->aidf_version)
         kv("aidf", "%s", r->aidf_version);
+    if (r->agent_session_id)
+        kv("Agent session", "%s", r->agent_session_id);
     if (s && s->file && *s->file)
         kv("File", "%s", s->file);
+}
+
+/* Which repository, who, and the run's tags (absent from reports before 0.9). */
+static void print_project(const struct aidf_report *r)
+{
+    if (!r->project.present && !r->actor && !r->tags.n)
+        return;
+    heading("Project");
+    if (r->project.name)
+        kv("Name", "%s", r->project.name);
+    if (r->project.repository)
+        kv("Repository", "%s", r->project.repository);
+    if (r->project.branch)
+        kv("Branch", "%s", r->project.branch);
+    if (r->project.commit && r->project.commit_after)
+        kv("Commits", "%.12s -> %.12s", r->project.commit, r->project.commit_after);
+    else if (r->project.commit)
+        kv("Commit", "%.12s", r->project.commit);
+    if (r->actor)
+        kv("Actor", "%s", r->actor);
+    if (r->tags.n) {
+        struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+        for (size_t i = 0; i < r->tags.n; i++)
+            aidf_buf_addf(&b, "%s%s=%s", i ? ", " : "", r->tags.items[i].key,
+                          r->tags.items[i].value);
+        kv("Tags", "%s", b.ptr);
+        aidf_buf_release(&b);
+    }
 }
 
 static void print_outcome(const struct aidf_report *r)
@@ -496,6 +526,19 @@ static void print_environment(const struct aidf_report *r)
             kv("Commit", "%s", r->environment.ci_commit);
         if (r->environment.ci_build_url)
             kv("Build URL", "%s", r->environment.ci_build_url);
+        if (r->environment.ci_repository)
+            kv("Repository", "%s", r->environment.ci_repository);
+        if (r->environment.ci_workflow || r->environment.ci_job)
+            kv("Workflow / job", "%s / %s", or_dash(r->environment.ci_workflow),
+               or_dash(r->environment.ci_job));
+        if (r->environment.ci_event)
+            kv("Event", "%s", r->environment.ci_event);
+        if (r->environment.ci_pull_request)
+            kv("Pull request", "#%s", r->environment.ci_pull_request);
+        if (r->environment.ci_attempt)
+            kv("Attempt", "%s", r->environment.ci_attempt);
+        if (r->environment.ci_actor)
+            kv("Triggered by", "%s", r->environment.ci_actor);
     } else if (r->environment.ci == 0) {
         kv("CI", "no");
     }
@@ -504,6 +547,7 @@ static void print_environment(const struct aidf_report *r)
 static void print_report(const struct aidf_report *r, const struct aidf_run_summary *s)
 {
     print_metadata(r, s);
+    print_project(r);
     print_outcome(r);
     print_tokens(r);
     print_cost(r);

@@ -35,6 +35,7 @@
 
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
+#include "aidf/textutil.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
@@ -74,7 +75,10 @@ static void log_sink(int level, const char *line, void *ctx)
     if (level < 0 || level > 3)
         level = AIDF_LOG_ERROR;
     aidf_iso_format(aidf_wall_ms(), iso);
-    fprintf(stderr, "%s %s %s\n", iso, names[level], line);
+    /* A message may quote a report's or a client's text: one line, controls visible. */
+    char *vis = aidf_visible_dup(line, 0);
+    fprintf(stderr, "%s %s %s\n", iso, names[level], vis ? vis : "");
+    free(vis);
 }
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)

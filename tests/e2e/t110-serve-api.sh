@@ -204,7 +204,7 @@ bad_param offset "offset=x"
 bad_param status "status=bogus"
 bad_param since "since=not-a-date"
 bad_param until "until=2026-13-45"
-bad_param since "since=7y"
+bad_param since "since=7x"
 bad_param cursor "cursor=%21%21not-a-cursor%21%21"
 c1=$(curl -s --max-time "$(tmo 5)" "$BASE/runs?limit=2" | jq -r '.nextCursor // empty')
 [ -n "$c1" ] && bad_param cursor "$(urlq "cursor=$c1" offset=2 | cut -c2-)"
