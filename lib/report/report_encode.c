@@ -112,7 +112,8 @@ static json_t *enc_field(const struct rf_field *fd, const void *base, const json
     }
     case RF_STRLIST:
         return enc_strlist(AT(base, fd->off, struct aidf_strlist));
-    case RF_NUMMAP: {
+    case RF_NUMMAP:
+    case RF_TOKMAP: {
         const struct aidf_num_map *m = AT(base, fd->off, struct aidf_num_map);
         if (fd->flag != RF_NOFLAG ? !*AT(base, fd->flag, bool) : m->n == 0)
             return NULL;
