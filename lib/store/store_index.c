@@ -240,7 +240,7 @@ void aidf_sidx_release(struct aidf_store *s)
 
 /* ---- on-disk format --------------------------------------------------------------- */
 
-#define IDX_MAGIC   "AIDFIDX\n"
+#define IDX_MAGIC "AIDFIDX\n"
 /*
  * 2: reports are decoded with the bounds of include/aidf/report.h (counts < 2^53, costs,
  * durations, timestamps, tree size). An index of version 1 may hold summaries of files
