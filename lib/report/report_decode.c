@@ -88,9 +88,17 @@ static int fail(struct aidf_error *err, const struct frame *f, const char *fmt, 
     return aidf_fail(err, AIDF_EINVAL, "%s: %s", path, what);
 }
 
-/* Reject containers nested deeper than the limit; `depth` is the depth of `v`. */
+/*
+ * Check an unknown value kept in `extra`: containers nested no deeper than the limit
+ * (`depth` is the depth of `v`), and reals of magnitude at most 1e300. Reports are written
+ * with 15 significant digits, and a real near DBL_MAX (1.7976931348623157e308) is written
+ * as 1.79769313486232e+308, which no longer parses: the stored file would be unreadable.
+ */
 static int check_depth(struct aidf_error *err, const struct frame *f, const json_t *v, int depth)
 {
+    if (json_is_real(v) && fabs(json_real_value(v)) > 1e300)
+        return fail(err, f, "%.17g is out of range (at most 1e300 in magnitude)",
+                    json_real_value(v));
     if (!json_is_object(v) && !json_is_array(v))
         return AIDF_OK;
     if (depth > AIDF_REPORT_MAX_DEPTH)

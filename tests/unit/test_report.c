@@ -595,6 +595,9 @@ static void test_number_bounds(void **state)
                 "timing.perIteration[0].durationMs");
     refuse_tail("\"validation\":{\"runs\":[{\"durationMs\":3e9}]}",
                 "validation.runs[0].durationMs");
+    /* unknown members: reals up to 1e300 (written with 15 digits, DBL_MAX would not parse) */
+    accept_tail("\"u\":[1e300,-1e300,5e-324]");
+    refuse_tail("\"u\":{\"v\":[1.7976931348623157e308]}", "u.v[0]");
     /* timestamps: 1970 to 9999 (UTC, after the zone offset) */
     accept_tail("\"timing\":{\"startedAt\":\"1970-01-01T00:00:00Z\"}");
     accept_tail("\"timing\":{\"startedAt\":\"9999-12-31T23:59:59.999Z\"}");
