@@ -37,7 +37,8 @@
  * Values: every scalar, array and object, at any depth. A real report holds a few
  * hundred values plus one per changed file (files.modified/created/deleted), so 100,000
  * leaves room for a change of ~90,000 files. String bytes: the text inside every string
- * and key (escapes counted as written); 100,000 paths of 80 bytes are 8 MB.
+ * and key (escapes counted as written); 100,000 paths of 80 bytes are 8 MB, and 12 MiB
+ * leaves room for long goals and error messages besides.
  */
 #define AIDF_REPORT_MAX_VALUES       100000
 #define AIDF_REPORT_MAX_STRING_BYTES (12u * 1024 * 1024)
@@ -225,9 +226,10 @@ bool aidf_run_id_valid(const char *s);
 /**
  * Decode and validate a report from a parsed JSON value. `out` must be initialised;
  * on failure it is left released. Required: runId (UUID), timestamp (ISO 8601),
- * status. Every present field is type-checked. Errors are AIDF_EINVAL with a message
- * naming the field path, e.g. "tokens.perIteration[2].input: expected a non-negative
- * integer, got string".
+ * status. Every present field is type-checked and range-checked (AIDF_REPORT_MAX_COUNT,
+ * _USD, _MS, the timestamp range; reals in unknown fields at most 1e300 in magnitude).
+ * Errors are AIDF_EINVAL with a message naming the field path, e.g.
+ * "tokens.perIteration[2].input: expected a non-negative integer, got string".
  */
 int aidf_report_from_json(const json_t *root, struct aidf_report *out, struct aidf_error *err);
 
