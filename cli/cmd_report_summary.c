@@ -120,6 +120,8 @@ static void print_box(const struct aidf_aggregate *a, const struct cli_filter *c
         cli_format_date(a->last_ts_ms, w, sizeof(w));
         addline(&l, "Period", "%s \xE2\x86\x92 %s", z, w);
     }
+    if (a->saturated)
+        addline(&l, "Warning", "totals capped: some reports hold out-of-range figures");
     if (cli_filter_any(cf)) {
         char *desc = cli_filter_describe(cf);
         addline(&l, "Filters", "%s", desc);

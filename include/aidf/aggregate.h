@@ -19,6 +19,15 @@
 #define AIDF_AGG_TOP_TASKS 5
 #define AIDF_AGG_TOP_FILES 10
 
+/*
+ * Ceilings of the sums (see satadd.h). Counts stop at 2^53 - 1, the largest integer a
+ * JSON reader holds exactly; money at 10^15 USD and time at 10^18 ms, far beyond any
+ * real total yet finite and printable. A sum that reaches its ceiling sets `saturated`.
+ */
+#define AIDF_AGG_MAX_COUNT AIDF_REPORT_MAX_COUNT
+#define AIDF_AGG_MAX_USD   1e15
+#define AIDF_AGG_MAX_MS    1e18
+
 /** Totals for one group (a provider, a model, a task). */
 struct aidf_agg_group {
     char *name;
@@ -46,6 +55,12 @@ struct aidf_aggregate {
     int64_t validation_runs;  /* sum */
     int64_t validation_failures;
     int64_t first_ts_ms, last_ts_ms; /* AIDF_UNSET when no runs */
+    /*
+     * True when a sum (here or in a group) reached its ceiling or a run held a negative
+     * or non-finite figure: the totals are lower bounds. Only possible with reports
+     * outside the decoder's bounds (older versions, files edited by hand).
+     */
+    bool saturated;
 
     /* Average phase distribution: mean ms per run, and share of the summed phase time. */
     double phase_avg_ms[AIDF_PHASE_COUNT];

@@ -31,6 +31,40 @@
 #define AIDF_REPORT_MAX_BYTES (16u * 1024 * 1024)
 /* Objects/arrays nested deeper than this are refused (unknown fields included). */
 #define AIDF_REPORT_MAX_DEPTH 32
+/*
+ * Limits of the parsed tree, checked by a linear scan of the text before any JSON value
+ * is built (aidf_report_parse), so a body cannot cost more memory than these allow: a
+ * jansson value costs 30 to 100 bytes, so 16 MB of "[0,0,...]" would be ~700 MB.
+ * Values: every scalar, array and object, at any depth. A real report holds a few
+ * hundred values plus one per changed file (files.modified/created/deleted), so 100,000
+ * leaves room for a change of ~90,000 files. String bytes: the text inside every string
+ * and key (escapes counted as written); 100,000 paths of 80 bytes are 8 MB, and 12 MiB
+ * leaves room for long goals and error messages besides.
+ */
+#define AIDF_REPORT_MAX_VALUES       100000
+#define AIDF_REPORT_MAX_STRING_BYTES (12u * 1024 * 1024)
+
+/*
+ * Bounds on numbers no real run produces, refused by the decoder and written as
+ * minimum/maximum in api/execution-report.schema.json (keep both in step):
+ * - counts (tokens, iterations, files, ...): integers 0 <= n <= 2^53 - 1, the largest
+ *   integer every JSON reader (a double) holds exactly; a run of 2^53 tokens would take
+ *   centuries at any provider's throughput;
+ * - money (costs, rates per million tokens): finite, 0 <= x <= 1,000,000 USD. A run of
+ *   the most expensive model at its output rate for 30 days costs about $10,000, so a
+ *   million is far from any real figure while 2^53 runs at the bound still sum to a
+ *   finite double;
+ * - durations: finite, 0 <= ms <= 30 days (2,592,000,000 ms); runs are bounded by
+ *   maxIterations times the iteration timeout, hours at most in practice;
+ * - exit codes: integers of magnitude at most 2^53 - 1;
+ * - timestamps: from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z once the zone
+ *   offset is applied (the date directory of a report is a four-digit year).
+ */
+#define AIDF_REPORT_MAX_COUNT 9007199254740991LL
+#define AIDF_REPORT_MAX_USD   1e6
+#define AIDF_REPORT_MAX_MS    2592000000.0
+#define AIDF_REPORT_MIN_TS_MS 0LL
+#define AIDF_REPORT_MAX_TS_MS 253402300799999LL
 /* Run ids are canonical UUID strings: 36 characters. */
 #define AIDF_RUN_ID_LEN 36
 
@@ -205,17 +239,20 @@ bool aidf_run_id_valid(const char *s);
 /**
  * Decode and validate a report from a parsed JSON value. `out` must be initialised;
  * on failure it is left released. Required: runId (UUID), timestamp (ISO 8601),
- * status. Every present field is type-checked. Errors are AIDF_EINVAL with a message
- * naming the field path, e.g. "tokens.perIteration[2].input: expected a non-negative
- * integer, got string".
+ * status. Every present field is type-checked and range-checked (AIDF_REPORT_MAX_COUNT,
+ * _USD, _MS, the timestamp range; reals in unknown fields at most 1e300 in magnitude).
+ * Errors are AIDF_EINVAL with a message naming the field path, e.g.
+ * "tokens.perIteration[2].input: expected a non-negative integer, got string".
  */
 int aidf_report_from_json(const json_t *root, struct aidf_report *out, struct aidf_error *err);
 
 /**
  * Parse bytes (not necessarily NUL-terminated) and decode as aidf_report_from_json().
- * Refuses input over AIDF_REPORT_MAX_BYTES (AIDF_ETOOBIG), malformed JSON, duplicate
- * keys, invalid UTF-8 and "\u0000" (AIDF_EINVAL, with err->line/col for syntax errors),
- * and nesting deeper than AIDF_REPORT_MAX_DEPTH.
+ * Refuses input over AIDF_REPORT_MAX_BYTES, over AIDF_REPORT_MAX_VALUES values or over
+ * AIDF_REPORT_MAX_STRING_BYTES string bytes (AIDF_ETOOBIG; checked before any tree is
+ * built), nesting deeper than AIDF_REPORT_MAX_DEPTH (AIDF_EINVAL, also before parsing),
+ * malformed JSON, duplicate keys, invalid UTF-8 and "\u0000" (AIDF_EINVAL, with
+ * err->line/col for syntax errors).
  */
 int aidf_report_parse(const char *data, size_t len, struct aidf_report *out,
                       struct aidf_error *err);

@@ -181,7 +181,8 @@ bool aidf_store_dirty(const struct aidf_store *s);
  * fsync per batch (group commit):
  *
  *   1. aidf_store_stage_new()    no lock needed (reads only the store's directory name):
- *                                encode the report, create its date directory, write a
+ *                                encode the report (compact JSON: it comes from
+ *                                outside), create its date directory, write a
  *                                hidden temporary file there and fsync it;
  *   2. aidf_store_stage_commit() under the caller's exclusive lock: decide (new,
  *                                identical, conflict), move the file to its final name

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/satadd.h"
 #include "aidf/strmap.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
@@ -77,23 +78,32 @@ static void groups_release(struct groups *g)
     memset(g, 0, sizeof(*g));
 }
 
-static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r)
+/*
+ * Every sum saturates (satadd.h) and a clamp sets *sat: reports are bounded by the
+ * decoder, but an index or report written by an older version or by hand is not, and a
+ * wrapped or infinite total must never be shown.
+ */
+#define ADD_N(acc, v)   (*sat |= aidf_sat_add_i64(&(acc), (v), AIDF_AGG_MAX_COUNT))
+#define ADD_MS(acc, v)  (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_MS))
+#define ADD_USD(acc, v) (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_USD))
+
+static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r, bool *sat)
 {
     g->runs++;
     g->completed += r->status == AIDF_STATUS_COMPLETED;
     g->blocked += r->status == AIDF_STATUS_BLOCKED;
     g->failed += r->status == AIDF_STATUS_FAILED;
-    g->tokens_in += r->tokens_in;
-    g->tokens_out += r->tokens_out;
-    g->tokens_total += r->tokens_total;
-    g->cache_read += r->cache_read;
-    g->cache_write += r->cache_write;
+    ADD_N(g->tokens_in, r->tokens_in);
+    ADD_N(g->tokens_out, r->tokens_out);
+    ADD_N(g->tokens_total, r->tokens_total);
+    ADD_N(g->cache_read, r->cache_read);
+    ADD_N(g->cache_write, r->cache_write);
     if (r->cost_unpriced || isnan(r->cost))
         g->unpriced_runs++;
     else
-        g->cost += r->cost;
-    g->duration_ms += r->duration_ms;
-    g->iterations += r->iterations;
+        ADD_USD(g->cost, r->cost);
+    ADD_MS(g->duration_ms, r->duration_ms);
+    ADD_N(g->iterations, r->iterations);
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -219,40 +229,41 @@ void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summa
                            size_t n, bool reverse)
 {
     struct aidf_aggregate *out = &acc->sums;
+    bool *sat = &out->saturated;
     for (size_t k = 0; k < n; k++) {
         const struct aidf_run_summary *r = runs[reverse ? n - 1 - k : k];
         out->runs++;
         out->completed += r->status == AIDF_STATUS_COMPLETED;
         out->blocked += r->status == AIDF_STATUS_BLOCKED;
         out->failed += r->status == AIDF_STATUS_FAILED;
-        out->tokens_in += r->tokens_in;
-        out->tokens_out += r->tokens_out;
-        out->tokens_total += r->tokens_total;
-        out->cache_read += r->cache_read;
-        out->cache_write += r->cache_write;
-        out->reasoning += r->reasoning;
+        ADD_N(out->tokens_in, r->tokens_in);
+        ADD_N(out->tokens_out, r->tokens_out);
+        ADD_N(out->tokens_total, r->tokens_total);
+        ADD_N(out->cache_read, r->cache_read);
+        ADD_N(out->cache_write, r->cache_write);
+        ADD_N(out->reasoning, r->reasoning);
         out->estimated_token_runs += r->has_tokens && r->tokens_estimated;
         if (r->cost_unpriced || isnan(r->cost)) {
             out->unpriced_runs++;
         } else {
             out->priced_runs++;
-            out->cost_total += r->cost;
+            ADD_USD(out->cost_total, r->cost);
         }
-        acc->iterations += r->iterations;
-        out->total_duration_ms += r->duration_ms;
-        out->files_changed += r->files_total;
-        out->scope_violations += r->scope_violations;
-        out->validation_runs += r->validation_runs;
-        out->validation_failures += r->validation_failures;
+        ADD_N(acc->iterations, r->iterations);
+        ADD_MS(out->total_duration_ms, r->duration_ms);
+        ADD_N(out->files_changed, r->files_total);
+        ADD_N(out->scope_violations, r->scope_violations);
+        ADD_N(out->validation_runs, r->validation_runs);
+        ADD_N(out->validation_failures, r->validation_failures);
         if (out->first_ts_ms == AIDF_UNSET || r->ts_ms < out->first_ts_ms)
             out->first_ts_ms = r->ts_ms;
         if (out->last_ts_ms == AIDF_UNSET || r->ts_ms > out->last_ts_ms)
             out->last_ts_ms = r->ts_ms;
         for (int p = 0; p < AIDF_PHASE_COUNT; p++)
-            acc->phase_sum[p] += r->phases[p];
-        group_add(group_of(&acc->tasks, r->task_path ? r->task_path : ""), r);
-        group_add(group_of(&acc->providers, r->provider ? r->provider : ""), r);
-        group_add(group_of(&acc->models, r->model ? r->model : ""), r);
+            ADD_MS(acc->phase_sum[p], r->phases[p]);
+        group_add(group_of(&acc->tasks, r->task_path ? r->task_path : ""), r, sat);
+        group_add(group_of(&acc->providers, r->provider ? r->provider : ""), r, sat);
+        group_add(group_of(&acc->models, r->model ? r->model : ""), r, sat);
     }
     add_files(acc, runs, n, reverse);
     /* The pointers of this call may be freed by the store from now on. */
@@ -279,7 +290,7 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
         out->avg_cost = out->cost_total / (double)out->priced_runs;
     double phase_total = 0;
     for (int k = 0; k < AIDF_PHASE_COUNT; k++)
-        phase_total += acc->phase_sum[k];
+        out->saturated |= aidf_sat_add_f64(&phase_total, acc->phase_sum[k], AIDF_AGG_MAX_MS);
     for (int k = 0; k < AIDF_PHASE_COUNT; k++) {
         out->phase_avg_ms[k] = out->runs ? acc->phase_sum[k] / (double)out->runs : 0;
         out->phase_pct[k] = phase_total > 0 ? acc->phase_sum[k] * 100.0 / phase_total : 0;
@@ -466,5 +477,8 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
     for (size_t i = 0; i < a->n_models; i++)
         json_array_append_new(bm, group_json(&a->models[i], "model"));
     json_object_set_new(o, "byModel", bm);
+    /* Only when it matters, so the usual output keeps its shape. */
+    if (a->saturated)
+        json_object_set_new(o, "saturated", json_true());
     return o;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/json_scan.h"
 #include "aidf/tags.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
@@ -88,9 +89,17 @@ static int fail(struct aidf_error *err, const struct frame *f, const char *fmt, 
     return aidf_fail(err, AIDF_EINVAL, "%s: %s", path, what);
 }
 
-/* Reject containers nested deeper than the limit; `depth` is the depth of `v`. */
+/*
+ * Check an unknown value kept in `extra`: containers nested no deeper than the limit
+ * (`depth` is the depth of `v`), and reals of magnitude at most 1e300. Reports are written
+ * with 15 significant digits, and a real near DBL_MAX (1.7976931348623157e308) is written
+ * as 1.79769313486232e+308, which no longer parses: the stored file would be unreadable.
+ */
 static int check_depth(struct aidf_error *err, const struct frame *f, const json_t *v, int depth)
 {
+    if (json_is_real(v) && fabs(json_real_value(v)) > 1e300)
+        return fail(err, f, "%.17g is out of range (at most 1e300 in magnitude)",
+                    json_real_value(v));
     if (!json_is_object(v) && !json_is_array(v))
         return AIDF_OK;
     if (depth > AIDF_REPORT_MAX_DEPTH)
@@ -130,6 +139,10 @@ static int get_string(struct aidf_error *err, const struct frame *f, const json_
     return AIDF_OK;
 }
 
+/*
+ * An integer within [-AIDF_REPORT_MAX_COUNT, AIDF_REPORT_MAX_COUNT], or within
+ * [0, AIDF_REPORT_MAX_COUNT] when `nonneg` (see report.h for why 2^53 - 1).
+ */
 static int get_int(struct aidf_error *err, const struct frame *f, const json_t *v, bool nonneg,
                    int64_t *out)
 {
@@ -149,19 +162,24 @@ static int get_int(struct aidf_error *err, const struct frame *f, const json_t *
     } else {
         return fail(err, f, "expected %s, got %s", what, type_name(v));
     }
-    if (x == AIDF_UNSET)
-        return fail(err, f, "integer out of range");
+    if (x > AIDF_REPORT_MAX_COUNT || x < -AIDF_REPORT_MAX_COUNT)
+        return fail(err, f, "%lld is out of range (at most %lld%s)", (long long)x,
+                    (long long)AIDF_REPORT_MAX_COUNT, nonneg ? "" : " in magnitude");
     *out = x;
     return AIDF_OK;
 }
 
-static int get_number(struct aidf_error *err, const struct frame *f, const json_t *v, double *out)
+/* A finite number in [0, max]; `unit` names what it measures in the error message. */
+static int get_number(struct aidf_error *err, const struct frame *f, const json_t *v, double max,
+                      const char *unit, double *out)
 {
     if (!json_is_number(v))
         return fail(err, f, "expected a non-negative number, got %s", type_name(v));
     double d = json_number_value(v);
     if (!(d >= 0) || !isfinite(d))
         return fail(err, f, "expected a non-negative number, got %.17g", d);
+    if (d > max)
+        return fail(err, f, "%.17g is out of range (at most %.17g %s)", d, max, unit);
     *out = d;
     return AIDF_OK;
 }
@@ -186,8 +204,9 @@ static int dec_strlist(struct aidf_error *err, const struct frame *f, const json
     return AIDF_OK;
 }
 
-static int dec_nummap(struct aidf_error *err, const struct frame *f, const json_t *v,
-                      struct aidf_num_map *m)
+/* An object of numbers in [0, max] (`unit`: what they measure, for messages). */
+static int dec_nummap(struct aidf_error *err, const struct frame *f, const json_t *v, double max,
+                      const char *unit, struct aidf_num_map *m)
 {
     if (!json_is_object(v))
         return fail(err, f, "expected an object of numbers, got %s", type_name(v));
@@ -205,7 +224,7 @@ static int dec_nummap(struct aidf_error *err, const struct frame *f, const json_
             continue;
         struct frame cf = {f, k, 0};
         double d;
-        int rc = get_number(err, &cf, c, &d);
+        int rc = get_number(err, &cf, c, max, unit, &d);
         if (rc)
             return rc;
         aidf_num_map_append(m, k, strlen(k), d);
@@ -298,6 +317,8 @@ static int dec_field(struct aidf_error *err, const struct rf_field *fd, const js
             return fail(err, f, "expected a string, got %s", type_name(v));
         if (aidf_iso_parse(json_string_value(v), &ms))
             return fail(err, f, "not an ISO 8601 date-time");
+        if (ms < AIDF_REPORT_MIN_TS_MS || ms > AIDF_REPORT_MAX_TS_MS)
+            return fail(err, f, "out of range (from 1970-01-01 to 9999-12-31 UTC)");
         return get_string(err, f, v, AT(base, fd->off, char *));
     }
     case RF_RUNID:
@@ -320,8 +341,9 @@ static int dec_field(struct aidf_error *err, const struct rf_field *fd, const js
     case RF_INT:
         return get_int(err, f, v, false, AT(base, fd->off, int64_t));
     case RF_MS:
+        return get_number(err, f, v, AIDF_REPORT_MAX_MS, "ms (30 days)", AT(base, fd->off, double));
     case RF_MONEY:
-        return get_number(err, f, v, AT(base, fd->off, double));
+        return get_number(err, f, v, AIDF_REPORT_MAX_USD, "USD", AT(base, fd->off, double));
     case RF_TRI:
         if (!json_is_boolean(v))
             return fail(err, f, "expected a boolean, got %s", type_name(v));
@@ -332,7 +354,13 @@ static int dec_field(struct aidf_error *err, const struct rf_field *fd, const js
     case RF_TAGS:
         return dec_tags(err, f, v, AT(base, fd->off, struct aidf_kvlist));
     case RF_NUMMAP:
-        rc = dec_nummap(err, f, v, AT(base, fd->off, struct aidf_num_map));
+    case RF_TOKMAP:
+        if (fd->type == RF_TOKMAP)
+            rc = dec_nummap(err, f, v, (double)AIDF_REPORT_MAX_COUNT, "tokens",
+                            AT(base, fd->off, struct aidf_num_map));
+        else
+            rc = dec_nummap(err, f, v, AIDF_REPORT_MAX_MS, "ms (30 days)",
+                            AT(base, fd->off, struct aidf_num_map));
         if (!rc && fd->flag != RF_NOFLAG)
             *AT(base, fd->flag, bool) = true;
         return rc;
@@ -439,12 +467,25 @@ int aidf_report_parse(const char *data, size_t len, struct aidf_report *out, str
     if (len > AIDF_REPORT_MAX_BYTES)
         return aidf_fail(err, AIDF_ETOOBIG, "report is %zu bytes, over the limit of %u", len,
                          (unsigned)AIDF_REPORT_MAX_BYTES);
+    /*
+     * Bound the tree before jansson builds it. The depth allowed here is twice the
+     * decoder's, so a report a little too deep is still refused by check_depth(), whose
+     * message names the field; only absurd nesting stops here.
+     */
+    static const struct aidf_json_limits lim = {AIDF_REPORT_MAX_VALUES, 2 * AIDF_REPORT_MAX_DEPTH,
+                                                AIDF_REPORT_MAX_STRING_BYTES};
+    int rc = aidf_json_scan(data, len, &lim, err);
+    if (rc == AIDF_EINVAL)
+        return aidf_fail(err, AIDF_EINVAL, "(top level): nesting deeper than %d levels",
+                         AIDF_REPORT_MAX_DEPTH);
+    if (rc != AIDF_OK)
+        return rc; /* AIDF_ETOOBIG: too many values or string bytes, said in err */
     json_error_t je;
     json_t *root = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return aidf_fail_at(err, AIDF_EINVAL, je.line, je.column, "line %d, column %d: %s", je.line,
                             je.column, je.text);
-    int rc = aidf_report_from_json(root, out, err);
+    rc = aidf_report_from_json(root, out, err);
     json_decref(root);
     return rc;
 }

@@ -121,7 +121,8 @@ static json_t *enc_field(const struct rf_field *fd, const void *base, const json
             json_object_set_new(o, t->items[i].key, json_string(t->items[i].value));
         return o;
     }
-    case RF_NUMMAP: {
+    case RF_NUMMAP:
+    case RF_TOKMAP: {
         const struct aidf_num_map *m = AT(base, fd->off, struct aidf_num_map);
         if (fd->flag != RF_NOFLAG ? !*AT(base, fd->flag, bool) : m->n == 0)
             return NULL;

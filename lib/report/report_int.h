@@ -17,13 +17,14 @@ enum rf_type {
     RF_TIME,    /* char * that must parse with aidf_iso_parse() */
     RF_RUNID,   /* char * that must pass aidf_run_id_valid() */
     RF_STATUS,  /* enum aidf_status */
-    RF_COUNT,   /* int64_t >= 0, AIDF_UNSET when absent */
-    RF_INT,     /* int64_t of any sign, AIDF_UNSET when absent */
-    RF_MS,      /* double >= 0, NaN when absent; encoded rounded to 3 decimals */
-    RF_MONEY,   /* double >= 0, NaN when absent; encoded rounded to 6 decimals */
+    RF_COUNT,   /* int64_t in [0, AIDF_REPORT_MAX_COUNT], AIDF_UNSET when absent */
+    RF_INT,     /* int64_t of magnitude <= AIDF_REPORT_MAX_COUNT, AIDF_UNSET when absent */
+    RF_MS,      /* double in [0, AIDF_REPORT_MAX_MS], NaN when absent; encoded to 3 decimals */
+    RF_MONEY,   /* double in [0, AIDF_REPORT_MAX_USD], NaN when absent; encoded to 6 decimals */
     RF_TRI,     /* int: -1 absent, 0 false, 1 true */
     RF_STRLIST, /* struct aidf_strlist; written whenever its object is */
-    RF_NUMMAP,  /* struct aidf_num_map of ms/tokens; `flag` = bool "has" or RF_NOFLAG */
+    RF_NUMMAP,  /* struct aidf_num_map of ms; `flag` = bool "has" or RF_NOFLAG */
+    RF_TOKMAP,  /* as RF_NUMMAP, of token counts (bounded as counts, not durations) */
     RF_OBJ,     /* nested object on the same base; `flag` = bool "present" or RF_NOFLAG */
     RF_ERROR,   /* the error object, which may also arrive as a plain string */
     RF_ARRAY,   /* array of items: `off` = item pointer, `flag` = size_t count */

@@ -53,7 +53,7 @@ static const struct rf_field tokens_fields[] = {
     {"estimated", RF_TRI, 0, R(tokens.estimated), NF, NULL},
     {"perIteration", RF_ARRAY, 0, R(tokens.per_iteration), R(tokens.n_per_iteration),
      &iter_tokens_block},
-    {"breakdown", RF_NUMMAP, 0, R(tokens.breakdown), R(tokens.has_breakdown), NULL},
+    {"breakdown", RF_TOKMAP, 0, R(tokens.breakdown), R(tokens.has_breakdown), NULL},
 };
 static const struct rf_block tokens_block = {tokens_fields, N_(tokens_fields), 0};
 
@@ -237,6 +237,7 @@ void aidf_rf_init(const struct rf_block *b, void *base)
             memset(AT(base, f->off, struct aidf_kvlist), 0, sizeof(struct aidf_kvlist));
             break;
         case RF_NUMMAP:
+        case RF_TOKMAP:
             memset(AT(base, f->off, struct aidf_num_map), 0, sizeof(struct aidf_num_map));
             if (f->flag != RF_NOFLAG)
                 *AT(base, f->flag, bool) = false;
@@ -274,6 +275,7 @@ static void rf_release(const struct rf_block *b, void *base)
             aidf_kvlist_release(AT(base, f->off, struct aidf_kvlist));
             break;
         case RF_NUMMAP:
+        case RF_TOKMAP:
             aidf_num_map_release(AT(base, f->off, struct aidf_num_map));
             break;
         case RF_OBJ:

@@ -489,7 +489,14 @@ int aidf_store_stage_new(const struct aidf_store *s, const struct aidf_report *r
 
     int rc = AIDF_OK;
     size_t len = 0;
-    char *text = aidf_report_dumps(r, true, &len);
+    /*
+     * Compact: a staged report comes from outside (POST /runs), and pretty-printing its
+     * unknown members would put a newline and indent before every value (16 MB of
+     * "[0,0,...]" became a 56 MB file). Compact text is at most the posted size plus a few
+     * bytes per number written differently ("1e9" as 1000000000.0), which the decoder's
+     * value limit bounds. aidf_store_write_new() (a local run's own report) stays pretty.
+     */
+    char *text = aidf_report_dumps(r, false, &len);
     char *dpath = aidf_path_join(s->dir, st->date);
     if (mkdir(dpath, 0755) != 0 && errno != EEXIST) {
         rc = aidf_fail(err, AIDF_EIO, "cannot create '%s': %s", dpath, strerror(errno));

@@ -242,8 +242,14 @@ void aidf_sidx_release(struct aidf_store *s)
 
 /* ---- on-disk format --------------------------------------------------------------- */
 
-#define IDX_MAGIC   "AIDFIDX\n"
-#define IDX_VERSION 1u
+#define IDX_MAGIC "AIDFIDX\n"
+/*
+ * 2: reports are decoded with the bounds of include/aidf/report.h (counts < 2^53, costs,
+ * durations, timestamps, tree size). An index of version 1 may hold summaries of files
+ * those bounds now refuse; a new version makes every store rebuild its index once, so such
+ * files are skipped with a warning like any invalid one.
+ */
+#define IDX_VERSION 2u
 #define IDX_ENDIAN  0x01020304u
 
 struct disk_hdr {

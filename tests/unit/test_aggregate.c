@@ -398,12 +398,121 @@ static void test_accumulator_matches_compute(void **state)
     aidf_agg_acc_free(acc);
 }
 
+/* Every integer figure of a summary set to `v`, every duration to `ms`. */
+static void set_all(struct aidf_run_summary *s, int64_t v, double ms)
+{
+    s->tokens_in = s->tokens_out = s->tokens_total = v;
+    s->cache_read = s->cache_write = s->reasoning = v;
+    s->iterations = s->files_total = v;
+    s->scope_violations = s->validation_runs = s->validation_failures = v;
+    s->duration_ms = ms;
+    for (int p = 0; p < AIDF_PHASE_COUNT; p++)
+        s->phases[p] = ms;
+}
+
+/* Checks shared by the sums below: nothing negative, nothing infinite. */
+static void assert_sane(const struct aidf_aggregate *a)
+{
+    const int64_t ints[] = {a->tokens_in,          a->tokens_out,       a->tokens_total,
+                            a->cache_read,         a->cache_write,      a->reasoning,
+                            a->files_changed,      a->scope_violations, a->validation_runs,
+                            a->validation_failures};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        assert_true(ints[i] >= 0);
+        assert_true(ints[i] <= AIDF_AGG_MAX_COUNT);
+    }
+    assert_true(isfinite(a->cost_total) && a->cost_total >= 0);
+    assert_true(isfinite(a->avg_cost) && isfinite(a->avg_iterations));
+    assert_true(isfinite(a->total_duration_ms) && isfinite(a->avg_duration_ms));
+    for (int p = 0; p < AIDF_PHASE_COUNT; p++)
+        assert_true(isfinite(a->phase_avg_ms[p]) && isfinite(a->phase_pct[p]));
+    for (size_t i = 0; i < a->n_providers; i++) {
+        assert_true(a->providers[i].tokens_total >= 0);
+        assert_true(isfinite(a->providers[i].cost));
+    }
+}
+
+/*
+ * Sums of many runs at the decoder's bounds: exact where they fit (costs), clamped at
+ * the ceiling and flagged where they do not (counts), never negative or wrapped.
+ */
+static void test_sums_at_bounds(void **state)
+{
+    (void)state;
+    enum { N = 3000 }; /* 3000 x (2^53 - 1) is over 2^63: a plain int64 sum wraps */
+    struct aidf_run_summary *r = calloc(N, sizeof(*r));
+    const struct aidf_run_summary **p = calloc(N, sizeof(*p));
+    assert_non_null(r);
+    assert_non_null(p);
+    for (int i = 0; i < N; i++) {
+        r[i] =
+            mk("x", 1000 + i, "t.md", "prov", "model", AIDF_STATUS_COMPLETED, AIDF_REPORT_MAX_USD);
+        set_all(&r[i], AIDF_REPORT_MAX_COUNT, AIDF_REPORT_MAX_MS);
+        p[i] = &r[i];
+    }
+    struct aidf_aggregate a;
+    aidf_aggregate_compute(p, N, &a);
+    assert_sane(&a);
+    assert_true(a.saturated);
+    assert_int_equal(a.tokens_total, AIDF_AGG_MAX_COUNT);
+    assert_int_equal(a.validation_failures, AIDF_AGG_MAX_COUNT);
+    assert_int_equal(a.providers[0].tokens_total, AIDF_AGG_MAX_COUNT);
+    /* 3000 x $1M and 3000 x 30 days fit: exact, not clamped */
+    assert_true(a.cost_total == 3e9);
+    assert_true(a.total_duration_ms == 3000 * AIDF_REPORT_MAX_MS);
+    json_t *j = aidf_aggregate_to_json(&a);
+    assert_true(json_is_true(json_object_get(j, "saturated")));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "tokens"), "total")),
+                     AIDF_AGG_MAX_COUNT);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+
+    /* Two runs within bounds: no flag, and the JSON keeps its usual shape. */
+    set_all(&r[0], 1000, 10), set_all(&r[1], 2000, 20);
+    aidf_aggregate_compute(p, 2, &a);
+    assert_false(a.saturated);
+    assert_int_equal(a.tokens_total, 3000);
+    j = aidf_aggregate_to_json(&a);
+    assert_null(json_object_get(j, "saturated"));
+    json_decref(j);
+    aidf_aggregate_release(&a);
+
+    /*
+     * Figures past the bounds (an index or file from before them, or edited by hand):
+     * INT64_MAX tokens, 1e308 and infinite costs, NaN and negative durations.
+     */
+    set_all(&r[0], INT64_MAX, 1e308);
+    set_all(&r[1], INT64_MAX, INFINITY);
+    set_all(&r[2], -5, NAN);
+    r[0].cost = 1e308, r[1].cost = 1e308, r[2].cost = INFINITY;
+    aidf_aggregate_compute(p, 3, &a);
+    assert_sane(&a);
+    assert_true(a.saturated);
+    assert_int_equal(a.tokens_total, AIDF_AGG_MAX_COUNT);
+    assert_true(a.cost_total == AIDF_AGG_MAX_USD);
+    assert_true(a.total_duration_ms == AIDF_AGG_MAX_MS);
+    aidf_aggregate_release(&a);
+
+    /* The accumulator (the server's /summary) saturates the same way, run by run. */
+    struct aidf_agg_acc *acc = aidf_agg_acc_new();
+    for (int i = 0; i < 3; i++)
+        aidf_agg_acc_add_many(acc, &p[i], 1, false);
+    aidf_agg_acc_result(acc, &a);
+    assert_sane(&a);
+    assert_true(a.saturated);
+    aidf_aggregate_release(&a);
+    aidf_agg_acc_free(acc);
+    free(p);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),           cmocka_unit_test(test_arithmetic),
         cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
         cmocka_unit_test(test_filter),          cmocka_unit_test(test_accumulator_matches_compute),
+        cmocka_unit_test(test_sums_at_bounds),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
 }

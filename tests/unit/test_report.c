@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "aidf/buf.h"
+#include "aidf/json_scan.h"
 #include "aidf/report.h"
 #include "aidf/xalloc.h"
 #include "testutil.h"
@@ -529,6 +530,189 @@ static void test_unknown_fields_survive(void **state)
     aidf_report_release(&r);
 }
 
+/* ---- bounds on numbers (issue 10 §2.3) ---- */
+
+/* Parse MIN_HEAD + `tail` + "}" and return the result code (message in *err). */
+static int parse_tail(const char *tail, struct aidf_error *err)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s,%s}", MIN_HEAD, tail);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    aidf_error_clear(err);
+    int rc = parse_str(buf, &r, err);
+    aidf_report_release(&r);
+    return rc;
+}
+
+static void accept_tail(const char *tail)
+{
+    struct aidf_error err;
+    if (parse_tail(tail, &err) != AIDF_OK)
+        fail_msg("refused %s: %s", tail, err.msg);
+}
+
+/* Refused, with `field` (the path) and "out of range" in the message. */
+static void refuse_tail(const char *tail, const char *field)
+{
+    struct aidf_error err;
+    if (parse_tail(tail, &err) != AIDF_EINVAL)
+        fail_msg("accepted %s", tail);
+    if (strncmp(err.msg, field, strlen(field)) != 0 || !strstr(err.msg, "range"))
+        fail_msg("%s: message '%s' lacks '%s' / 'range'", tail, err.msg, field);
+}
+
+static void test_number_bounds(void **state)
+{
+    (void)state;
+    /* counts: integers up to 2^53 - 1 */
+    accept_tail("\"tokens\":{\"totalInput\":9007199254740991}");
+    refuse_tail("\"tokens\":{\"totalInput\":9007199254740992}", "tokens.totalInput");
+    refuse_tail("\"tokens\":{\"totalInput\":9223372036854775807}", "tokens.totalInput");
+    refuse_tail("\"tokens\":{\"totalInput\":9.2e18}", "tokens.totalInput");
+    refuse_tail("\"tokens\":{\"perIteration\":[{\"output\":1e17}]}",
+                "tokens.perIteration[0].output");
+    refuse_tail("\"iterations\":18014398509481984", "iterations");
+    refuse_tail("\"files\":{\"totalCount\":9007199254740993}", "files.totalCount");
+    /* token breakdown: counts, not durations (1e10 is over 30 days in ms) */
+    accept_tail("\"tokens\":{\"breakdown\":{\"rules\":1e10}}");
+    refuse_tail("\"tokens\":{\"breakdown\":{\"rules\":1e300}}", "tokens.breakdown.rules");
+    /* exit codes: either sign, magnitude up to 2^53 - 1 */
+    accept_tail("\"validation\":{\"runs\":[{\"exitCode\":-9007199254740991}]}");
+    refuse_tail("\"validation\":{\"runs\":[{\"exitCode\":-9223372036854775807}]}",
+                "validation.runs[0].exitCode");
+    /* money: at most a million USD */
+    accept_tail("\"cost\":{\"estimatedTotal\":1000000}");
+    refuse_tail("\"cost\":{\"estimatedTotal\":1000000.01}", "cost.estimatedTotal");
+    refuse_tail("\"cost\":{\"estimatedTotal\":1e308}", "cost.estimatedTotal");
+    refuse_tail("\"cost\":{\"rates\":{\"inputPer1M\":2e6}}", "cost.rates.inputPer1M");
+    refuse_tail("\"cost\":{\"perIteration\":[{\"cost\":1e7}]}", "cost.perIteration[0].cost");
+    /* durations: at most 30 days */
+    accept_tail("\"timing\":{\"totalDurationMs\":2592000000}");
+    refuse_tail("\"timing\":{\"totalDurationMs\":2592000000.5}", "timing.totalDurationMs");
+    refuse_tail("\"timing\":{\"phases\":{\"aiExecution\":1e300}}", "timing.phases.aiExecution");
+    refuse_tail("\"timing\":{\"perIteration\":[{\"durationMs\":1e12}]}",
+                "timing.perIteration[0].durationMs");
+    refuse_tail("\"validation\":{\"runs\":[{\"durationMs\":3e9}]}",
+                "validation.runs[0].durationMs");
+    /* unknown members: reals up to 1e300 (written with 15 digits, DBL_MAX would not parse) */
+    accept_tail("\"u\":[1e300,-1e300,5e-324]");
+    refuse_tail("\"u\":{\"v\":[1.7976931348623157e308]}", "u.v[0]");
+    /* timestamps: 1970 to 9999 (UTC, after the zone offset) */
+    accept_tail("\"timing\":{\"startedAt\":\"1970-01-01T00:00:00Z\"}");
+    accept_tail("\"timing\":{\"startedAt\":\"9999-12-31T23:59:59.999Z\"}");
+    refuse_tail("\"timing\":{\"startedAt\":\"1969-12-31T23:59:59Z\"}", "timing.startedAt");
+    refuse_tail("\"timing\":{\"completedAt\":\"9999-12-31T23:00:00-05:00\"}", "timing.completedAt");
+    refuse_tail("\"timing\":{\"startedAt\":\"1970-01-01T00:30+01:00\"}", "timing.startedAt");
+    struct aidf_error err;
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "{\"runId\":\"" ID "\",\"timestamp\":\"0001-01-01T00:00:00Z\",\"status\":\"failed\"}");
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(parse_str(buf, &r, &err), AIDF_EINVAL);
+    assert_non_null(strstr(err.msg, "timestamp: out of range"));
+    aidf_report_release(&r);
+}
+
+/* ---- the pre-scan: limits on the tree, before it is built (issue 10 §2.4) ---- */
+
+/* A report whose unknown member "u" is an array of `n` zeros. Caller frees. */
+static char *zeros_report(size_t n, size_t *len)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addstr(&b, MIN_HEAD ",\"u\":[");
+    for (size_t i = 0; i < n; i++)
+        aidf_buf_addstr(&b, i ? ",0" : "0");
+    aidf_buf_addstr(&b, "]}");
+    return aidf_buf_detach(&b, len);
+}
+
+static void test_value_limit(void **state)
+{
+    (void)state;
+    struct aidf_report r;
+    struct aidf_error err;
+    size_t len;
+    aidf_report_init(&r);
+    /* the head has 4 values (object, 3 strings) + 3 member names + "u" + its array */
+    char *doc = zeros_report(AIDF_REPORT_MAX_VALUES - 9, &len);
+    assert_int_equal(aidf_report_parse(doc, len, &r, &err), AIDF_OK);
+    aidf_report_release(&r);
+    free(doc);
+    doc = zeros_report(AIDF_REPORT_MAX_VALUES - 8, &len);
+    assert_int_equal(aidf_report_parse(doc, len, &r, &err), AIDF_ETOOBIG);
+    assert_non_null(strstr(err.msg, "JSON values"));
+    assert_null(r.run_id);
+    free(doc);
+    /* 8 million values in 16 MB: refused before any tree is built */
+    doc = zeros_report(AIDF_REPORT_MAX_BYTES / 2 - 100, &len);
+    assert_true(len <= AIDF_REPORT_MAX_BYTES);
+    assert_int_equal(aidf_report_parse(doc, len, &r, &err), AIDF_ETOOBIG);
+    free(doc);
+
+    /* a real report with a large change set still passes: 90,000 changed files */
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addstr(&b, MIN_HEAD ",\"files\":{\"modified\":[");
+    for (int i = 0; i < 90000; i++)
+        aidf_buf_addf(&b, "%s\"src/module%03d/some/deeper/path/file_%05d.c\"", i ? "," : "",
+                      i % 1000, i);
+    aidf_buf_addstr(&b, "],\"totalCount\":90000}}");
+    doc = aidf_buf_detach(&b, &len);
+    assert_int_equal(aidf_report_parse(doc, len, &r, &err), AIDF_OK);
+    assert_int_equal(r.files.modified.n, 90000);
+    aidf_report_release(&r);
+    free(doc);
+}
+
+/* The scan on its own: counts, and malformed input it must walk without trouble. */
+static void test_json_scan(void **state)
+{
+    (void)state;
+    struct aidf_error err;
+    const struct aidf_json_limits lim = {5, 3, 10};
+    static const struct {
+        const char *text;
+        int want;
+    } cases[] = {
+        {"", AIDF_OK},
+        {"[1,2,3,4]", AIDF_OK},                      /* 5 values */
+        {"[1,2,3,4,5]", AIDF_ETOOBIG},               /* 6 */
+        {"{\"a\":1,\"b\":2}", AIDF_OK},              /* object, 2 names, 2 numbers */
+        {"{\"a\":1,\"b\":2,\"c\":3}", AIDF_ETOOBIG}, /* names count */
+        {"[[[1]]]", AIDF_OK},                        /* depth 3 */
+        {"[[[[1]]]]", AIDF_EINVAL},                  /* depth 4 */
+        {"[]]]]][[[1", AIDF_OK},                     /* stray closers do not go below 0 */
+        {"\"0123456789\"", AIDF_OK},                 /* 10 string bytes */
+        {"\"0123456789a\"", AIDF_ETOOBIG},           /* 11 */
+        {"\"[[[[[[[[\"", AIDF_OK},                   /* brackets inside a string */
+        {"\"\\\"[[[[[\"", AIDF_OK},                  /* an escaped quote does not end it */
+        {"\"abc\\", AIDF_OK},                        /* unterminated, backslash at the end */
+        {"\"abc", AIDF_OK},                          /* unterminated */
+        {"truefalsenull", AIDF_OK},                  /* one bare token */
+        {"1 2 3 4 5 6", AIDF_ETOOBIG},               /* garbage still counts */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        aidf_error_clear(&err);
+        int rc = aidf_json_scan(cases[i].text, strlen(cases[i].text), &lim, &err);
+        if (rc != cases[i].want)
+            fail_msg("'%s': %d, want %d (%s)", cases[i].text, rc, cases[i].want, err.msg);
+    }
+    assert_int_equal(aidf_json_scan(NULL, 0, &lim, &err), AIDF_OK);
+    /* exactly the byte count, no terminator read: "[1]" inside a longer buffer */
+    assert_int_equal(aidf_json_scan("[1][2][3]", 3, &lim, &err), AIDF_OK);
+
+    /* a huge nesting is refused by the report parser with the decoder's message */
+    size_t n = 100000;
+    char *deep = aidf_xmalloc(n);
+    memset(deep, '[', n);
+    struct aidf_report r;
+    aidf_report_init(&r);
+    assert_int_equal(aidf_report_parse(deep, n, &r, &err), AIDF_EINVAL);
+    assert_non_null(strstr(err.msg, "nesting deeper than 32 levels"));
+    free(deep);
+}
+
 /* ---- hostile input ---- */
 
 static void test_too_big(void **state)
@@ -536,9 +720,9 @@ static void test_too_big(void **state)
     (void)state;
     size_t n = 20u * 1024 * 1024;
     char *big = aidf_xmalloc(n);
-    memset(big, 'a', n);
-    memcpy(big, "{\"x\":\"", 6);
-    memcpy(big + n - 2, "\"}", 2);
+    memset(big, ' ', n);
+    memcpy(big, "{\"x\":1", 6);
+    big[AIDF_REPORT_MAX_BYTES - 1] = '}';
     struct aidf_report r;
     struct aidf_error err = {0};
     aidf_report_init(&r);
@@ -546,6 +730,15 @@ static void test_too_big(void **state)
     assert_int_equal(err.code, AIDF_ETOOBIG);
     /* exactly at the limit is parsed (and here refused for its content only) */
     assert_int_equal(aidf_report_parse(big, AIDF_REPORT_MAX_BYTES, &r, &err), AIDF_EINVAL);
+    assert_non_null(strstr(err.msg, "runId"));
+
+    /* under the byte limit, but one string longer than the string-byte limit */
+    size_t sl = AIDF_REPORT_MAX_STRING_BYTES + 1;
+    memset(big, 'a', sl + 8);
+    memcpy(big, "{\"x\":\"", 6);
+    memcpy(big + 6 + sl, "\"}", 2);
+    assert_int_equal(aidf_report_parse(big, sl + 8, &r, &err), AIDF_ETOOBIG);
+    assert_non_null(strstr(err.msg, "bytes in strings"));
     free(big);
     aidf_report_release(&r);
 }
@@ -940,6 +1133,9 @@ int main(void)
         cmocka_unit_test(test_encode_fields),
         cmocka_unit_test(test_unknown_fields_survive),
         cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_number_bounds),
+        cmocka_unit_test(test_value_limit),
+        cmocka_unit_test(test_json_scan),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_duplicate_and_many_keys),
         cmocka_unit_test(test_truncations),

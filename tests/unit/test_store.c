@@ -225,10 +225,11 @@ static void test_round_trip(void **state)
     path = aidf_path_join(rdir, rel);
     free(rel);
 
-    /* Pretty JSON with a 2-space indent. */
+    /* Staged (posted) reports are stored compact: no newline before any member. */
     char *text = tu_read(path, NULL);
     assert_non_null(text);
-    assert_true(strncmp(text, "{\n  \"", 5) == 0);
+    assert_true(strncmp(text, "{\"runId\":", 9) == 0);
+    assert_null(strchr(text, '\n'));
 
     aidf_report_init(&back);
     const struct aidf_run_summary *sum = NULL;
