@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages aidf needs to build and test, when any is missing.
 # Usage: scripts/deps.sh [--dev]   (--dev adds clang, sanitizer runtime and clang-format)
+# bubblewrap is a runtime dependency: `aidf run` confines the API providers' run_command
+# with it (security.sandbox), and the sandbox tests need it.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
-      libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh)
+      libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh bubblewrap)
 if [ "${1:-}" = "--dev" ]; then
     pkgs+=(clang libclang-rt-14-dev clang-format)
 fi

@@ -5,7 +5,9 @@
  * Backends, best first:
  *   bwrap     bubblewrap: a new mount namespace where only the system directories
  *             (/usr, /bin, /sbin, /lib*, /etc) are visible, read-only; the project is
- *             mounted read-write at its own path; /tmp and $HOME are private empty tmpfs;
+ *             mounted read-write at its own path, except its .git directory (read-only:
+ *             hooks and git config would run outside the sandbox); /tmp and $HOME are
+ *             private empty tmpfs;
  *             new PID, IPC, UTS, user, cgroup and (unless security.sandbox.network)
  *             network namespaces. When the command's shell ends or is stopped, everything
  *             it started dies with it (the PID namespace ends).
@@ -94,6 +96,7 @@ char **aidf_sandbox_env(const struct aidf_sandbox *sb, const char *const *env, c
 /**
  * The bwrap command line that runs `/bin/sh -c cmd` in the project `root` (absolute, no
  * symlinks): sb->bwrap, then the options described above, "--", "/bin/sh", "-c", cmd.
+ * `root`/.git is made read-only when it is a directory.
  * The system directories are looked up on this machine: missing ones are left out and
  * symbolic links (merged /usr) are recreated as links. Returns a new NULL-terminated
  * array of new strings; free it with aidf_sandbox_strv_free().

@@ -170,6 +170,17 @@ char **aidf_sandbox_bwrap_argv(const struct aidf_sandbox *sb, const char *root, 
     strv_addstr(&s, "--bind");
     strv_addstr(&s, root);
     strv_addstr(&s, root);
+    /* The repository stays read-only: a hook or a config entry (core.fsmonitor, ...) written
+     * there would run later, outside the sandbox, in aidf's own git commands. write_file
+     * refuses .git paths for the same reason. */
+    char *git = aidf_path_join(root, ".git");
+    struct stat gst;
+    if (lstat(git, &gst) == 0 && S_ISDIR(gst.st_mode)) {
+        strv_addstr(&s, "--ro-bind");
+        strv_addstr(&s, git);
+        strv_addstr(&s, git);
+    }
+    free(git);
     strv_addstr(&s, "--chdir");
     strv_addstr(&s, root);
     strv_addstr(&s, "--");

@@ -154,7 +154,8 @@ script_cmds \
     "cat $TMP/sibling/secret.txt; ls $TMP; test -e /root && echo root-visible || echo root-hidden" \
     'echo x >"$HOME/y" && echo home-write-ok; echo x >/tmp/t480-in-tmp && echo tmp-write-ok; echo x >../written-outside.txt; echo "parent-write=$?"' \
     "$CONNECT" \
-    'echo "home=$HOME"; ls -A "$HOME" | wc -l; ls -A /tmp'
+    'echo "home=$HOME"; ls -A "$HOME" | wc -l; ls -A /tmp' \
+    'echo "#!/bin/sh" >.git/hooks/post-commit; echo "hook=$?"; git config core.fsmonitor "touch /tmp/pwned"; echo "config=$?"; git log --oneline | wc -l'
 expect 0 "bwrap: the run completes" run
 last_report
 rcheck "the report names the sandbox" '.security.sandbox == "bwrap"'
@@ -175,6 +176,10 @@ check "nothing landed in the project's parent" test ! -e "$TMP/written-outside.t
 check "no network: the listener is not reachable" rgrep 6 CONNECT-FAILED
 check "no network: nothing received" rlacks 6 "GOT hello"
 check "each command gets a fresh empty HOME and /tmp" rgrep 7 '^home=/home/sandbox$' '^0$'
+check "the repository is read-only: no hook" rgrep 8 'hook=[1-9]'
+check "the repository is read-only: no git config" rgrep 8 'config=[1-9]'
+check "no hook landed in .git/hooks" test ! -e "$PROJ/.git/hooks/post-commit"
+check "git still reads the repository" rgrep 8 '^[1-9][0-9]*$'
 report_show_ok() { "$AIDF" report show --reports-dir "$PROJ/.ai/reports" "$(jq -r .runId "$REPORT")" 2>&1 | grep -E 'Sandbox: +bwrap'; }
 qcheck "aidf report show names the sandbox" report_show_ok
 

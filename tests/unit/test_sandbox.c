@@ -170,6 +170,20 @@ static void test_bwrap_argv(void **state)
         assert_int_equal(idx(v, hidden[i]), -1);
     aidf_sandbox_strv_free(v);
 
+    /* A project with a .git directory: mounted read-only over the project's bind. */
+    char *dir = tu_mkdtemp();
+    tu_write(dir, ".git/HEAD", "ref: refs/heads/main\n");
+    char git[PATH_MAX];
+    snprintf(git, sizeof(git), "%s/.git", dir);
+    v = aidf_sandbox_bwrap_argv(&sb, dir, "true");
+    int g = idx(v, git);
+    assert_true(g > idx(v, "--bind"));
+    assert_string_equal(v[g - 1], "--ro-bind");
+    assert_string_equal(v[g + 1], git);
+    aidf_sandbox_strv_free(v);
+    tu_rmrf(dir);
+    free(dir);
+
     sb.network = true;
     v = aidf_sandbox_bwrap_argv(&sb, "/p", "true");
     assert_true(idx(v, "--share-net") > idx(v, "--unshare-all"));
