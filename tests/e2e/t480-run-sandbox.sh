@@ -132,7 +132,8 @@ while True:
         break
     c.sendall(b"hello\n"); c.close()
 ' "$PORT_FILE" &
-BG_PIDS+=("$!")
+LPID=$!
+BG_PIDS+=("$LPID")
 wait_file "$PORT_FILE" || not_ok "the TCP listener did not start"
 LPORT=$(cat "$PORT_FILE")
 CONNECT="python3 -c 'import socket; s = socket.create_connection((\"127.0.0.1\", $LPORT), 3); print(\"GOT \" + s.recv(16).decode().strip())' 2>&1 || echo CONNECT-FAILED"
@@ -155,6 +156,7 @@ script_cmds \
     'echo x >"$HOME/y" && echo home-write-ok; echo x >/tmp/t480-in-tmp && echo tmp-write-ok; echo x >../written-outside.txt; echo "parent-write=$?"' \
     "$CONNECT" \
     'echo "home=$HOME"; ls -A "$HOME" | wc -l; ls -A /tmp' \
+    "kill -0 $LPID; echo \"signal=\$?\"; ps -e | wc -l" \
     'echo "#!/bin/sh" >.git/hooks/post-commit; echo "hook=$?"; git config core.fsmonitor "touch /tmp/pwned"; echo "config=$?"; git log --oneline | wc -l'
 expect 0 "bwrap: the run completes" run
 last_report
@@ -176,10 +178,12 @@ check "nothing landed in the project's parent" test ! -e "$TMP/written-outside.t
 check "no network: the listener is not reachable" rgrep 6 CONNECT-FAILED
 check "no network: nothing received" rlacks 6 "GOT hello"
 check "each command gets a fresh empty HOME and /tmp" rgrep 7 '^home=/home/sandbox$' '^0$'
-check "the repository is read-only: no hook" rgrep 8 'hook=[1-9]'
-check "the repository is read-only: no git config" rgrep 8 'config=[1-9]'
+check "a process of the host cannot be signalled" rgrep 8 'signal=[1-9]'
+check "the processes of the host are not visible" sh -c "[ \"\$(printf '%s' \"\$1\" | tail -n 1)\" -lt 10 ]" _ "$(result 8)"
+check "the repository is read-only: no hook" rgrep 9 'hook=[1-9]'
+check "the repository is read-only: no git config" rgrep 9 'config=[1-9]'
 check "no hook landed in .git/hooks" test ! -e "$PROJ/.git/hooks/post-commit"
-check "git still reads the repository" rgrep 8 '^[1-9][0-9]*$'
+check "git still reads the repository" rgrep 9 '^[1-9][0-9]*$'
 report_show_ok() { "$AIDF" report show --reports-dir "$PROJ/.ai/reports" "$(jq -r .runId "$REPORT")" 2>&1 | grep -E 'Sandbox: +bwrap'; }
 qcheck "aidf report show names the sandbox" report_show_ok
 
@@ -212,12 +216,16 @@ check "nothing of the fork bomb is left" [ -z "$(left "$MARK-bomb")" ]
 check "no background process is left (&, setsid, nohup)" [ -z "$(left "$MARK-bg")" ]
 
 # --- Landlock (forced): the write checks again --------------------------------------------
+# The kernel's Landlock ABI: network rules from 4, signal scoping from 6.
+LL_ABI=$(python3 -c 'import ctypes; print(max(0, ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1)))' 2>/dev/null || echo 0)
 project landlock landlock
 script_cmds \
     'echo "key=[$ANTHROPIC_API_KEY]"; env | grep -c SECRET' \
     'echo x >"$HOME/y" && echo home-write-ok; echo x >"$TMPDIR/z" && echo tmpdir-write-ok' \
     'echo x >../ll-outside.txt; echo "parent-write=$?"; echo x >/tmp/t480-ll-tmp; echo "tmp-write=$?"' \
-    'echo x >src/inside.txt && echo inside-write-ok; rm -f ../outside.txt; echo "rm=$?"'
+    'echo x >src/inside.txt && echo inside-write-ok; rm -f ../outside.txt; echo "rm=$?"' \
+    "$CONNECT" \
+    "kill -0 $LPID; echo \"signal=\$?\""
 expect 0 "landlock: the run completes" run
 last_report
 rcheck "the report names landlock" '.security.sandbox == "landlock"'
@@ -229,6 +237,16 @@ check "landlock: nothing landed outside" sh -c "[ ! -e '$TMP/ll-outside.txt' ] &
 check "landlock: the project is writable" test -f src/inside.txt
 check "landlock: a file outside cannot be removed" rgrep 4 'rm=[1-9]'
 check "landlock: the file outside is still there" test -f "$TMP/outside.txt"
+if [ "$LL_ABI" -ge 4 ]; then
+    check "landlock (ABI $LL_ABI): no TCP connection" rgrep 5 CONNECT-FAILED
+else
+    skip "landlock network rules need ABI 4, this kernel has $LL_ABI"
+fi
+if [ "$LL_ABI" -ge 6 ]; then
+    check "landlock (ABI $LL_ABI): no signal to a process outside" rgrep 6 'signal=[1-9]'
+else
+    skip "landlock signal scoping needs ABI 6, this kernel has $LL_ABI"
+fi
 
 # --- choosing a backend ------------------------------------------------------------------------
 project required required
