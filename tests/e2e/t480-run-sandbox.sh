@@ -116,7 +116,7 @@ kill_left() {
     local p
     for p in $(left "$1"); do kill -9 "$p" 2>/dev/null; done
 }
-at_exit "kill_left $MARK-bomb; kill_left $MARK-bg; kill_left $MARK-ll"
+at_exit "kill_left $MARK-bomb; kill_left $MARK-bg; kill_left $MARK-ll; rm -f /tmp/t480-in-tmp-$MARK /tmp/t480-ll-tmp-$MARK"
 
 # A TCP listener on 127.0.0.1 that answers every connection with "hello".
 PORT_FILE=$TMP/listener.port
@@ -153,7 +153,7 @@ script_cmds \
     'env' \
     'cat ../outside.txt; echo "status=$?"' \
     "cat $TMP/sibling/secret.txt; ls $TMP; test -e /root && echo root-visible || echo root-hidden" \
-    'echo x >"$HOME/y" && echo home-write-ok; echo x >/tmp/t480-in-tmp && echo tmp-write-ok; echo x >../written-outside.txt; echo "parent-write=$?"' \
+    "echo x >\"\$HOME/y\" && echo home-write-ok; echo x >/tmp/t480-in-tmp-$MARK && echo tmp-write-ok; echo x >../written-outside.txt" \
     "$CONNECT" \
     'echo "home=$HOME"; ls -A "$HOME" | wc -l; ls -A /tmp' \
     "kill -0 $LPID; echo \"signal=\$?\"; ps -e | wc -l" \
@@ -173,7 +173,7 @@ check "a sibling of the project is not visible" rlacks 4 "sibling-content"
 check "/root is not visible" rhas 4 root-hidden
 check "writes to the private HOME and /tmp work" rgrep 5 home-write-ok tmp-write-ok
 check "nothing landed in the real HOME" test ! -e "$REAL_HOME/y"
-check "nothing landed in the real /tmp" test ! -e /tmp/t480-in-tmp
+check "nothing landed in the real /tmp" test ! -e /tmp/t480-in-tmp-$MARK
 check "nothing landed in the project's parent" test ! -e "$TMP/written-outside.txt"
 check "no network: the listener is not reachable" rgrep 6 CONNECT-FAILED
 check "no network: nothing received" rlacks 6 "GOT hello"
@@ -222,7 +222,7 @@ project landlock landlock
 script_cmds \
     'echo "key=[$ANTHROPIC_API_KEY]"; env | grep -c SECRET' \
     'echo x >"$HOME/y" && echo home-write-ok; echo x >"$TMPDIR/z" && echo tmpdir-write-ok' \
-    'echo x >../ll-outside.txt; echo "parent-write=$?"; echo x >/tmp/t480-ll-tmp; echo "tmp-write=$?"' \
+    "echo x >../ll-outside.txt; echo \"parent-write=\$?\"; echo x >/tmp/t480-ll-tmp-$MARK; echo \"tmp-write=\$?\"" \
     'echo x >src/inside.txt && echo inside-write-ok; rm -f ../outside.txt; echo "rm=$?"' \
     "$CONNECT" \
     "kill -0 $LPID; echo \"signal=\$?\""
@@ -233,7 +233,7 @@ check "landlock: no secret reaches the command" rgrep 1 'key=\[\]' '^0$'
 check "landlock: the private HOME and TMPDIR are writable" rgrep 2 home-write-ok tmpdir-write-ok
 check "landlock: a write to the parent is refused" rgrep 3 'parent-write=[1-9]'
 check "landlock: a write to /tmp is refused" rgrep 3 'tmp-write=[1-9]'
-check "landlock: nothing landed outside" sh -c "[ ! -e '$TMP/ll-outside.txt' ] && [ ! -e /tmp/t480-ll-tmp ] && [ ! -e '$REAL_HOME/y' ]"
+check "landlock: nothing landed outside" sh -c "[ ! -e '$TMP/ll-outside.txt' ] && [ ! -e /tmp/t480-ll-tmp-$MARK ] && [ ! -e '$REAL_HOME/y' ]"
 check "landlock: the project is writable" test -f src/inside.txt
 check "landlock: a file outside cannot be removed" rgrep 4 'rm=[1-9]'
 check "landlock: the file outside is still there" test -f "$TMP/outside.txt"

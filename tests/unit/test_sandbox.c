@@ -93,6 +93,7 @@ static void test_env_filter(void **state)
         assert_null(strstr(out[i], "AIDF_"));
     }
     aidf_sandbox_strv_free(out);
+    aidf_sandbox_release(&sb);
 
     /* No overrides: HOME passes as it is; an empty or NULL environment gives an empty one. */
     out = aidf_sandbox_env(NULL, env, NULL, NULL);
@@ -289,9 +290,8 @@ static void test_run_landlock(void **state)
     char *base = tu_mkdtemp();
     tu_write(base, "proj/keep.txt", "x");
     tu_write(base, "outside.txt", "secret-outside");
-    char *proj_rel = aidf_xstrdup("proj");
     char proj[PATH_MAX];
-    snprintf(proj, sizeof(proj), "%s/%s", base, proj_rel);
+    snprintf(proj, sizeof(proj), "%s/proj", base);
     char *root = realpath(proj, NULL);
     assert_non_null(root);
 
@@ -324,7 +324,6 @@ static void test_run_landlock(void **state)
         aidf_sandbox_release(&sb);
     }
     free(root);
-    free(proj_rel);
     tu_rmrf(base);
     free(base);
 }
