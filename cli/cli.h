@@ -126,7 +126,8 @@ extern const char *const cli_provider_choices[];
 /* The run filters of list, summary and export. */
 #define CLI_FILTER_OPTS                                                                     \
     {.name = "since", .kind = OPTP_DATE, .id = OPT_SINCE, .value_name = "DATE",             \
-     .help = "only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, 7d, 24h, 2w)"},    \
+     .help = "only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, or an age: 30m, "  \
+             "24h, 7d, 2w, 3mo, 1y)"},                                                      \
     {.name = "until", .kind = OPTP_DATE, .id = OPT_UNTIL, .value_name = "DATE",             \
      .help = "only runs at or before DATE (a bare date includes the whole day)"},           \
     {.name = "status", .kind = OPTP_CHOICE, .id = OPT_STATUS, .value_name = "STATUS",       \

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/timeutil.h"
 #include "term.h"
 
 static const struct optp_opt clean_opts[] = {
@@ -50,8 +51,8 @@ int cmd_report_clean(int argc, char **argv)
             if (cli_parse_date(p.arg, false, &before))
                 return cli_usage_error(co.cmd,
                                        "invalid --before '%s' (expected YYYY-MM-DD, an "
-                                       "ISO timestamp or 7d/24h/2w)",
-                                       p.arg);
+                                       "ISO timestamp or an age such as 30d or 3mo; units: %s)",
+                                       p.arg, aidf_when_units_help);
             before_s = p.arg;
         } else if (id == OPT_CONFIRM) {
             confirm = true;

@@ -18,6 +18,7 @@
 #include "aidf/executor.h"
 #include "aidf/log.h"
 #include "aidf/provider.h"
+#include "aidf/tags.h"
 #include "aidf/task.h"
 #include "aidf/xalloc.h"
 #include "run_ui.h"
@@ -30,6 +31,7 @@ enum {
     OPT_VERBOSE,
     OPT_QUIET,
     OPT_REPORT_SERVER,
+    OPT_TAG,
 };
 
 static const struct optp_arg run_args[] = {
@@ -75,6 +77,13 @@ static const struct optp_opt run_opts[] = {
      .help = "also push the report to an 'aidf serve' server\n"
              "(default: observability.server.url; token from\n"
              "$AIDF_SERVER_TOKEN); failed pushes wait in the outbox"},
+    {.name = "tag",
+     .short_name = 't',
+     .kind = OPTP_STRING,
+     .id = OPT_TAG,
+     .value_name = "KEY=VALUE",
+     .help =
+         "tag the run's report (repeatable; adds to\nobservability.tags and $AIDF_TAGS and wins on\nthe same key)"},
     {.name = "verbose",
      .short_name = 'v',
      .id = OPT_VERBOSE,
@@ -105,6 +114,9 @@ const struct optp_cmd cli_spec_run = {
 };
 
 static volatile sig_atomic_t cancelled;
+
+/* The --tag values in order (file scope: the option loop returns early on usage errors). */
+static struct aidf_strlist tags;
 
 static void on_signal(int sig)
 {
@@ -292,6 +304,19 @@ int cmd_run(int argc, char **argv)
                                        p.arg);
             o.report_server = p.arg;
             break;
+        case OPT_TAG: {
+            /* Checked here, so a bad tag is a usage error before anything runs. */
+            struct aidf_kvlist check = {0};
+            struct aidf_error terr;
+            for (size_t i = 0; i < tags.n; i++)
+                aidf_tags_parse_assignment(&check, tags.items[i], "--tag", NULL);
+            int trc = aidf_tags_parse_assignment(&check, p.arg, "--tag", &terr);
+            aidf_kvlist_release(&check);
+            if (trc != AIDF_OK)
+                return cli_usage_error("run", "%s", terr.msg);
+            aidf_strlist_add(&tags, p.arg);
+            break;
+        }
         case OPT_JSON:
             json = true;
             break;
@@ -333,6 +358,7 @@ int cmd_run(int argc, char **argv)
 
     install_signals();
     o.cancel = &cancelled;
+    o.tags = &tags;
     json_t *all = json ? json_array() : NULL;
     for (size_t i = 0; i < tasks.n; i++) {
         if (cancelled)
@@ -361,6 +387,7 @@ int cmd_run(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
 out:
     aidf_strlist_release(&tasks);
+    aidf_strlist_release(&tags);
     free(root);
     return rc;
 }

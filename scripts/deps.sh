@@ -7,7 +7,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
-      libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh bubblewrap)
+      libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh
+      tzdata bubblewrap)
 if [ "${1:-}" = "--dev" ]; then
     pkgs+=(clang libclang-rt-14-dev clang-format)
 fi

@@ -18,6 +18,13 @@ struct aidf_ci_env {
                        "bitbucket-pipelines", "azure-pipelines", "buildkite",
                        "travis-ci", "unknown"; NULL when not CI */
     char *build_id, *branch, *commit, *build_url; /* NULL when unknown */
+    /* Who and what started the build, where the CI says (NULL when it does not):
+     * repository: the CI's repository slug ("acme/widgets"), never a URL with credentials;
+     * workflow: the pipeline/workflow name; job: the job or step name; event: what
+     * triggered it ("push", "pull_request", "schedule", ...); pull_request: the pull/merge
+     * request number; attempt: the re-run attempt ("1", "2", ...); actor: the user who
+     * triggered the build. */
+    char *repository, *workflow, *job, *event, *pull_request, *attempt, *actor;
 };
 
 /** Variable lookup: returns the value or NULL (like getenv). */

@@ -178,6 +178,22 @@ void aidf_collector_set_sandbox(struct aidf_collector *c, const char *sandbox);
 /** Set the CI data (copied). `ci` NULL means "not CI". */
 void aidf_collector_set_environment(struct aidf_collector *c, const struct aidf_ci_env *ci);
 
+/** Where a run came from and who ran it (every field may be NULL). */
+struct aidf_collector_origin {
+    const char *project_name, *repository, *branch, *commit; /* the report's `project` */
+    const char *actor;
+    const struct aidf_kvlist *tags;
+};
+
+/** Set the report's project, actor and tags (copied; replaces what was set). */
+void aidf_collector_set_origin(struct aidf_collector *c, const struct aidf_collector_origin *o);
+
+/** Set `project.commitAfter`: HEAD at the end of the run (copied; NULL clears it). */
+void aidf_collector_set_commit_after(struct aidf_collector *c, const char *sha);
+
+/** Set `agentSessionId`, the agent's own session id (copied; NULL clears it). */
+void aidf_collector_set_agent_session(struct aidf_collector *c, const char *session_id);
+
 /**
  * Fill os, arch and hostname from uname(2). Returns AIDF_OK or AIDF_EIO (fields then
  * stay unset).

@@ -119,7 +119,11 @@ struct aidf_config {
         char *currency;               /* default "USD" */
     } cost;
     struct {
-        char *reports_dir; /* observability.reports_dir; NULL: <root>/.ai/reports */
+        char *reports_dir;       /* observability.reports_dir; NULL: <root>/.ai/reports */
+        char *project;           /* observability.project: the report's project.name, overriding
+                                    the CI's and the origin remote's slug; NULL: not set */
+        bool actor;              /* observability.actor: record who ran it; default true */
+        struct aidf_kvlist tags; /* observability.tags: run tags (aidf/tags.h rules) */
         struct {
             bool enabled;
             char *url;

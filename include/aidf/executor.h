@@ -29,14 +29,15 @@ typedef void (*aidf_run_sleep_fn)(void *ctx, int64_t ms);
 
 /** Options of one run (from the command line). NULL / 0 fields take the config's value. */
 struct aidf_run_opts {
-    const char *provider;          /* --provider */
-    const char *model;             /* --model */
-    int64_t max_iterations;        /* --max-iterations; 0: execution.max_iterations */
-    bool dry_run;                  /* build the first prompt (given to events.dry_run_prompt), run
-                                      nothing, write nothing */
-    bool resume;                   /* continue a BLOCKED task */
-    const char *report_server;     /* --report-server URL; NULL: observability.server.url */
-    volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
+    const char *provider;            /* --provider */
+    const char *model;               /* --model */
+    int64_t max_iterations;          /* --max-iterations; 0: execution.max_iterations */
+    bool dry_run;                    /* build the first prompt (given to events.dry_run_prompt), run
+                                        nothing, write nothing */
+    bool resume;                     /* continue a BLOCKED task */
+    const char *report_server;       /* --report-server URL; NULL: observability.server.url */
+    const struct aidf_strlist *tags; /* --tag key=value items (aidf/tags.h); may be NULL */
+    volatile sig_atomic_t *cancel;   /* set by SIGINT/SIGTERM */
 
     struct aidf_run_events events; /* what the front end is told; all-NULL: nothing */
 

@@ -107,4 +107,27 @@ int aidf_git_rm_cached(const char *cwd, const char *path, struct aidf_error *err
 /** `git push` (the current branch to its upstream). AIDF_OK or AIDF_EIO. */
 int aidf_git_push(const char *cwd, struct aidf_error *err);
 
+/** Where a work tree stands and where it came from; each field NULL when git has none. */
+struct aidf_git_origin {
+    char *branch;     /* the checked-out branch; NULL on a detached HEAD */
+    char *head;       /* HEAD's sha; NULL in a repository without commits */
+    char *remote_url; /* remote.origin.url exactly as configured (may hold credentials:
+                         pass it through aidf_giturl_redact() before storing it) */
+    char *user_email; /* user.email */
+};
+
+/**
+ * Read the branch (`git symbolic-ref -q --short HEAD`), HEAD (`git rev-parse -q --verify
+ * HEAD`) and the origin URL and user e-mail (`git config --get-regexp`) of the repository at
+ * `cwd`. `*o` is filled even on error (with what could be read). AIDF_OK, or AIDF_EIO when
+ * git could not run or `cwd` is not a work tree.
+ */
+int aidf_git_origin_read(const char *cwd, struct aidf_git_origin *o, struct aidf_error *err);
+
+/** HEAD's sha in `*sha` (heap; NULL in a repository without commits). AIDF_OK or AIDF_EIO. */
+int aidf_git_head(const char *cwd, char **sha, struct aidf_error *err);
+
+/** Free the fields of `o` and zero it. NULL is a no-op. */
+void aidf_git_origin_release(struct aidf_git_origin *o);
+
 #endif

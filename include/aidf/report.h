@@ -24,6 +24,7 @@
 
 #include "aidf/containers.h"
 #include "aidf/err.h"
+#include "aidf/kvlist.h"
 
 #define AIDF_SCHEMA_VERSION 1
 /* Reports larger than this are refused by the decoder (bytes). */
@@ -100,6 +101,16 @@ struct aidf_report {
     char *run_id;    /* required: canonical UUID */
     char *timestamp; /* required: ISO 8601 */
     char *task_path, *task_goal, *task_type, *role_name, *cwd, *aidf_version;
+    char *task_name;         /* the task file's name: one task across pending/, blocked/... */
+    char *agent_session_id;  /* the agent's own session id (Claude Code's session_id) */
+    char *actor;             /* who ran it (aidf/run_identity.h); NULL: not recorded */
+    struct aidf_kvlist tags; /* run tags (aidf/tags.h rules) */
+    struct {
+        bool present;
+        char *name;                           /* "acme/widgets" */
+        char *repository;                     /* the remote URL without credentials */
+        char *branch, *commit, *commit_after; /* commit_after: HEAD at the end, if it moved */
+    } project;
     struct {
         char *type, *model;
     } provider;
@@ -176,6 +187,8 @@ struct aidf_report {
         char *os, *arch, *hostname, *aidf_version;
         int ci; /* -1 unset, 0, 1 */
         char *ci_provider, *ci_build_id, *ci_branch, *ci_commit, *ci_build_url;
+        char *ci_repository, *ci_workflow, *ci_job, *ci_event, *ci_pull_request, *ci_attempt,
+            *ci_actor;
     } environment;
 
     /*

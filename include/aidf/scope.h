@@ -83,6 +83,30 @@ enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const 
                                               const char **reason);
 
 /**
+ * True when the file name (last component) of `path` marks an environment file, which
+ * usually holds secrets: ".env", ".env.<anything>" (".env.local", ".env.production"),
+ * "<anything>.env" ("prod.env") and ".envrc" (direnv). The committed templates
+ * ".env.example", ".env.sample", ".env.template" and ".env.dist" are not. A directory
+ * named ".env" (a Python virtualenv) does not make the files in it environment files.
+ */
+bool aidf_scope_is_env_file(const char *path);
+
+/**
+ * May the agent read `path` (repository-relative; a directory to list when `is_dir`)?
+ * `s` may be NULL (no task scope).
+ * BLOCK when the path leaves the repository ("File is outside the repository"), matches
+ * `forbidden` ("File is in forbidden scope"), or is an environment file
+ * (aidf_scope_is_env_file(), never for `is_dir`) that no `allowed` pattern names: a pattern that
+ * matches the path and whose last segment contains ".env" (so ".env", "config/.env.test", "*.env"
+ * do; "**" and a directory followed by "**" do not) — reason "Environment files (.env, .env.*,
+ * *.env, .envrc) are not readable unless the task's allowed scope names them". ALLOW otherwise:
+ * `allowed`, `ask_before` and the mode limit writing, not reading.
+ * `*reason` (when not NULL) gets a static string, or NULL on ALLOW.
+ */
+enum aidf_scope_verdict aidf_scope_check_read(const struct aidf_scope *s, const char *path,
+                                              bool is_dir, const char **reason);
+
+/**
  * Decide on a set of changes: any BLOCK → BLOCK (error SCOPE_FORBIDDEN), else any ASK →
  * ASK (error SCOPE_OUTSIDE_ALLOWED), else ALLOW. `out` is overwritten (call
  * aidf_scope_result_release() on it afterwards, whatever the verdict). `changes` may be

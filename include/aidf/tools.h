@@ -5,10 +5,11 @@
  *
  * Safety: every path is confined to the project root (after resolving symlinks, of the
  * target and of its parent); write_file asks the scope guard BEFORE writing and refuses
- * paths it blocks; run_command applies the security.commands policy (aidf/cmdpolicy.h)
- * and runs in the run's sandbox (aidf/sandbox.h: an allow-listed environment always)
- * with a time limit and an output cap. A refusal is a tool result the model
- * reads (is_error set), never an error of the run.
+ * paths it blocks; read_file and list_files refuse or leave out forbidden paths and
+ * environment files (aidf_scope_check_read()); run_command applies the security.commands policy
+ * (aidf/cmdpolicy.h) and runs in the run's sandbox (aidf/sandbox.h: an allow-listed
+ * environment always) with a time limit and an output cap. A refusal is a tool result the
+ * model reads (is_error set), never an error of the run.
  *
  * Ownership: the context and the input are borrowed; an outcome owns its strings and is
  * freed with aidf_tool_outcome_release().
@@ -36,8 +37,10 @@
 
 /** What the tools may touch. */
 struct aidf_tool_ctx {
-    const char *root;               /* project root (absolute) */
-    const struct aidf_scope *scope; /* write_file refuses BLOCK verdicts; NULL: no check */
+    const char *root; /* project root (absolute) */
+    /* write_file refuses BLOCK verdicts, read_file and list_files forbidden paths; NULL:
+     * no task scope (environment files are still not read) */
+    const struct aidf_scope *scope;
     const struct aidf_strlist *cmd_allowed, *cmd_blocked; /* security.commands; may be NULL */
     bool cmd_strict;
     int64_t cmd_timeout_ms;        /* 0: AIDF_TOOL_DEFAULT_CMD_TIMEOUT_MS */
@@ -88,7 +91,14 @@ struct aidf_tool_outcome {
  * resolved path and, when it differs, on the lexical one) with "SCOPE VIOLATION: Cannot
  * write to \"<p>\". <reason>.\n\nAllowed paths: ...\nForbidden paths: ...\n\nPlease
  * only modify files within the allowed scope." (patterns ", "-joined, "(none)" when
- * empty); ASK writes. run_command refuses with the command policy's message.
+ * empty); ASK writes. read_file refuses, before looking at the file, a path that
+ * aidf_scope_check_read() blocks (on the resolved path and, when it differs, on the
+ * lexical one): "SCOPE VIOLATION: Cannot read \"<p>\". <reason>." followed, when the scope
+ * has forbidden patterns, by "\n\nForbidden paths (neither read nor written): <patterns>";
+ * list_files refuses a directory it blocks the same way ("Cannot list"), does not enter
+ * blocked directories below it, leaves out blocked files, and then ends its result with
+ * the line "(not listed: paths forbidden by the task's scope, and environment files)".
+ * run_command refuses with the command policy's message.
  */
 void aidf_tool_run(const struct aidf_tool_ctx *c, const char *name, const json_t *input,
                    struct aidf_tool_outcome *out);

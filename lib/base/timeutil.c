@@ -24,7 +24,7 @@ int64_t aidf_wall_ms(void)
 }
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t aidf_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -34,7 +34,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void aidf_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -48,7 +48,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)(yy + (*m <= 2));
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t aidf_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0)))
@@ -58,10 +58,10 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 void aidf_iso_format(int64_t epoch_ms, char out[AIDF_ISO_LEN])
 {
-    int64_t days = floor_div(epoch_ms, 86400000);
+    int64_t days = aidf_floor_div(epoch_ms, 86400000);
     int64_t rem = epoch_ms - days * 86400000;
     int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    aidf_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
         snprintf(out, AIDF_ISO_LEN, "1970-01-01T00:00:00.000Z");
         return;
@@ -95,7 +95,7 @@ static int digits(const char **p, int n, int *v)
     return 0;
 }
 
-static int days_in_month(int y, int m)
+int aidf_days_in_month(int64_t y, int m)
 {
     static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
@@ -110,7 +110,7 @@ int aidf_iso_parse(const char *s, int64_t *epoch_ms)
     if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
         digits(&p, 2, &d))
         return AIDF_EINVAL;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+    if (mo < 1 || mo > 12 || d < 1 || d > aidf_days_in_month(y, mo))
         return AIDF_EINVAL;
     int64_t offset_min = 0;
     if (*p == 'T' || *p == 't' || *p == ' ') {
@@ -157,29 +157,59 @@ int aidf_iso_parse(const char *s, int64_t *epoch_ms)
     }
     if (*p != '\0')
         return AIDF_EINVAL;
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = aidf_days_from_civil(y, mo, d);
     *epoch_ms = ((days * 24 + h) * 60 + mi - offset_min) * 60000 + (int64_t)se * 1000 + ms;
     return AIDF_OK;
 }
+
+/* `months` calendar months before `t` (UTC), the day clamped to the target month's
+ * length (2026-03-31 minus one month is 2026-02-28), the time of day kept. */
+static int64_t months_before(int64_t t, int64_t months)
+{
+    int64_t days = aidf_floor_div(t, 86400000);
+    int64_t rem = t - days * 86400000;
+    int y, m, d;
+    aidf_civil_from_days(days, &y, &m, &d);
+    int64_t idx = (int64_t)y * 12 + (m - 1) - months;
+    int64_t ny = aidf_floor_div(idx, 12);
+    int nm = (int)(idx - ny * 12) + 1;
+    int dim = aidf_days_in_month((int)ny, nm);
+    return aidf_days_from_civil(ny, nm, d > dim ? dim : d) * 86400000 + rem;
+}
+
+const char *const aidf_when_units_help = "s, m (minutes), h, d, w, mo (calendar months), y";
 
 int aidf_parse_when(const char *s, int64_t now_ms, bool end_of_day, int64_t *epoch_ms)
 {
     if (!s || !*s)
         return AIDF_EINVAL;
     size_t n = strlen(s);
-    char unit = s[n - 1];
-    if (n >= 2 && strchr("dhwm", unit) && isdigit((unsigned char)s[0])) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || end != s + n - 1 || v > 100000)
+    size_t digits_len = strspn(s, "0123456789");
+    const char *unit = s + digits_len;
+    /* "<digits><letters>" is an age; anything else (2026-11-01T10:00Z) a date. */
+    if (digits_len > 0 && *unit &&
+        strspn(unit, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n - digits_len) {
+        if (digits_len > 6)
             return AIDF_EINVAL;
-        int64_t unit_ms = unit == 'h'   ? 3600000LL
-                          : unit == 'd' ? 86400000LL
-                          : unit == 'w' ? 7 * 86400000LL
-                                        : 30 * 86400000LL;
-        *epoch_ms = now_ms - (int64_t)v * unit_ms;
-        return AIDF_OK;
+        int64_t v = strtoll(s, NULL, 10);
+        static const struct {
+            const char *name;
+            int64_t ms; /* 0: calendar months (times `months`) */
+            int months;
+        } units[] = {{"s", 1000, 0},      {"m", 60000, 0}, {"h", 3600000, 0}, {"d", 86400000, 0},
+                     {"w", 604800000, 0}, {"mo", 0, 1},    {"y", 0, 12}};
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            if (strcmp(unit, units[i].name) != 0)
+                continue;
+            /* At most 100,000 of any unit (about 270 years of days): far past any report,
+             * and small enough that no product overflows. */
+            if (v > 100000)
+                return AIDF_EINVAL;
+            *epoch_ms =
+                units[i].ms ? now_ms - v * units[i].ms : months_before(now_ms, v * units[i].months);
+            return AIDF_OK;
+        }
+        return AIDF_EINVAL;
     }
     int64_t t;
     if (aidf_iso_parse(s, &t))

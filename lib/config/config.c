@@ -60,6 +60,7 @@ void aidf_config_init_defaults(struct aidf_config *c)
     c->observability.webhook.timeout_ms = 10000;
     c->observability.webhook.retry = 2;
     c->observability.server.token_env = aidf_xstrdup("AIDF_SERVER_TOKEN");
+    c->observability.actor = true;
 }
 
 void aidf_config_release(struct aidf_config *c)
@@ -96,6 +97,8 @@ void aidf_config_release(struct aidf_config *c)
     aidf_rate_table_release(&c->cost.rates);
     free(c->cost.currency);
     free(c->observability.reports_dir);
+    free(c->observability.project);
+    aidf_kvlist_release(&c->observability.tags);
     free(c->observability.webhook.url);
     aidf_kvlist_release(&c->observability.webhook.headers);
     free(c->observability.webhook.secret);

@@ -21,6 +21,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/log.h"
+#include "aidf/tags.h"
 #include "aidf/xalloc.h"
 #include "config_int.h"
 
@@ -832,6 +833,38 @@ static int c_token_env(struct ctx *x, const struct node *k, const struct node *v
     return AIDF_OK;
 }
 
+/* observability.tags: a mapping of tag keys to string values, checked with the rules of
+ * aidf/tags.h (the same as `aidf run --tag`). */
+static int c_tags(struct ctx *x, const struct node *k, const struct node *v, const char *kp,
+                  struct aidf_config *c)
+{
+    (void)k;
+    if (is_null(v))
+        return AIDF_OK;
+    if (v->kind != N_MAP)
+        return fail_node(x, v, kp, "expected a mapping of tag names to values, got %s",
+                         kind_name(v));
+    struct aidf_kvlist *dst = &c->observability.tags;
+    aidf_kvlist_release(dst);
+    for (size_t i = 0; i + 1 < v->n; i += 2) {
+        const struct node *tk = &v->kids[i], *tv = &v->kids[i + 1];
+        char tkp[KP_MAX], *val;
+        join_key(tkp, kp, tk);
+        if (is_null(tv))
+            return fail_node(x, tv, tkp, "expected a string, got null");
+        int rc = scalar_text(x, tv, tkp, "a string", &val);
+        if (rc)
+            return rc;
+        struct aidf_error terr;
+        rc = aidf_tags_set(dst, tk->str, val, "tag", &terr);
+        free(val);
+        if (rc)
+            return fail_node(x, rc == AIDF_ETOOBIG ? tk : (aidf_tag_key_valid(tk->str) ? tv : tk),
+                             tkp, "%s", terr.msg + strlen("tag: "));
+    }
+    return AIDF_OK;
+}
+
 static int get_rate(struct ctx *x, const struct node *v, const char *kp, double *dst)
 {
     char *s;
@@ -1196,6 +1229,9 @@ static const struct field t_server[] = {
 
 static const struct field t_observability[] = {
     STR("reports_dir", observability.reports_dir),
+    STR("project", observability.project),
+    BOOL("actor", observability.actor),
+    CUSTOM("tags", c_tags),
     SECTION_P("webhook", t_obs_webhook, post_obs_webhook),
     SECTION("server", t_server),
     END,
@@ -1461,7 +1497,7 @@ static void list_keys(const struct field *fields, const char *prefix, const stru
                         aidf_buf_addf(&def, "%s%s", n++ ? ", " : "", event_names[i]);
                 }
                 aidf_buf_addch(&def, ']');
-            } else { /* cost.rates, behavior */
+            } else { /* cost.rates, behavior, observability.tags */
                 k.type = AIDF_CONFIG_KEY_MAPPING;
             }
             break;

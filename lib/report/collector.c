@@ -74,6 +74,8 @@ struct aidf_collector {
 
     int ci; /* -1 unset */
     struct aidf_ci_env ci_env;
+    char *project_name, *repository, *branch, *commit, *commit_after, *actor, *agent_session;
+    struct aidf_kvlist tags;
     char *os, *arch, *hostname;
 
     const struct aidf_rate_table *rates;
@@ -238,6 +240,14 @@ void aidf_collector_free(struct aidf_collector *c)
     free(c->blocked_reason);
     aidf_num_map_release(&c->breakdown);
     aidf_ci_env_release(&c->ci_env);
+    free(c->project_name);
+    free(c->repository);
+    free(c->branch);
+    free(c->commit);
+    free(c->commit_after);
+    free(c->actor);
+    free(c->agent_session);
+    aidf_kvlist_release(&c->tags);
     free(c->os);
     free(c->arch);
     free(c->hostname);
@@ -521,7 +531,40 @@ void aidf_collector_set_environment(struct aidf_collector *c, const struct aidf_
         c->ci_env.branch = aidf_xstrdup(ci->branch);
         c->ci_env.commit = aidf_xstrdup(ci->commit);
         c->ci_env.build_url = aidf_xstrdup(ci->build_url);
+        c->ci_env.repository = aidf_xstrdup(ci->repository);
+        c->ci_env.workflow = aidf_xstrdup(ci->workflow);
+        c->ci_env.job = aidf_xstrdup(ci->job);
+        c->ci_env.event = aidf_xstrdup(ci->event);
+        c->ci_env.pull_request = aidf_xstrdup(ci->pull_request);
+        c->ci_env.attempt = aidf_xstrdup(ci->attempt);
+        c->ci_env.actor = aidf_xstrdup(ci->actor);
     }
+}
+
+void aidf_collector_set_origin(struct aidf_collector *c, const struct aidf_collector_origin *o)
+{
+    if (!c || !o)
+        return;
+    replace_str(&c->project_name, o->project_name);
+    replace_str(&c->repository, o->repository);
+    replace_str(&c->branch, o->branch);
+    replace_str(&c->commit, o->commit);
+    replace_str(&c->actor, o->actor);
+    aidf_kvlist_release(&c->tags);
+    for (size_t i = 0; o->tags && i < o->tags->n; i++)
+        aidf_kvlist_add(&c->tags, o->tags->items[i].key, o->tags->items[i].value);
+}
+
+void aidf_collector_set_commit_after(struct aidf_collector *c, const char *sha)
+{
+    if (c)
+        replace_str(&c->commit_after, sha);
+}
+
+void aidf_collector_set_agent_session(struct aidf_collector *c, const char *session_id)
+{
+    if (c)
+        replace_str(&c->agent_session, session_id);
 }
 
 int aidf_collector_fill_host(struct aidf_collector *c)
@@ -724,6 +767,24 @@ int aidf_collector_to_report(struct aidf_collector *c, struct aidf_report *out)
     aidf_iso_format(c->start_wall_ms, iso);
     r->timestamp = aidf_xstrdup(iso);
     r->task_path = aidf_xstrdup(c->task_path);
+    if (c->task_path && *c->task_path) {
+        const char *slash = strrchr(c->task_path, '/');
+        r->task_name = aidf_xstrdup(slash ? slash + 1 : c->task_path);
+    }
+    if (c->project_name || c->repository || c->branch || c->commit) {
+        r->project.present = true;
+        r->project.name = aidf_xstrdup(c->project_name);
+        r->project.repository = aidf_xstrdup(c->repository);
+        r->project.branch = aidf_xstrdup(c->branch);
+        r->project.commit = aidf_xstrdup(c->commit);
+        /* Only when HEAD moved: the same commit twice says nothing. */
+        if (c->commit_after && (!c->commit || strcmp(c->commit, c->commit_after) != 0))
+            r->project.commit_after = aidf_xstrdup(c->commit_after);
+    }
+    r->actor = aidf_xstrdup(c->actor);
+    for (size_t i = 0; i < c->tags.n; i++)
+        aidf_kvlist_add(&r->tags, c->tags.items[i].key, c->tags.items[i].value);
+    r->agent_session_id = aidf_xstrdup(c->agent_session);
     r->task_goal = aidf_xstrdup(c->task_goal);
     r->task_type = aidf_xstrdup(c->task_type);
     r->role_name = aidf_xstrdup(c->role_name);
@@ -800,5 +861,12 @@ int aidf_collector_to_report(struct aidf_collector *c, struct aidf_report *out)
     r->environment.ci_branch = aidf_xstrdup(c->ci_env.branch);
     r->environment.ci_commit = aidf_xstrdup(c->ci_env.commit);
     r->environment.ci_build_url = aidf_xstrdup(c->ci_env.build_url);
+    r->environment.ci_repository = aidf_xstrdup(c->ci_env.repository);
+    r->environment.ci_workflow = aidf_xstrdup(c->ci_env.workflow);
+    r->environment.ci_job = aidf_xstrdup(c->ci_env.job);
+    r->environment.ci_event = aidf_xstrdup(c->ci_env.event);
+    r->environment.ci_pull_request = aidf_xstrdup(c->ci_env.pull_request);
+    r->environment.ci_attempt = aidf_xstrdup(c->ci_env.attempt);
+    r->environment.ci_actor = aidf_xstrdup(c->ci_env.actor);
     return AIDF_OK;
 }

@@ -23,10 +23,10 @@ int aidf_filter_set(struct aidf_filter *f, const char *name, const char *value, 
     if (since || strcmp(name, "until") == 0) {
         int64_t t;
         if (aidf_parse_when(value, now_ms, !since, &t) != AIDF_OK)
-            return aidf_fail(
-                err, AIDF_EINVAL,
-                "invalid %s%s '%s' (expected YYYY-MM-DD, an ISO timestamp or 7d/24h/2w)", prefix,
-                name, value);
+            return aidf_fail(err, AIDF_EINVAL,
+                             "invalid %s%s '%s' (expected YYYY-MM-DD, an ISO timestamp or an age "
+                             "such as 30m, 24h, 7d, 2w, 3mo, 1y; units: %s)",
+                             prefix, name, value, aidf_when_units_help);
         if (since)
             f->since_ms = t;
         else

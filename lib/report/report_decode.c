@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/tags.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
@@ -212,6 +213,29 @@ static int dec_nummap(struct aidf_error *err, const struct frame *f, const json_
     return AIDF_OK;
 }
 
+/* Run tags: an object of strings under the rules of aidf/tags.h (so the index and every
+ * grouping by tag stay bounded). */
+static int dec_tags(struct aidf_error *err, const struct frame *f, const json_t *v,
+                    struct aidf_kvlist *tags)
+{
+    if (!json_is_object(v))
+        return fail(err, f, "expected an object of strings, got %s", type_name(v));
+    const char *k;
+    const json_t *c;
+    json_object_foreach((json_t *)(uintptr_t)v, k, c)
+    {
+        struct frame cf = {f, k, 0};
+        if (!json_is_string(c))
+            return fail(err, &cf, "expected a string, got %s", type_name(c));
+        if (memchr(json_string_value(c), '\0', json_string_length(c)))
+            return fail(err, &cf, "string contains a NUL character");
+        struct aidf_error terr;
+        if (aidf_tags_set(tags, k, json_string_value(c), "tags", &terr) != AIDF_OK)
+            return fail(err, &cf, "%s", terr.msg + strlen("tags: "));
+    }
+    return AIDF_OK;
+}
+
 static int dec_block(struct aidf_error *err, const struct rf_block *b, const json_t *obj,
                      void *base, const struct frame *fr, int depth, json_t **extra);
 
@@ -305,6 +329,8 @@ static int dec_field(struct aidf_error *err, const struct rf_field *fd, const js
         return AIDF_OK;
     case RF_STRLIST:
         return dec_strlist(err, f, v, AT(base, fd->off, struct aidf_strlist));
+    case RF_TAGS:
+        return dec_tags(err, f, v, AT(base, fd->off, struct aidf_kvlist));
     case RF_NUMMAP:
         rc = dec_nummap(err, f, v, AT(base, fd->off, struct aidf_num_map));
         if (!rc && fd->flag != RF_NOFLAG)

@@ -112,6 +112,15 @@ static json_t *enc_field(const struct rf_field *fd, const void *base, const json
     }
     case RF_STRLIST:
         return enc_strlist(AT(base, fd->off, struct aidf_strlist));
+    case RF_TAGS: {
+        const struct aidf_kvlist *t = AT(base, fd->off, struct aidf_kvlist);
+        if (!t->n)
+            return NULL;
+        json_t *o = json_object();
+        for (size_t i = 0; i < t->n; i++)
+            json_object_set_new(o, t->items[i].key, json_string(t->items[i].value));
+        return o;
+    }
     case RF_NUMMAP: {
         const struct aidf_num_map *m = AT(base, fd->off, struct aidf_num_map);
         if (fd->flag != RF_NOFLAG ? !*AT(base, fd->flag, bool) : m->n == 0)

@@ -27,6 +27,7 @@ enum rf_type {
     RF_OBJ,     /* nested object on the same base; `flag` = bool "present" or RF_NOFLAG */
     RF_ERROR,   /* the error object, which may also arrive as a plain string */
     RF_ARRAY,   /* array of items: `off` = item pointer, `flag` = size_t count */
+    RF_TAGS,    /* struct aidf_kvlist of run tags, an object of strings (aidf/tags.h rules) */
 };
 
 /* No presence flag: the value is written when it is non-empty. */

@@ -139,6 +139,15 @@ static const struct rf_field scope_fields[] = {
 };
 static const struct rf_block scope_block = {scope_fields, N_(scope_fields), 0};
 
+static const struct rf_field project_fields[] = {
+    {"name", RF_STR, 0, R(project.name), NF, NULL},
+    {"repository", RF_STR, 0, R(project.repository), NF, NULL},
+    {"branch", RF_STR, 0, R(project.branch), NF, NULL},
+    {"commit", RF_STR, 0, R(project.commit), NF, NULL},
+    {"commitAfter", RF_STR, 0, R(project.commit_after), NF, NULL},
+};
+static const struct rf_block project_block = {project_fields, N_(project_fields), 0};
+
 static const struct rf_field security_fields[] = {
     {"sandbox", RF_STR, 0, R(security.sandbox), NF, NULL},
 };
@@ -155,6 +164,13 @@ static const struct rf_field env_fields[] = {
     {"ciBranch", RF_STR, 0, R(environment.ci_branch), NF, NULL},
     {"ciCommit", RF_STR, 0, R(environment.ci_commit), NF, NULL},
     {"ciBuildUrl", RF_STR, 0, R(environment.ci_build_url), NF, NULL},
+    {"ciRepository", RF_STR, 0, R(environment.ci_repository), NF, NULL},
+    {"ciWorkflow", RF_STR, 0, R(environment.ci_workflow), NF, NULL},
+    {"ciJob", RF_STR, 0, R(environment.ci_job), NF, NULL},
+    {"ciEvent", RF_STR, 0, R(environment.ci_event), NF, NULL},
+    {"ciPullRequest", RF_STR, 0, R(environment.ci_pull_request), NF, NULL},
+    {"ciAttempt", RF_STR, 0, R(environment.ci_attempt), NF, NULL},
+    {"ciActor", RF_STR, 0, R(environment.ci_actor), NF, NULL},
 };
 static const struct rf_block env_block = {env_fields, N_(env_fields), 0};
 
@@ -163,12 +179,17 @@ static const struct rf_field report_fields[] = {
     {"runId", RF_RUNID, 1, R(run_id), NF, NULL},
     {"timestamp", RF_TIME, 1, R(timestamp), NF, NULL},
     {"taskPath", RF_STR, 0, R(task_path), NF, NULL},
+    {"taskName", RF_STR, 0, R(task_name), NF, NULL},
     {"taskGoal", RF_STR, 0, R(task_goal), NF, NULL},
     {"taskType", RF_STR, 0, R(task_type), NF, NULL},
     {"roleName", RF_STR, 0, R(role_name), NF, NULL},
     {"provider", RF_OBJ, 0, 0, NF, &provider_block},
     {"cwd", RF_STR, 0, R(cwd), NF, NULL},
     {"aidfVersion", RF_STR, 0, R(aidf_version), NF, NULL},
+    {"project", RF_OBJ, 0, 0, R(project.present), &project_block},
+    {"actor", RF_STR, 0, R(actor), NF, NULL},
+    {"tags", RF_TAGS, 0, R(tags), NF, NULL},
+    {"agentSessionId", RF_STR, 0, R(agent_session_id), NF, NULL},
     {"status", RF_STATUS, 1, R(status), NF, NULL},
     {"iterations", RF_COUNT, 0, R(iterations), NF, NULL},
     {"maxIterations", RF_COUNT, 0, R(max_iterations), NF, NULL},
@@ -218,6 +239,9 @@ void aidf_rf_init(const struct rf_block *b, void *base)
         case RF_STRLIST:
             memset(AT(base, f->off, struct aidf_strlist), 0, sizeof(struct aidf_strlist));
             break;
+        case RF_TAGS:
+            memset(AT(base, f->off, struct aidf_kvlist), 0, sizeof(struct aidf_kvlist));
+            break;
         case RF_NUMMAP:
             memset(AT(base, f->off, struct aidf_num_map), 0, sizeof(struct aidf_num_map));
             if (f->flag != RF_NOFLAG)
@@ -251,6 +275,9 @@ static void rf_release(const struct rf_block *b, void *base)
             break;
         case RF_STRLIST:
             aidf_strlist_release(AT(base, f->off, struct aidf_strlist));
+            break;
+        case RF_TAGS:
+            aidf_kvlist_release(AT(base, f->off, struct aidf_kvlist));
             break;
         case RF_NUMMAP:
             aidf_num_map_release(AT(base, f->off, struct aidf_num_map));

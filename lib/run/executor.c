@@ -16,7 +16,9 @@
 
 #include "aidf/ci.h"
 #include "aidf/fsutil.h"
+#include "aidf/git.h"
 #include "aidf/log.h"
+#include "aidf/run_identity.h"
 #include "aidf/task_status.h"
 #include "aidf/version.h"
 #include "aidf/xalloc.h"
@@ -66,6 +68,40 @@ static bool setup_config(struct exec *x)
                  "or openai-api)",
                  x->cfg.provider.type ? x->cfg.provider.type : "(none)");
         exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "CONFIG_INVALID", msg);
+        return false;
+    }
+    return true;
+}
+
+/* The report's project, actor and tags (aidf/run_identity.h). false when the run ends
+ * here: a malformed AIDF_TAGS or --tag. */
+static bool setup_identity(struct exec *x)
+{
+    struct aidf_ci_env ci;
+    struct aidf_git_origin git;
+    struct aidf_error err = {0};
+    aidf_ci_detect(getenv_cb, NULL, &ci);
+    x->in_git = aidf_git_origin_read(x->root, &git, NULL) == AIDF_OK;
+    struct aidf_identity_inputs in = {.config = &x->cfg,
+                                      .getenv_fn = getenv_cb,
+                                      .ci = ci.ci ? &ci : NULL,
+                                      .git = x->in_git ? &git : NULL,
+                                      .cli_tags = x->o->tags};
+    struct aidf_run_identity id;
+    int rc = aidf_run_identity_resolve(&in, &id, &err);
+    struct aidf_collector_origin origin = {.project_name = id.project_name,
+                                           .repository = id.repository,
+                                           .branch = id.branch,
+                                           .commit = id.commit,
+                                           .actor = id.actor,
+                                           .tags = &id.tags};
+    aidf_collector_set_origin(x->col, &origin);
+    aidf_run_identity_release(&id);
+    aidf_git_origin_release(&git);
+    aidf_ci_env_release(&ci);
+    if (rc != AIDF_OK) {
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "CONFIG_INVALID",
+                         err.msg);
         return false;
     }
     return true;
@@ -257,7 +293,7 @@ int aidf_executor_run(const char *root, const char *task_path, const struct aidf
     aidf_collector_set_environment(x.col, &ci);
     aidf_ci_env_release(&ci);
 
-    if (setup_config(&x) && setup_context(&x) && setup_run(&x)) {
+    if (setup_config(&x) && setup_identity(&x) && setup_context(&x) && setup_run(&x)) {
         exec_say(&x, "running %s with %s%s%s (max %lld iterations, scope %s)", x.task_rel,
                  x.prov->type, x.prov->model ? " / " : "", x.prov->model ? x.prov->model : "",
                  (long long)x.max_iter, aidf_scope_mode_name(x.cfg.permissions.scope_enforcement));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/git.h"
 #include "aidf/log.h"
 #include "aidf/notify.h"
 #include "aidf/push.h"
@@ -174,6 +175,13 @@ int exec_conclude(struct exec *x, struct aidf_run_result *res)
 
     aidf_collector_set_outcome(x->col, x->status, x->iteration, x->max_iter, x->failures,
                                x->status == AIDF_STATUS_BLOCKED ? x->reason : NULL);
+    aidf_collector_set_agent_session(x->col, x->session_id);
+    if (x->in_git) {
+        char *head = NULL;
+        if (aidf_git_head(x->root, &head, NULL) == AIDF_OK)
+            aidf_collector_set_commit_after(x->col, head);
+        free(head);
+    }
     struct aidf_report rep;
     aidf_report_init(&rep);
     res->status = x->status;

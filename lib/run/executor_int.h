@@ -40,6 +40,7 @@ struct exec {
 
     struct aidf_config cfg;
     bool cfg_ok;
+    bool in_git; /* the project is a git work tree (its HEAD is read at the end) */
     struct aidf_context ctx;
     bool ctx_ok;
     struct aidf_collector *col;

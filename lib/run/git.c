@@ -1125,3 +1125,86 @@ out:
     free(top);
     return rc;
 }
+
+/* ---- where the work tree came from ------------------------------------------------- */
+
+int aidf_git_head(const char *cwd, char **sha, struct aidf_error *err)
+{
+    char *top = NULL;
+    *sha = NULL;
+    int rc = top_of(cwd, &top, err);
+    if (rc == AIDF_OK)
+        rc = head_of(top, sha, err);
+    free(top);
+    return rc;
+}
+
+/* The value of `key` in `git config --get-regexp` output ("key value" lines, system then
+ * global then local), or NULL: the last one, as git itself takes. */
+static char *config_value(const char *out, const char *key)
+{
+    size_t kl = strlen(key);
+    const char *found = NULL;
+    size_t found_len = 0;
+    for (const char *p = out; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            found = p + kl + 1;
+            found_len = len - kl - 1;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return found ? aidf_xstrndup(found, found_len) : NULL;
+}
+
+int aidf_git_origin_read(const char *cwd, struct aidf_git_origin *o, struct aidf_error *err)
+{
+    memset(o, 0, sizeof(*o));
+    char *top = NULL;
+    int rc = top_of(cwd, &top, err);
+    if (rc != AIDF_OK)
+        return rc;
+    rc = head_of(top, &o->head, err);
+    struct argv a = {0};
+    struct aidf_proc_result res;
+    if (rc == AIDF_OK) {
+        av_git(&a, top);
+        av_push(&a, "symbolic-ref");
+        av_push(&a, "-q");
+        av_push(&a, "--short");
+        av_push(&a, "HEAD");
+        rc = git_exec("symbolic-ref", &a, &res, err);
+        if (rc == AIDF_OK && res.exit_code == 0 && res.out_len > 0)
+            o->branch = one_line(&res);
+        aidf_proc_result_release(&res);
+        av_truncate(&a, 0);
+    }
+    if (rc == AIDF_OK) {
+        av_git(&a, top);
+        av_push(&a, "config");
+        av_push(&a, "--get-regexp");
+        av_push(&a, "^(remote\\.origin\\.url|user\\.email)$");
+        rc = git_exec("config", &a, &res, err);
+        /* Exit status 1: neither key is set. */
+        if (rc == AIDF_OK && res.exit_code == 0 && res.out) {
+            o->remote_url = config_value(res.out, "remote.origin.url");
+            o->user_email = config_value(res.out, "user.email");
+        }
+        aidf_proc_result_release(&res);
+    }
+    free(a.v);
+    free(top);
+    return rc;
+}
+
+void aidf_git_origin_release(struct aidf_git_origin *o)
+{
+    if (!o)
+        return;
+    free(o->branch);
+    free(o->head);
+    free(o->remote_url);
+    free(o->user_email);
+    memset(o, 0, sizeof(*o));
+}

@@ -151,7 +151,8 @@ char *aidf_prompt_system(const struct aidf_context *ctx)
                         "are refused or reverted.\n\n"
                         "Allowed:\n");
     add_list(&b, t ? &t->allowed : NULL, "everything not forbidden");
-    aidf_buf_addstr(&b, "\nForbidden (never write these):\n");
+    aidf_buf_addstr(&b, "\nForbidden (neither readable nor writable; environment files such as "
+                        ".env are not readable either unless the allowed scope names them):\n");
     add_list(&b, t ? &t->forbidden : NULL, "nothing");
     if (t && t->ask_before.n) {
         aidf_buf_addstr(&b, "\nAsk before changing (writes may be refused):\n");

@@ -71,6 +71,56 @@ enum aidf_scope_verdict aidf_scope_check_file(const struct aidf_scope *s, const 
     return v;
 }
 
+bool aidf_scope_is_env_file(const char *path)
+{
+    static const char *const templates[] = {".example", ".sample", ".template", ".dist", NULL};
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t n = strlen(name);
+    if (!strcmp(name, ".env") || !strcmp(name, ".envrc"))
+        return true;
+    if (!strncmp(name, ".env.", 5)) {
+        for (size_t k = 0; templates[k]; k++) {
+            size_t tl = strlen(templates[k]);
+            if (n == 4 + tl && !strcmp(name + 4, templates[k]))
+                return false;
+        }
+        return true;
+    }
+    return n > 4 && !strcmp(name + n - 4, ".env");
+}
+
+/* Does an allowed pattern that names environment files (".env" in its last segment) match? */
+static bool env_allowed(const struct aidf_scope *s, const char *path)
+{
+    for (size_t i = 0; s && i < s->allowed.n; i++) {
+        const char *pat = s->allowed.items[i];
+        const char *slash = strrchr(pat, '/');
+        const char *last = slash ? slash + 1 : pat;
+        if (strstr(last, ".env") && aidf_glob_match_ex(pat, path) == 1)
+            return true;
+    }
+    return false;
+}
+
+enum aidf_scope_verdict aidf_scope_check_read(const struct aidf_scope *s, const char *path,
+                                              bool is_dir, const char **reason)
+{
+    const char *why = NULL;
+    char *p = path ? aidf_path_normalize(path, strlen(path)) : NULL;
+    if (!p || aidf_path_escapes(p))
+        why = "File is outside the repository";
+    else if (s && any_match(&s->forbidden, p, true))
+        why = "File is in forbidden scope";
+    else if (!is_dir && aidf_scope_is_env_file(p) && !env_allowed(s, p))
+        why = "Environment files (.env, .env.*, *.env, .envrc) are not readable unless the "
+              "task's allowed scope names them";
+    free(p);
+    if (reason)
+        *reason = why;
+    return why ? AIDF_SCOPE_VERDICT_BLOCK : AIDF_SCOPE_VERDICT_ALLOW;
+}
+
 /* How to revert a blocked change: created files are deleted, others checked out. */
 static enum aidf_revert_action revert_action(enum aidf_change_kind kind)
 {

@@ -2,7 +2,8 @@
  * The tool handler of the API providers (the original TypeScript aidf's ToolHandler): the six
  * tools' JSON schemas and their implementation, with the path guard (every path stays
  * inside the project root after lexical ".." resolution and realpath of the deepest
- * existing ancestor), the scope check before write_file writes, and the command policy,
+ * existing ancestor), the scope check before write_file writes, the read check of
+ * read_file and list_files (forbidden paths and environment files), and the command policy,
  * time limit and output cap of run_command.
  *
  * Every refusal is a result text with is_error set; nothing here fails the run.
@@ -31,6 +32,9 @@
 #include "aidf/sandbox.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
+
+/* The last line of a listing that left out paths the agent may not read. */
+#define HIDDEN_NOTE "\n(not listed: paths forbidden by the task's scope, and environment files)"
 
 /* Deepest directory nesting list_files descends into. */
 #define LIST_MAX_DEPTH 128
@@ -245,6 +249,47 @@ static bool in_git_dir(const char *rel)
     return false;
 }
 
+/* ---- what may be read ------------------------------------------------------------- */
+
+/* "a, b" or "(none)". */
+static void add_patterns(struct aidf_buf *b, const struct aidf_strlist *l)
+{
+    if (!l->n) {
+        aidf_buf_addstr(b, "(none)");
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        aidf_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
+}
+
+/*
+ * May repository-relative `rel` (and, when not NULL, its lexical spelling `lexical`) be
+ * read, or listed when `is_dir`? False with `*reason` set (static) when either spelling is
+ * forbidden by the scope or is an environment file the scope does not name
+ * (aidf_scope_check_read()).
+ */
+static bool readable(const struct aidf_tool_ctx *c, const char *rel, const char *lexical,
+                     bool is_dir, const char **reason)
+{
+    if (aidf_scope_check_read(c->scope, rel, is_dir, reason) == AIDF_SCOPE_VERDICT_BLOCK)
+        return false;
+    return !lexical ||
+           aidf_scope_check_read(c->scope, lexical, is_dir, reason) != AIDF_SCOPE_VERDICT_BLOCK;
+}
+
+/* The refusal of reading or listing `p`: "SCOPE VIOLATION: Cannot <verb> ...". */
+static void refuse_read(const struct aidf_tool_ctx *c, const char *verb, const char *p,
+                        const char *reason, struct aidf_tool_outcome *o)
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addf(&b, "SCOPE VIOLATION: Cannot %s \"%s\". %s.", verb, p, reason);
+    if (c->scope && c->scope->forbidden.n) {
+        aidf_buf_addstr(&b, "\n\nForbidden paths (neither read nor written): ");
+        add_patterns(&b, &c->scope->forbidden);
+    }
+    take_result(o, true, &b);
+}
+
 /* ---- read_file -------------------------------------------------------------------- */
 
 static void tool_read_file(const struct aidf_tool_ctx *c, const json_t *in,
@@ -255,6 +300,12 @@ static void tool_read_file(const struct aidf_tool_ctx *c, const json_t *in,
     const char *p = get_str(in, "read_file", "path", false, true, NULL, o);
     if (!p || !resolve_path(c, p, &t, o))
         return;
+    /* Before anything that could tell whether the file exists. */
+    const char *why = NULL;
+    if (!readable(c, t.rel, t.lexical, false, &why)) {
+        refuse_read(c, "read", p, why, o);
+        goto out;
+    }
     struct stat st;
     if (stat(t.real, &st) != 0) {
         int e = errno;
@@ -301,17 +352,6 @@ out:
 }
 
 /* ---- write_file ------------------------------------------------------------------- */
-
-/* "a, b" or "(none)". */
-static void add_patterns(struct aidf_buf *b, const struct aidf_strlist *l)
-{
-    if (!l->n) {
-        aidf_buf_addstr(b, "(none)");
-        return;
-    }
-    for (size_t i = 0; i < l->n; i++)
-        aidf_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
-}
 
 /* The stricter verdict on `rel` and, when it differs, on the lexical path. */
 static enum aidf_scope_verdict scope_verdict(const struct aidf_scope *s, const struct tpath *t,
@@ -398,11 +438,25 @@ out:
 /* ---- list_files ------------------------------------------------------------------- */
 
 struct listing {
+    const struct aidf_tool_ctx *ctx;
+    const char *base; /* repository-relative path of the listed directory ("." the root) */
     const char *pattern;
     char **items;
     size_t n, cap;
     int glob_rc; /* a limit error of the matcher, 0 otherwise */
+    bool hidden; /* something was left out because it may not be read */
 };
+
+/* May the entry `sub` (relative to the listed directory) be shown, or entered (`is_dir`)? */
+static bool listable(struct listing *l, const char *sub, bool is_dir)
+{
+    char *rel = strcmp(l->base, ".") ? aidf_path_join(l->base, sub) : aidf_xstrdup(sub);
+    bool ok = readable(l->ctx, rel, NULL, is_dir, NULL);
+    free(rel);
+    if (!ok)
+        l->hidden = true;
+    return ok;
+}
 
 /* Collect the files under abs directory `dir` (`rel`: its path relative to the listing). */
 static void walk(struct listing *l, const char *dir, const char *rel, int depth)
@@ -420,10 +474,13 @@ static void walk(struct listing *l, const char *dir, const char *rel, int depth)
         struct stat st;
         if (lstat(abs, &st) == 0) {
             if (S_ISDIR(st.st_mode)) {
-                if (depth < LIST_MAX_DEPTH)
+                /* A forbidden directory is not entered: its names are not shown either. */
+                if (depth < LIST_MAX_DEPTH && listable(l, sub, true))
                     walk(l, abs, sub, depth + 1);
             } else {
                 int m = aidf_glob_minimatch(l->pattern, sub);
+                if (m == 1 && !listable(l, sub, false))
+                    m = 0;
                 if (m == 1) {
                     l->items = aidf_xgrow(l->items, &l->cap, l->n + 1, sizeof(*l->items));
                     l->items[l->n++] = sub;
@@ -462,6 +519,12 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
         pattern = "**/*";
     if (!resolve_path(c, p, &t, o))
         return;
+    /* Before anything that could tell whether the directory exists. */
+    const char *why = NULL;
+    if (!readable(c, t.rel, t.lexical, true, &why)) {
+        refuse_read(c, "list", p, why, o);
+        goto out;
+    }
     struct stat st;
     if (stat(t.real, &st) != 0) {
         set_result(o, true, "Error: ENOENT: no such file or directory, scandir '%s'", p);
@@ -471,6 +534,8 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
         set_result(o, true, "Error: ENOTDIR: '%s' is not a directory", p);
         goto out;
     }
+    l.ctx = c;
+    l.base = t.rel;
     l.pattern = pattern;
     /* Listing inside .git is pointless and noisy; the walk skips it below the start too. */
     walk(&l, t.real, NULL, 0);
@@ -481,7 +546,8 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
         goto out;
     }
     if (l.n == 0) {
-        set_result(o, false, "(no files match \"%s\" in \"%s\")", pattern, p);
+        set_result(o, false, "(no files match \"%s\" in \"%s\")%s", pattern, p,
+                   l.hidden ? HIDDEN_NOTE : "");
         goto out;
     }
     qsort(l.items, l.n, sizeof(*l.items), cmp_str);
@@ -491,6 +557,8 @@ static void tool_list_files(const struct aidf_tool_ctx *c, const json_t *in,
         aidf_buf_addf(&b, "%s%s", i ? "\n" : "", l.items[i]);
     if (l.n > shown)
         aidf_buf_addf(&b, "\n... (%zu more)", l.n - shown);
+    if (l.hidden)
+        aidf_buf_addstr(&b, HIDDEN_NOTE);
     take_result(o, false, &b);
 out:
     for (size_t i = 0; i < l.n; i++)

@@ -76,11 +76,14 @@ src=$small/2026-11-18/run-a1b2c3d4.json
 mkrep "$src" "$rel" 11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa "$(iso_ago 7200)"
 mkrep "$src" "$rel" 22222222-aaaa-4aaa-8aaa-aaaaaaaaaaaa "$(iso_ago $((3 * 86400)))"
 mkrep "$src" "$rel" 33333333-aaaa-4aaa-8aaa-aaaaaaaaaaaa "$(iso_ago $((10 * 86400)))"
-for c in "1h 0" "24h 1" "7d 2" "2w 3" "1m 3"; do
+# "m" is minutes (30m), "mo" calendar months.
+for c in "1h 0" "24h 1" "7d 2" "2w 3" "1mo 3" "1y 3" "150m 1" "90m 0" "9000s 1"; do
     set -- $c
     expect 0 "list --since $1" report list --json --since "$1" --reports-dir "$rel"
     check "--since $1 matches $2" jq_ok ".total == $2"
 done
+expect 2 "an unknown unit is a usage error" report list --since 3months --reports-dir "$rel"
+check "the error lists the units" err_has "units: s, m (minutes), h, d, w, mo (calendar months), y"
 expect 0 "list --until 1d" report list --json --until 1d --reports-dir "$rel"
 check "--until 1d matches 2" jq_ok ".total == 2"
 

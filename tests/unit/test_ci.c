@@ -343,15 +343,151 @@ static void test_null_out_and_real_env(void **state)
     aidf_ci_env_release(NULL);
 }
 
+/* Where the build came from and who started it: one field set per vendor. */
+struct origin_want {
+    const char *repository, *workflow, *job, *event, *pull_request, *attempt, *actor;
+};
+
+static void expect_origin(const char *const *vars, struct origin_want w)
+{
+    struct aidf_ci_env e;
+    assert_true(detect(vars, &e));
+    expect_str(e.repository, w.repository);
+    expect_str(e.workflow, w.workflow);
+    expect_str(e.job, w.job);
+    expect_str(e.event, w.event);
+    expect_str(e.pull_request, w.pull_request);
+    expect_str(e.attempt, w.attempt);
+    expect_str(e.actor, w.actor);
+    aidf_ci_env_release(&e);
+    assert_null(e.repository);
+    assert_null(e.actor);
+}
+
+static void test_origin_github(void **state)
+{
+    (void)state;
+    const char *const v[] = {"GITHUB_ACTIONS",
+                             "true",
+                             "GITHUB_REPOSITORY",
+                             "acme/widgets",
+                             "GITHUB_WORKFLOW",
+                             "CI",
+                             "GITHUB_JOB",
+                             "build",
+                             "GITHUB_EVENT_NAME",
+                             "pull_request",
+                             "GITHUB_REF",
+                             "refs/pull/42/merge",
+                             "GITHUB_RUN_ATTEMPT",
+                             "2",
+                             "GITHUB_ACTOR",
+                             "octocat",
+                             "GITHUB_TRIGGERING_ACTOR",
+                             "hubot",
+                             NULL};
+    expect_origin(
+        v, (struct origin_want){"acme/widgets", "CI", "build", "pull_request", "42", "2", "hubot"});
+    /* A push: no pull request; the actor when no triggering actor is given. */
+    const char *const push[] = {"GITHUB_ACTIONS", "true",    "GITHUB_REF", "refs/heads/main",
+                                "GITHUB_ACTOR",   "octocat", NULL};
+    expect_origin(push, (struct origin_want){.actor = "octocat"});
+    /* A malformed pull ref gives no number. */
+    const char *const bad[] = {"GITHUB_ACTIONS", "true", "GITHUB_REF", "refs/pull/x1/merge", NULL};
+    expect_origin(bad, (struct origin_want){0});
+}
+
+static void test_origin_others(void **state)
+{
+    (void)state;
+    const char *const gl[] = {"GITLAB_CI",
+                              "true",
+                              "CI_PROJECT_PATH",
+                              "acme/sub/widgets",
+                              "CI_JOB_NAME",
+                              "test",
+                              "CI_PIPELINE_SOURCE",
+                              "merge_request_event",
+                              "CI_MERGE_REQUEST_IID",
+                              "7",
+                              "GITLAB_USER_LOGIN",
+                              "alice",
+                              NULL};
+    expect_origin(gl, (struct origin_want){"acme/sub/widgets", NULL, "test", "merge_request_event",
+                                           "7", NULL, "alice"});
+    /* Buildkite names the repository by URL (credentials and all) and counts retries. */
+    const char *const bk[] = {"BUILDKITE",
+                              "true",
+                              "BUILDKITE_REPO",
+                              "https://bot:s3cret@github.com/acme/widgets.git",
+                              "BUILDKITE_PIPELINE_SLUG",
+                              "widgets",
+                              "BUILDKITE_LABEL",
+                              ":test:",
+                              "BUILDKITE_SOURCE",
+                              "webhook",
+                              "BUILDKITE_PULL_REQUEST",
+                              "false",
+                              "BUILDKITE_RETRY_COUNT",
+                              "1",
+                              "BUILDKITE_BUILD_CREATOR",
+                              "Bob",
+                              NULL};
+    expect_origin(
+        bk, (struct origin_want){"acme/widgets", "widgets", ":test:", "webhook", NULL, "2", "Bob"});
+    const char *const tr[] = {"TRAVIS",
+                              "true",
+                              "TRAVIS_REPO_SLUG",
+                              "acme/widgets",
+                              "TRAVIS_EVENT_TYPE",
+                              "pull_request",
+                              "TRAVIS_PULL_REQUEST",
+                              "12",
+                              NULL};
+    expect_origin(
+        tr, (struct origin_want){"acme/widgets", NULL, NULL, "pull_request", "12", NULL, NULL});
+    const char *const az[] = {"TF_BUILD",
+                              "True",
+                              "BUILD_REPOSITORY_NAME",
+                              "widgets",
+                              "BUILD_DEFINITIONNAME",
+                              "nightly",
+                              "BUILD_REASON",
+                              "Schedule",
+                              "SYSTEM_JOBATTEMPT",
+                              "3",
+                              "BUILD_REQUESTEDFOR",
+                              "Carol",
+                              NULL};
+    expect_origin(az,
+                  (struct origin_want){"widgets", "nightly", NULL, "Schedule", NULL, "3", "Carol"});
+    const char *const cc[] = {"CIRCLECI",
+                              "true",
+                              "CIRCLE_PROJECT_USERNAME",
+                              "acme",
+                              "CIRCLE_PROJECT_REPONAME",
+                              "widgets",
+                              "CIRCLE_PULL_REQUEST",
+                              "https://github.com/acme/widgets/pull/99",
+                              "CIRCLE_USERNAME",
+                              "dan",
+                              NULL};
+    expect_origin(cc, (struct origin_want){"acme/widgets", NULL, NULL, NULL, "99", NULL, "dan"});
+    /* A generic CI knows none of it. */
+    const char *const gen[] = {"CI", "true", NULL};
+    expect_origin(gen, (struct origin_want){0});
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_github),    cmocka_unit_test(test_gitlab),
-        cmocka_unit_test(test_jenkins),   cmocka_unit_test(test_circleci),
-        cmocka_unit_test(test_bitbucket), cmocka_unit_test(test_azure),
-        cmocka_unit_test(test_buildkite), cmocka_unit_test(test_travis),
-        cmocka_unit_test(test_generic),   cmocka_unit_test(test_ci_false),
-        cmocka_unit_test(test_not_ci),    cmocka_unit_test(test_null_out_and_real_env),
+        cmocka_unit_test(test_github),        cmocka_unit_test(test_gitlab),
+        cmocka_unit_test(test_jenkins),       cmocka_unit_test(test_circleci),
+        cmocka_unit_test(test_bitbucket),     cmocka_unit_test(test_azure),
+        cmocka_unit_test(test_buildkite),     cmocka_unit_test(test_travis),
+        cmocka_unit_test(test_generic),       cmocka_unit_test(test_ci_false),
+        cmocka_unit_test(test_not_ci),        cmocka_unit_test(test_origin_github),
+        cmocka_unit_test(test_origin_others), cmocka_unit_test(test_null_out_and_real_env),
     };
     return cmocka_run_group_tests_name("ci", tests, NULL, NULL);
 }

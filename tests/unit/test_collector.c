@@ -580,7 +580,12 @@ static struct aidf_collector *full_run(struct fake_clocks *f, const struct aidf_
     aidf_collector_set_outcome(c, AIDF_STATUS_BLOCKED, 2, 10, 1, "needs a decision");
     char prov[] = "github-actions", id[] = "99", branch[] = "main", commit[] = "abc";
     char url[] = "https://github.com/a/b/actions/runs/99";
-    struct aidf_ci_env ci = {true, prov, id, branch, commit, url};
+    struct aidf_ci_env ci = {.ci = true,
+                             .provider = prov,
+                             .build_id = id,
+                             .branch = branch,
+                             .commit = commit,
+                             .build_url = url};
     aidf_collector_set_environment(c, &ci);
     assert_int_equal(aidf_collector_fill_host(c), AIDF_OK);
     tick(f, 5);

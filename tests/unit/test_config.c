@@ -1049,6 +1049,38 @@ static void test_load(void **state)
     free(root);
 }
 
+/* observability.project / actor / tags: who and what a run's report names. */
+static void test_observability_identity(void **state)
+{
+    (void)state;
+    struct aidf_config c;
+    expect_ok("", 0, &c);
+    assert_null(c.observability.project);
+    assert_true(c.observability.actor);
+    assert_int_equal(c.observability.tags.n, 0);
+    aidf_config_release(&c);
+
+    expect_ok("observability:\n  project: acme/widgets\n  actor: false\n"
+              "  tags: {team: core, ticket: WID-42, empty: ''}\n",
+              0, &c);
+    assert_string_equal(c.observability.project, "acme/widgets");
+    assert_false(c.observability.actor);
+    assert_int_equal(c.observability.tags.n, 3);
+    assert_string_equal(c.observability.tags.items[0].key, "team");
+    assert_string_equal(c.observability.tags.items[0].value, "core");
+    assert_string_equal(c.observability.tags.items[2].value, "");
+    aidf_config_release(&c);
+
+    expect_error("observability:\n  tags: [a, b]\n", 0,
+                 "2:9: observability.tags: expected a mapping of tag names to values, got a list");
+    expect_error("observability:\n  tags:\n    'bad key': x\n", 0,
+                 "3:5: observability.tags.bad key: invalid tag key");
+    expect_error("observability:\n  tags:\n    team: \"a\\x1bb\"\n", 0,
+                 "3:11: observability.tags.team: the value of tag 'team' contains a control");
+    expect_error("observability:\n  tags:\n    team: ~\n", 0, "expected a string, got null");
+    expect_error("observability:\n  actor: maybe\n", 0, "expected true or false");
+}
+
 /* security.sandbox: a mode name or a mapping; malformed values are errors. */
 static void test_sandbox(void **state)
 {
@@ -1127,6 +1159,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_headers_and_required, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_fixtures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observability_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

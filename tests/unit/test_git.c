@@ -664,6 +664,57 @@ static void test_push(void **state)
     drop_repo(base);
 }
 
+static void test_origin(void **state)
+{
+    (void)state;
+    struct aidf_git_origin o;
+    struct aidf_error e = {0};
+    /* No commits, no remote: only the branch and the e-mail. */
+    char *dir = new_repo_empty();
+    sh(dir, "git symbolic-ref HEAD refs/heads/trunk");
+    assert_int_equal(aidf_git_origin_read(dir, &o, &e), AIDF_OK);
+    assert_string_equal(o.branch, "trunk");
+    assert_null(o.head);
+    assert_null(o.remote_url);
+    assert_string_equal(o.user_email, "t@example.com");
+    aidf_git_origin_release(&o);
+    drop_repo(dir);
+
+    dir = new_repo();
+    sh(dir, "git remote add origin https://bot:SECRET@example.com/acme/widgets.git");
+    char *head = sh_out(dir, "git rev-parse HEAD");
+    char *branch = sh_out(dir, "git symbolic-ref --short HEAD");
+    assert_int_equal(aidf_git_origin_read(dir, &o, &e), AIDF_OK);
+    assert_string_equal(o.head, head);
+    assert_string_equal(o.branch, branch);
+    /* As configured: redacting it is the caller's job (aidf_giturl_redact). */
+    assert_string_equal(o.remote_url, "https://bot:SECRET@example.com/acme/widgets.git");
+    aidf_git_origin_release(&o);
+    assert_null(o.head);
+
+    char *sha = NULL;
+    assert_int_equal(aidf_git_head(dir, &sha, &e), AIDF_OK);
+    assert_string_equal(sha, head);
+    free(sha);
+
+    /* Detached HEAD (a CI checkout of a pull request): no branch. */
+    sh(dir, "git checkout -q --detach");
+    assert_int_equal(aidf_git_origin_read(dir, &o, &e), AIDF_OK);
+    assert_null(o.branch);
+    assert_string_equal(o.head, head);
+    aidf_git_origin_release(&o);
+    free(head);
+    free(branch);
+    drop_repo(dir);
+
+    /* Not a repository. */
+    dir = tu_mkdtemp();
+    assert_int_equal(aidf_git_origin_read(dir, &o, &e), AIDF_EIO);
+    assert_null(o.branch);
+    tu_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     /* An empty HOME and no system config: no identity, hooks or aliases of the user. */
@@ -683,7 +734,7 @@ int main(void)
         cmocka_unit_test(test_no_commits), cmocka_unit_test(test_ignore_prefixes),
         cmocka_unit_test(test_add_commit), cmocka_unit_test(test_commit_without_identity),
         cmocka_unit_test(test_revert),     cmocka_unit_test(test_revert_refuses),
-        cmocka_unit_test(test_push),
+        cmocka_unit_test(test_push),       cmocka_unit_test(test_origin),
     };
     int rc = cmocka_run_group_tests_name("git", tests, NULL, NULL);
     tu_rmrf(g_home);

@@ -287,31 +287,35 @@ static void test_system(void **state)
                   "### Ask Before\n- package.json\n\n## Definition of Done\n- [ ] done\n");
     char *p = aidf_prompt_system(&c);
     assert_string_equal(
-        p, "You are an autonomous coding agent working on a task in a git repository. You act "
-           "only through the tools you are given: read_file, write_file, list_files, "
-           "run_command, task_complete and task_blocked. Nobody answers questions while you "
-           "work, so decide, act and check your work with the tools.\n\n"
-           "## Paths\n\n"
-           "Every path is relative to the project root (the directory holding .ai/). Do not "
-           "use absolute paths or paths that leave the project.\n\n"
-           "## Scope\n\n"
-           "You may only write files inside the allowed scope; writes outside it are refused "
-           "or reverted.\n\n"
-           "Allowed:\n- `src/**`\n- `tests/**`\n\n"
-           "Forbidden (never write these):\n- `.env*`\n\n"
-           "Ask before changing (writes may be refused):\n- `package.json`\n\n"
-           "## Finishing\n\n"
-           "When every Definition of Done item of the task is met, call task_complete. If you "
-           "cannot continue, call task_blocked with the reason. Do not stop without calling "
-           "one of them.\n");
+        p,
+        "You are an autonomous coding agent working on a task in a git repository. You act "
+        "only through the tools you are given: read_file, write_file, list_files, "
+        "run_command, task_complete and task_blocked. Nobody answers questions while you "
+        "work, so decide, act and check your work with the tools.\n\n"
+        "## Paths\n\n"
+        "Every path is relative to the project root (the directory holding .ai/). Do not "
+        "use absolute paths or paths that leave the project.\n\n"
+        "## Scope\n\n"
+        "You may only write files inside the allowed scope; writes outside it are refused "
+        "or reverted.\n\n"
+        "Allowed:\n- `src/**`\n- `tests/**`\n\n"
+        "Forbidden (neither readable nor writable; environment files such as .env are not readable either unless the allowed scope names them):\n- `.env*`\n\n"
+        "Ask before changing (writes may be refused):\n- `package.json`\n\n"
+        "## Finishing\n\n"
+        "When every Definition of Done item of the task is met, call task_complete. If you "
+        "cannot continue, call task_blocked with the reason. Do not stop without calling "
+        "one of them.\n");
     free(p);
     aidf_context_release(&c);
 
     /* no scope: everything not forbidden, nothing forbidden, no ask-before part */
     small_ctx(&c, TASK);
     p = aidf_prompt_system(&c);
-    assert_non_null(strstr(p, "Allowed:\n- everything not forbidden\n\n"
-                              "Forbidden (never write these):\n- nothing\n\n## Finishing"));
+    assert_non_null(strstr(
+        p,
+        "Allowed:\n- everything not forbidden\n\n"
+        "Forbidden (neither readable nor writable; environment files such as .env are not readable either unless the allowed scope names them):\n- "
+        "nothing\n\n## Finishing"));
     assert_null(strstr(p, "Ask before"));
     free(p);
     aidf_context_release(&c);

@@ -156,7 +156,8 @@ static void test_query_filters(void **state)
 
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "since=yesterday", NULL), AIDF_EINVAL);
     assert_string_equal(e.msg, "invalid since 'yesterday' (expected YYYY-MM-DD, an ISO timestamp "
-                               "or 7d/24h/2w)");
+                               "or an age such as 30m, 24h, 7d, 2w, 3mo, 1y; units: s, m "
+                               "(minutes), h, d, w, mo (calendar months), y)");
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "status=done", NULL), AIDF_EINVAL);
     assert_string_equal(e.msg, "invalid status 'done' (expected completed, blocked or failed)");
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "status", NULL), AIDF_EINVAL);

@@ -83,7 +83,37 @@ static void test_parse_when(void **state)
     assert_int_equal(aidf_parse_when("2026-11-01T10:00:00Z", now, true, &t), AIDF_OK);
     aidf_iso_format(t, out);
     assert_string_equal(out, "2026-11-01T10:00:00.000Z");
-    const char *bad[] = {"", "d", "7x", "-7d", "7dd", "99999999999999999999d", "1000000d"};
+    /* m is minutes, not months. */
+    assert_int_equal(aidf_parse_when("30m", now, false, &t), AIDF_OK);
+    assert_int_equal(now - t, 30 * 60000LL);
+    assert_int_equal(aidf_parse_when("90s", now, false, &t), AIDF_OK);
+    assert_int_equal(now - t, 90000);
+    assert_int_equal(aidf_parse_when("0d", now, false, &t), AIDF_OK);
+    assert_int_equal(t, now);
+    /* Calendar months and years, the day clamped to the target month. */
+    int64_t mar31;
+    assert_int_equal(aidf_iso_parse("2026-03-31T10:20:30.400Z", &mar31), AIDF_OK);
+    assert_int_equal(aidf_parse_when("1mo", mar31, false, &t), AIDF_OK);
+    aidf_iso_format(t, out);
+    assert_string_equal(out, "2026-02-28T10:20:30.400Z");
+    assert_int_equal(aidf_parse_when("13mo", mar31, false, &t), AIDF_OK);
+    aidf_iso_format(t, out);
+    assert_string_equal(out, "2025-02-28T10:20:30.400Z");
+    assert_int_equal(aidf_parse_when("1y", mar31 - 31LL * 86400000, false, &t), AIDF_OK);
+    aidf_iso_format(t, out);
+    assert_string_equal(out, "2025-02-28T10:20:30.400Z"); /* from 2026-02-28 */
+    int64_t leap;
+    assert_int_equal(aidf_iso_parse("2024-02-29T00:00:00Z", &leap), AIDF_OK);
+    assert_int_equal(aidf_parse_when("4y", leap, false, &t), AIDF_OK);
+    aidf_iso_format(t, out);
+    assert_string_equal(out, "2020-02-29T00:00:00.000Z");
+    assert_int_equal(aidf_parse_when("1y", leap, false, &t), AIDF_OK);
+    aidf_iso_format(t, out);
+    assert_string_equal(out, "2023-02-28T00:00:00.000Z");
+    assert_non_null(strstr(aidf_when_units_help, "mo (calendar months)"));
+    const char *bad[] = {"",         "d",  "7x",   "-7d", "7dd", "99999999999999999999d",
+                         "1000000d", "7M", "7mon", "7 d", "7ms", "100001s",
+                         "7d "};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(aidf_parse_when(bad[i], now, false, &t), AIDF_EINVAL);
 }

@@ -535,6 +535,117 @@ static void test_scope(void **state)
     aidf_scope_release(&sc);
 }
 
+/* read_file and list_files honour scope.forbidden, and refuse environment files (issue 10). */
+static void test_read_scope(void **state)
+{
+    struct fx *f = *state;
+    struct aidf_scope sc;
+    aidf_scope_init(&sc, AIDF_SCOPE_PERMISSIVE);
+    aidf_strlist_add(&sc.forbidden, "secret/**");
+    aidf_strlist_add(&sc.forbidden, "**/*.pem");
+    f->ctx.scope = &sc;
+    tu_write(f->root, "secret/key.txt", "s3cret");
+    tu_write(f->root, "keys/id.pem", "pem");
+    tu_write(f->root, "src/a.c", "code");
+    tu_write(f->root, ".env", "API_KEY=s3cret");
+    tu_write(f->root, ".env.local", "API_KEY=s3cret");
+    tu_write(f->root, "config/prod.env", "API_KEY=s3cret");
+    tu_write(f->root, ".envrc", "export API_KEY=s3cret");
+    tu_write(f->root, ".env.example", "API_KEY=");
+    tu_write(f->root, "py/.env/lib/site.py", "venv"); /* a virtualenv named .env */
+
+    struct aidf_tool_outcome *o = run(f, "read_file", "{\"path\": \"secret/key.txt\"}");
+    assert_true(o->is_error);
+    assert_string_equal(o->result, "SCOPE VIOLATION: Cannot read \"secret/key.txt\". File is in "
+                                   "forbidden scope.\n\nForbidden paths (neither read nor "
+                                   "written): secret/**, **/*.pem");
+    /* other spellings, a symlink into the forbidden directory, a symlink to a .env */
+    static const char *const refused[] = {
+        "./src/../secret/key.txt",
+        "secret//key.txt",
+        "keys/id.pem",
+        "pub/key.txt",
+        "cfg.txt",
+        ".env",
+        ".env.local",
+        "config/prod.env",
+        ".envrc",
+        "secret/missing",
+        "./.env",
+    };
+    link_in(f->root, "pub", "secret");
+    link_in(f->root, "cfg.txt", ".env");
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char args[128];
+        snprintf(args, sizeof(args), "{\"path\": \"%s\"}", refused[i]);
+        o = run(f, "read_file", args);
+        if (!o->is_error || !strstr(o->result, "SCOPE VIOLATION"))
+            print_error("read %s: %s\n", refused[i], o->result);
+        assert_true(o->is_error);
+        assert_non_null(strstr(o->result, "SCOPE VIOLATION: Cannot read"));
+        assert_null(strstr(o->result, "s3cret"));
+    }
+    o = run(f, "read_file", "{\"path\": \".env\"}");
+    assert_string_equal(o->result,
+                        "SCOPE VIOLATION: Cannot read \".env\". Environment files (.env, .env.*, "
+                        "*.env, .envrc) are not readable unless the task's allowed scope names "
+                        "them.\n\nForbidden paths (neither read nor written): secret/**, **/*.pem");
+    /* what is not forbidden reads as before */
+    o = run(f, "read_file", "{\"path\": \"src/a.c\"}");
+    assert_false(o->is_error);
+    assert_string_equal(o->result, "code");
+    o = run(f, "read_file", "{\"path\": \".env.example\"}");
+    assert_false(o->is_error);
+    o = run(f, "read_file", "{\"path\": \"py/.env/lib/site.py\"}");
+    assert_false(o->is_error);
+
+    /* list_files leaves out what read_file refuses, and says so (symbolic links are listed
+     * as they are, never followed: cfg.txt is shown, reading it is refused above) */
+    o = run(f, "list_files", "{}");
+    assert_false(o->is_error);
+    assert_string_equal(o->result,
+                        ".env.example\ncfg.txt\npub\npy/.env/lib/site.py\nsrc/a.c\n(not listed: "
+                        "paths forbidden by the task's scope, and environment files)");
+    o = run(f, "list_files", "{\"path\": \"secret\"}");
+    assert_true(o->is_error);
+    assert_memory_equal(o->result, "SCOPE VIOLATION: Cannot list \"secret\". File is in forbidden",
+                        59);
+    o = run(f, "list_files", "{\"path\": \"secret/missing\"}"); /* no existence probe */
+    assert_memory_equal(o->result, "SCOPE VIOLATION: Cannot list", 28);
+    o = run(f, "list_files", "{\"path\": \"pub\"}"); /* the symlink to secret/ */
+    assert_true(o->is_error);
+    o = run(f, "list_files", "{\"path\": \"src\"}");
+    assert_string_equal(o->result, "a.c");
+
+    /* an allowed pattern that names environment files makes them readable; "**" does not */
+    aidf_strlist_add(&sc.allowed, "**");
+    o = run(f, "read_file", "{\"path\": \".env\"}");
+    assert_true(o->is_error);
+    aidf_strlist_add(&sc.allowed, ".env.local");
+    o = run(f, "read_file", "{\"path\": \".env.local\"}");
+    assert_false(o->is_error);
+    o = run(f, "read_file", "{\"path\": \".env\"}");
+    assert_true(o->is_error);
+    aidf_strlist_add(&sc.allowed, "**/*.env");
+    o = run(f, "read_file", "{\"path\": \"config/prod.env\"}");
+    assert_false(o->is_error);
+    /* but never a forbidden one */
+    aidf_strlist_add(&sc.allowed, "secret/**");
+    o = run(f, "read_file", "{\"path\": \"secret/key.txt\"}");
+    assert_true(o->is_error);
+
+    /* no task scope at all: .env is still refused */
+    f->ctx.scope = NULL;
+    o = run(f, "read_file", "{\"path\": \".env\"}");
+    assert_true(o->is_error);
+    assert_string_equal(o->result, "SCOPE VIOLATION: Cannot read \".env\". Environment files "
+                                   "(.env, .env.*, *.env, .envrc) are not readable unless the "
+                                   "task's allowed scope names them.");
+    o = run(f, "read_file", "{\"path\": \"secret/key.txt\"}");
+    assert_false(o->is_error);
+    aidf_scope_release(&sc);
+}
+
 /* ---- list_files ------------------------------------------------------------------- */
 
 static void test_list_files(void **state)
@@ -620,7 +731,8 @@ static void test_run_command_policy(void **state)
     struct aidf_tool_outcome *o = run(f, "run_command", "{\"command\": \"sudo rm -rf /\"}");
     assert_true(o->is_error);
     assert_string_equal(o->result, "Command blocked by default security policy: \"sudo rm -rf "
-                                   "/\" matches a dangerous pattern");
+                                   "/\" matches a dangerous pattern (runs a command as another "
+                                   "user (sudo, doas, su, pkexec))");
 
     struct aidf_strlist blocked = {0}, allowed = {0};
     aidf_strlist_add(&blocked, "npm publish");
@@ -742,6 +854,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_traversal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlinks_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_command_policy, setup, teardown),
