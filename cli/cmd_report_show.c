@@ -30,7 +30,7 @@ const struct optp_cmd cli_spec_report_show = {
     .summary = "show one run in detail",
     .description =
         "Show one execution report: metadata, outcome, tokens, cost, iterations, phase\n"
-        "breakdown, files, validation, scope and environment. The run may be named by its\n"
+        "breakdown, files, validation, scope, security and environment. The run may be named by its\n"
         "full id or any unique prefix (e.g. the 8 characters 'aidf report list' shows).",
     .args = show_args,
     .opts = show_opts,
@@ -504,6 +504,14 @@ static void print_scope(const struct aidf_report *r)
     print_list("Blocked files", &r->scope.blocked_files);
 }
 
+static void print_security(const struct aidf_report *r)
+{
+    if (!r->security.present || !r->security.sandbox)
+        return;
+    heading("Security");
+    kv("Sandbox", "%s", r->security.sandbox);
+}
+
 static void print_environment(const struct aidf_report *r)
 {
     if (!r->environment.present)
@@ -556,6 +564,7 @@ static void print_report(const struct aidf_report *r, const struct aidf_run_summ
     print_files(r);
     print_validation(r);
     print_scope(r);
+    print_security(r);
     print_environment(r);
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages aidf needs to build and test, when any is missing.
 # Usage: scripts/deps.sh [--dev]   (--dev adds clang, sanitizer runtime and clang-format)
+# bubblewrap is a runtime dependency: `aidf run` confines the API providers' run_command
+# with it (security.sandbox), and the sandbox tests need it.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
       libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh
-      tzdata)
+      tzdata bubblewrap)
 # script(1), which the terminal e2e test (t070) runs aidf under, is in bsdutils.
 pkgs+=(bsdutils)
 if [ "${1:-}" = "--dev" ]; then

@@ -168,6 +168,13 @@ void aidf_collector_set_context_tokens(struct aidf_collector *c, int64_t n,
 /** Set the scope mode ("strict", "ask", "permissive"; copied). */
 void aidf_collector_set_scope_mode(struct aidf_collector *c, const char *mode);
 
+/**
+ * Set the sandbox the agent's commands ran in ("bwrap", "landlock", "none", "off";
+ * copied): the report's security.sandbox. Not called (no security object) when aidf
+ * runs no command for the agent (the CLI providers).
+ */
+void aidf_collector_set_sandbox(struct aidf_collector *c, const char *sandbox);
+
 /** Set the CI data (copied). `ci` NULL means "not CI". */
 void aidf_collector_set_environment(struct aidf_collector *c, const struct aidf_ci_env *ci);
 

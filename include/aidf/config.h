@@ -33,6 +33,15 @@ enum aidf_scope_mode {
     AIDF_SCOPE_PERMISSIVE = 2,
 };
 
+/* security.sandbox.mode: how the API providers' run_command is confined (aidf/sandbox.h). */
+enum aidf_sandbox_mode {
+    AIDF_SANDBOX_AUTO = 0,     /* the best backend available; none (with a warning) allowed */
+    AIDF_SANDBOX_REQUIRED = 1, /* the best backend available; none fails the run */
+    AIDF_SANDBOX_BWRAP = 2,    /* bubblewrap or fail */
+    AIDF_SANDBOX_LANDLOCK = 3, /* Landlock or fail */
+    AIDF_SANDBOX_OFF = 4,      /* no sandbox, no warning (the environment is still filtered) */
+};
+
 enum aidf_notify_level {
     AIDF_NOTIFY_ALL = 0,
     AIDF_NOTIFY_ERRORS = 1,
@@ -99,6 +108,11 @@ struct aidf_config {
         bool skip_permissions, warn_on_skip;  /* default true, true */
         struct aidf_strlist allowed, blocked; /* security.commands.* */
         bool strict;
+        struct {
+            enum aidf_sandbox_mode mode; /* default auto */
+            bool network;                /* default false */
+            struct aidf_strlist env;     /* extra variable names passed to commands */
+        } sandbox;
     } security;
     struct {
         struct aidf_rate_table rates; /* built-ins overridden by cost.rates */
@@ -191,6 +205,9 @@ const char *aidf_config_key_type_name(enum aidf_config_key_type t);
 
 /** Name of a scope mode: "strict" / "ask" / "permissive". */
 const char *aidf_scope_mode_name(enum aidf_scope_mode m);
+
+/** Name of a sandbox mode: "auto" / "required" / "bwrap" / "landlock" / "off". */
+const char *aidf_sandbox_mode_name(enum aidf_sandbox_mode m);
 
 /** Name of a notification level: "all" / "errors" / "blocked". */
 const char *aidf_notify_level_name(enum aidf_notify_level l);

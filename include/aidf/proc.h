@@ -35,8 +35,11 @@ struct aidf_proc_spec {
     const char *cwd;         /* NULL: the current directory */
     const char *stdin_data;  /* written to the child's stdin, then closed; NULL: /dev/null */
     size_t stdin_len;
+    const char *const *envp;       /* the child's whole environment ("NAME=VALUE",
+                                      NULL-terminated) instead of the inherited one; NULL:
+                                      inherit aidf's environment */
     const char *const *env_set;    /* "NAME=VALUE" entries added to (or replacing in) the
-                                      inherited environment; "NAME" alone unsets; NULL: none */
+                                      environment above; "NAME" alone unsets; NULL: none */
     size_t max_output;             /* cap per stream; 0: AIDF_PROC_DEFAULT_MAX_OUTPUT. Bytes past
                                       the cap are read and dropped (the *_truncated flag is set) */
     bool merge_stderr;             /* stderr goes into the stdout buffer, interleaved */
@@ -47,6 +50,14 @@ struct aidf_proc_spec {
     /* When not NULL and it becomes non-zero while the child runs (a SIGINT handler sets
      * it), the child's group is stopped as on a timeout and res->cancelled is set. */
     volatile sig_atomic_t *cancel;
+    /* When not NULL: called in the child after its stdio and working directory are set up,
+     * just before exec (the sandbox applies its Landlock rules here). It runs between fork()
+     * and exec() of a possibly multi-threaded parent, so it may make only
+     * async-signal-safe calls (no malloc, no stdio, no locks). It returns 0, or an errno
+     * value that stops the start: aidf_proc_run() then returns AIDF_EIO with
+     * res->spawn_failed set and spawn_error "<prog>: cannot prepare the child: <why>". */
+    int (*pre_exec)(void *ctx);
+    void *pre_exec_ctx;
 };
 
 /** How it went. Buffers are NUL-terminated heap strings (never NULL after a run). */

@@ -22,6 +22,7 @@
 #include "aidf/context.h"
 #include "aidf/err.h"
 #include "aidf/proc.h"
+#include "aidf/sandbox.h"
 
 /* Error categories as they appear in reports (error.category). */
 #define AIDF_PROVIDER_CAT_PROVIDER   "provider"
@@ -94,7 +95,12 @@ struct aidf_provider {
     aidf_provider_execute_fn execute;
     const struct aidf_config *cfg;  /* borrowed */
     const struct aidf_context *ctx; /* borrowed; API providers read the scope from it */
-    void *impl;                     /* provider-specific state */
+    /* The API providers run the agent's commands themselves (run_command): the run then
+     * chooses a sandbox for them and sets `sandbox` (borrowed) before the first call. CLI
+     * providers leave this false: their agent runs its own commands. */
+    bool runs_commands;
+    const struct aidf_sandbox *sandbox;
+    void *impl; /* provider-specific state */
     void (*impl_free)(void *impl);
 };
 

@@ -213,6 +213,11 @@ struct aidf_report {
 
     struct {
         bool present;
+        char *sandbox; /* "bwrap" | "landlock" | "none" | "off": how run_command was confined */
+    } security;
+
+    struct {
+        bool present;
         char *os, *arch, *hostname, *aidf_version;
         int ci; /* -1 unset, 0, 1 */
         char *ci_provider, *ci_build_id, *ci_branch, *ci_commit, *ci_build_url;

@@ -7,7 +7,8 @@
  * target and of its parent); write_file asks the scope guard BEFORE writing and refuses
  * paths it blocks; read_file and list_files refuse or leave out forbidden paths and
  * environment files (aidf_scope_check_read()); run_command applies the security.commands policy
- * (aidf/cmdpolicy.h) and runs with a time limit and an output cap. A refusal is a tool result the
+ * (aidf/cmdpolicy.h) and runs in the run's sandbox (aidf/sandbox.h: an allow-listed
+ * environment always) with a time limit and an output cap. A refusal is a tool result the
  * model reads (is_error set), never an error of the run.
  *
  * Ownership: the context and the input are borrowed; an outcome owns its strings and is
@@ -23,6 +24,7 @@
 #include <stdint.h>
 
 #include "aidf/containers.h"
+#include "aidf/sandbox.h"
 #include "aidf/scope.h"
 
 /* Largest file read_file returns and write_file writes (bytes). */
@@ -44,6 +46,9 @@ struct aidf_tool_ctx {
     int64_t cmd_timeout_ms;        /* 0: AIDF_TOOL_DEFAULT_CMD_TIMEOUT_MS */
     size_t cmd_output_cap;         /* 0: AIDF_TOOL_DEFAULT_CMD_OUTPUT */
     volatile sig_atomic_t *cancel; /* stops a running command */
+    /* How run_command is confined (aidf/sandbox.h); NULL: no sandbox, but the environment
+     * is filtered all the same. */
+    const struct aidf_sandbox *sandbox;
 };
 
 /** The result of one tool call. */

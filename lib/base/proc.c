@@ -38,7 +38,7 @@ extern char **environ;
 #define CHUNK 65536
 
 /* What the child reports through the exec pipe when it cannot start. */
-enum { STAGE_SETUP = 1, STAGE_CHDIR = 2, STAGE_EXEC = 3 };
+enum { STAGE_SETUP = 1, STAGE_CHDIR = 2, STAGE_EXEC = 3, STAGE_PRE_EXEC = 4 };
 struct spawn_report {
     int stage;
     int err;
@@ -112,21 +112,28 @@ static bool env_same_name(const char *entry, const char *name, size_t nlen)
 }
 
 /*
- * The child's environment: the inherited one with `set` applied. Entries of `set` are
- * copied (listed in *owned so they can be freed); inherited ones are borrowed.
+ * The child's environment: the inherited one, or a copy of `base` when it is given, with
+ * `set` applied. Copies are listed in *owned so they can be freed; inherited entries are
+ * borrowed.
  */
-static char **build_env(const char *const *set, char ***owned)
+static char **build_env(const char *const *base, const char *const *set, char ***owned)
 {
     size_t n_env = 0, n_set = 0;
-    while (environ && environ[n_env])
+    while (base ? base[n_env] != NULL : environ && environ[n_env])
         n_env++;
-    while (set[n_set])
+    while (set && set[n_set])
         n_set++;
     char **env = aidf_xcalloc(n_env + n_set + 1, sizeof(*env));
-    char **own = aidf_xcalloc(n_set + 1, sizeof(*own));
+    char **own = aidf_xcalloc(n_env + n_set + 1, sizeof(*own));
     size_t n = 0, n_own = 0;
-    for (size_t i = 0; i < n_env; i++)
-        env[n++] = environ[i];
+    for (size_t i = 0; i < n_env; i++) {
+        if (base) {
+            own[n_own] = aidf_xstrdup(base[i]);
+            env[n++] = own[n_own++];
+        } else {
+            env[n++] = environ[i];
+        }
+    }
     for (size_t i = 0; i < n_set; i++) {
         const char *s = set[i];
         size_t nlen = env_name_len(s);
@@ -163,6 +170,8 @@ struct child_setup {
     char **argv;
     char **envp; /* NULL: keep environ */
     const char *cwd;
+    int (*pre_exec)(void *ctx);
+    void *pre_exec_ctx;
     int in_fd, out_fd, err_fd, report_fd;
 };
 
@@ -208,6 +217,11 @@ static void child_exec(const struct child_setup *cs)
         child_fail(cs->report_fd, STAGE_SETUP, errno);
     if (cs->cwd && chdir(cs->cwd) != 0)
         child_fail(cs->report_fd, STAGE_CHDIR, errno);
+    if (cs->pre_exec) {
+        int e = cs->pre_exec(cs->pre_exec_ctx);
+        if (e != 0)
+            child_fail(cs->report_fd, STAGE_PRE_EXEC, e);
+    }
     if (cs->envp)
         environ = cs->envp; /* execvp() searches the child's PATH */
     execvp(cs->argv[0], cs->argv);
@@ -300,6 +314,9 @@ static void fill_spawn_error(struct aidf_proc_result *res, const struct spawn_re
     if (rep->stage == STAGE_CHDIR)
         snprintf(res->spawn_error, sizeof(res->spawn_error), "cannot change to '%s': %s", cwd,
                  strerror(rep->err));
+    else if (rep->stage == STAGE_PRE_EXEC)
+        snprintf(res->spawn_error, sizeof(res->spawn_error), "%s: cannot prepare the child: %s",
+                 prog, strerror(rep->err));
     else if (rep->stage == STAGE_SETUP)
         snprintf(res->spawn_error, sizeof(res->spawn_error), "%s: cannot set up stdio: %s", prog,
                  strerror(rep->err));
@@ -348,8 +365,8 @@ int aidf_proc_run(const struct aidf_proc_spec *spec, struct aidf_proc_result *re
         argv[1] = aidf_xstrdup("-c");
         argv[2] = aidf_xstrdup(spec->shell_cmd);
     }
-    if (spec->env_set)
-        envp = build_env(spec->env_set, &env_owned);
+    if (spec->env_set || spec->envp)
+        envp = build_env(spec->envp, spec->env_set, &env_owned);
 
     if (make_pipe(out_p) != 0 || (!spec->merge_stderr && make_pipe(err_p) != 0) ||
         make_pipe(rep_p) != 0) {
@@ -373,6 +390,8 @@ int aidf_proc_run(const struct aidf_proc_spec *spec, struct aidf_proc_result *re
         .argv = argv,
         .envp = envp,
         .cwd = spec->cwd,
+        .pre_exec = spec->pre_exec,
+        .pre_exec_ctx = spec->pre_exec_ctx,
         .in_fd = spec->stdin_data ? in_p[0] : devnull,
         .out_fd = out_p[1],
         .err_fd = spec->merge_stderr ? out_p[1] : err_p[1],

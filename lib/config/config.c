@@ -18,6 +18,13 @@ const char *aidf_scope_mode_name(enum aidf_scope_mode m)
     return aidf_config_scope_names[m];
 }
 
+const char *aidf_sandbox_mode_name(enum aidf_sandbox_mode m)
+{
+    if ((int)m < 0 || m > AIDF_SANDBOX_OFF)
+        return "auto";
+    return aidf_config_sandbox_names[m];
+}
+
 const char *aidf_notify_level_name(enum aidf_notify_level l)
 {
     if ((int)l < 0 || l > AIDF_NOTIFY_BLOCKED)
@@ -86,6 +93,7 @@ void aidf_config_release(struct aidf_config *c)
     aidf_strlist_release(&c->skills.extras);
     aidf_strlist_release(&c->security.allowed);
     aidf_strlist_release(&c->security.blocked);
+    aidf_strlist_release(&c->security.sandbox.env);
     aidf_rate_table_release(&c->cost.rates);
     free(c->cost.currency);
     free(c->observability.reports_dir);

@@ -12,6 +12,8 @@
 extern const char *const aidf_config_scope_names[];
 /* Names of enum aidf_notify_level, indexed by value, NULL-terminated. */
 extern const char *const aidf_config_level_names[];
+/* Names of enum aidf_sandbox_mode, indexed by value, NULL-terminated. */
+extern const char *const aidf_config_sandbox_names[];
 /* Names of the provider types, NULL-terminated. */
 extern const char *const aidf_config_provider_types[];
 

@@ -30,6 +30,8 @@
 
 const char *const aidf_config_scope_names[] = {"strict", "ask", "permissive", NULL};
 const char *const aidf_config_level_names[] = {"all", "errors", "blocked", NULL};
+const char *const aidf_config_sandbox_names[] = {"auto",     "required", "bwrap",
+                                                 "landlock", "off",      NULL};
 const char *const aidf_config_provider_types[] = {"claude-cli", "cursor-cli", "anthropic-api",
                                                   "openai-api", NULL};
 
@@ -1144,10 +1146,60 @@ static const struct field t_commands[] = {
     END,
 };
 
+static const struct field t_sandbox[] = {
+    ENUM("mode", security.sandbox.mode, aidf_config_sandbox_names),
+    BOOL("network", security.sandbox.network),
+    LIST("env", security.sandbox.env),
+    END,
+};
+
+static const struct node *find_key(const struct node *m, const char *name);
+
+/* security.sandbox: a mode name, or a mapping {mode, network, env}; env holds names. */
+static int c_sandbox(struct ctx *x, const struct node *k, const struct node *v, const char *kp,
+                     struct aidf_config *c)
+{
+    (void)k;
+    if (is_null(v))
+        return AIDF_OK;
+    if (v->kind == N_SCALAR) {
+        int iv = -1;
+        int rc = get_enum(x, v, kp, aidf_config_sandbox_names, &iv);
+        if (rc == AIDF_OK && iv >= 0)
+            c->security.sandbox.mode = (enum aidf_sandbox_mode)iv;
+        return rc;
+    }
+    if (v->kind != N_MAP)
+        return fail_node(x, v, kp,
+                         "expected a mode (auto, required, bwrap, landlock, off) or a mapping "
+                         "{mode, network, env}, got %s",
+                         kind_name(v));
+    int rc = walk_section(x, v, kp, t_sandbox, c);
+    if (rc)
+        return rc;
+    const struct node *env = find_key(v, "env");
+    const struct aidf_strlist *names = &c->security.sandbox.env;
+    for (size_t i = 0; env && i < names->n; i++) {
+        const char *s = names->items[i];
+        bool ok = name_start(s[0]);
+        for (size_t j = 1; ok && s[j]; j++)
+            ok = name_char(s[j]);
+        if (!ok) {
+            char ikp[KP_MAX], ekp[KP_MAX];
+            snprintf(ekp, sizeof(ekp), "%.*s.env", parent_len(kp), kp);
+            index_key(ikp, ekp, i);
+            return fail_node(x, i < env->n ? &env->kids[i] : env, ikp,
+                             "expected an environment variable name, got '%.60s'", s);
+        }
+    }
+    return AIDF_OK;
+}
+
 static const struct field t_security[] = {
     BOOL("skip_permissions", security.skip_permissions),
     BOOL("warn_on_skip", security.warn_on_skip),
     SECTION("commands", t_commands),
+    CUSTOM("sandbox", c_sandbox),
     END,
 };
 
@@ -1420,6 +1472,16 @@ static void list_keys(const struct field *fields, const char *prefix, const stru
             aidf_buf_addstr(&def, *(char *const *)at);
             break;
         case F_CUSTOM:
+            if (f->custom == c_sandbox) {
+                /* The scalar form, then the keys of the mapping form. */
+                k.type = AIDF_CONFIG_KEY_ENUM;
+                k.choices = aidf_config_sandbox_names;
+                k.def = aidf_config_sandbox_names[d->security.sandbox.mode];
+                fn(&k, ctx);
+                aidf_buf_release(&def);
+                list_keys(t_sandbox, name, d, fn, ctx);
+                continue;
+            }
             if (f->custom == c_vform || f->custom == c_token_env) {
                 k.type = AIDF_CONFIG_KEY_STRING;
                 if (f->custom == c_token_env)

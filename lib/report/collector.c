@@ -56,6 +56,7 @@ struct aidf_collector {
     int64_t violations;
     struct aidf_strlist blocked;
     char *scope_mode;
+    char *sandbox; /* security.sandbox of the report; NULL: none chosen */
 
     size_t n_files, cap_files;
     struct file_entry *files;
@@ -229,6 +230,7 @@ void aidf_collector_free(struct aidf_collector *c)
     free(c->runs);
     aidf_strlist_release(&c->blocked);
     free(c->scope_mode);
+    free(c->sandbox);
     for (size_t i = 0; i < c->n_files; i++)
         free(c->files[i].path);
     free(c->files);
@@ -507,6 +509,13 @@ void aidf_collector_set_scope_mode(struct aidf_collector *c, const char *mode)
     if (!c)
         return;
     replace_str(&c->scope_mode, mode);
+}
+
+void aidf_collector_set_sandbox(struct aidf_collector *c, const char *sandbox)
+{
+    if (!c)
+        return;
+    replace_str(&c->sandbox, sandbox);
 }
 
 void aidf_collector_set_environment(struct aidf_collector *c, const struct aidf_ci_env *ci)
@@ -835,6 +844,11 @@ int aidf_collector_to_report(struct aidf_collector *c, struct aidf_report *out)
     r->scope.violations = c->violations;
     for (size_t i = 0; i < c->blocked.n; i++)
         aidf_strlist_add(&r->scope.blocked_files, c->blocked.items[i]);
+
+    if (c->sandbox) {
+        r->security.present = true;
+        r->security.sandbox = aidf_xstrdup(c->sandbox);
+    }
 
     r->environment.present = true;
     r->environment.os = aidf_xstrdup(c->os);

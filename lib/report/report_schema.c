@@ -148,6 +148,11 @@ static const struct rf_field project_fields[] = {
 };
 static const struct rf_block project_block = {project_fields, N_(project_fields), 0};
 
+static const struct rf_field security_fields[] = {
+    {"sandbox", RF_STR, 0, R(security.sandbox), NF, NULL},
+};
+static const struct rf_block security_block = {security_fields, N_(security_fields), 0};
+
 static const struct rf_field env_fields[] = {
     {"os", RF_STR, 0, R(environment.os), NF, NULL},
     {"arch", RF_STR, 0, R(environment.arch), NF, NULL},
@@ -197,6 +202,7 @@ static const struct rf_field report_fields[] = {
     {"files", RF_OBJ, 0, 0, R(files.present), &files_block},
     {"validation", RF_OBJ, 0, 0, R(validation.present), &validation_block},
     {"scope", RF_OBJ, 0, 0, R(scope.present), &scope_block},
+    {"security", RF_OBJ, 0, 0, R(security.present), &security_block},
     {"environment", RF_OBJ, 0, 0, R(environment.present), &env_block},
     {"schemaVersion", RF_COUNT, 0, R(schema_version), NF, NULL},
 };

@@ -175,6 +175,42 @@ static char *edit_record_resume(const char *text, void *ctx)
                                         blocked_at ? blocked_at : "unknown");
 }
 
+/*
+ * The sandbox of the provider's run_command, when it runs commands itself (the API
+ * providers), chosen once for the run and named in the report. false when the config
+ * demands a sandbox that cannot be used here (the run fails before its first iteration).
+ */
+static bool setup_sandbox(struct exec *x)
+{
+    const struct aidf_config *c = &x->cfg;
+    struct aidf_error err = {0};
+    if (!x->prov->runs_commands) {
+        if (c->security.sandbox.mode == AIDF_SANDBOX_REQUIRED)
+            aidf_warn("security.sandbox applies to the commands aidf runs for the API providers; "
+                      "%s runs its own commands, unconfined by aidf",
+                      x->prov->type);
+        return true;
+    }
+    if (aidf_sandbox_select(c->security.sandbox.mode, c->security.sandbox.network,
+                            &c->security.sandbox.env, x->root, &x->sandbox, &err) != AIDF_OK) {
+        aidf_collector_set_sandbox(x->col, aidf_sandbox_kind_name(AIDF_SANDBOX_KIND_NONE));
+        exec_finish_with(x, AIDF_STATUS_FAILED, AIDF_PROVIDER_CAT_CONFIG, "SANDBOX_UNAVAILABLE",
+                         err.msg);
+        return false;
+    }
+    aidf_collector_set_sandbox(x->col, aidf_sandbox_kind_name(x->sandbox.kind));
+    if (x->sandbox.kind == AIDF_SANDBOX_KIND_NONE)
+        aidf_warn("the agent's commands run without a sandbox (%s): they can read and write "
+                  "whatever this user can; install bubblewrap, or set security.sandbox: "
+                  "required to refuse to run unconfined",
+                  x->sandbox.why);
+    else
+        exec_detail(x, "run_command sandbox: %s%s", aidf_sandbox_kind_name(x->sandbox.kind),
+                    x->sandbox.network ? " (network allowed)" : "");
+    x->prov->sandbox = &x->sandbox;
+    return true;
+}
+
 /* Git repository, provider, and the resume record. false when the run ends here. */
 static bool setup_run(struct exec *x)
 {
@@ -195,6 +231,8 @@ static bool setup_run(struct exec *x)
     } else {
         x->prov_owned = true;
     }
+    if (!setup_sandbox(x))
+        return false;
     if (x->cfg.security.skip_permissions && x->cfg.security.warn_on_skip &&
         strcmp(x->prov->type, "claude-cli") == 0 && geteuid() != 0)
         aidf_warn("running with --dangerously-skip-permissions: the agent has unrestricted "
@@ -208,6 +246,7 @@ static bool setup_run(struct exec *x)
 
 static void exec_release(struct exec *x)
 {
+    aidf_sandbox_release(&x->sandbox);
     if (x->prov_owned)
         aidf_provider_free(x->prov);
     aidf_collector_free(x->col);

@@ -45,7 +45,8 @@ struct exec {
     bool ctx_ok;
     struct aidf_collector *col;
     struct aidf_provider *prov;
-    bool prov_owned; /* false for opts.provider_override */
+    struct aidf_sandbox sandbox; /* of the provider's run_command (prov->runs_commands) */
+    bool prov_owned;             /* false for opts.provider_override */
     struct aidf_scope scope;
     const struct aidf_run_events *ev; /* &o->events */
 

@@ -237,6 +237,7 @@ static void api_execute(struct aidf_provider *p, const struct aidf_provider_requ
 
     aidf_provider_result_init(res);
     im->tctx.cancel = req->cancel;
+    im->tctx.sandbox = p->sandbox;
     if (!req->session_id || !im->messages) {
         if (im->messages)
             json_decref(im->messages);
@@ -374,6 +375,7 @@ static int api_init(struct aidf_provider *p, const struct aidf_api_dialect *d,
     p->impl_free = impl_free;
     p->execute = api_execute;
     p->supports_session = true;
+    p->runs_commands = true;
     return AIDF_OK;
 }
 

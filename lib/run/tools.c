@@ -29,6 +29,7 @@
 #include "aidf/glob.h"
 #include "aidf/path.h"
 #include "aidf/proc.h"
+#include "aidf/sandbox.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
 
@@ -594,14 +595,13 @@ static void tool_run_command(const struct aidf_tool_ctx *c, const json_t *in,
     int64_t timeout = c->cmd_timeout_ms > 0 ? c->cmd_timeout_ms : AIDF_TOOL_DEFAULT_CMD_TIMEOUT_MS;
     struct aidf_proc_spec spec = {0};
     spec.shell_cmd = cmd;
-    spec.cwd = root_real;
     spec.merge_stderr = true;
     spec.timeout_ms = timeout;
     spec.max_output = c->cmd_output_cap ? c->cmd_output_cap : AIDF_TOOL_DEFAULT_CMD_OUTPUT;
     spec.cancel = c->cancel;
     struct aidf_error err;
     aidf_error_clear(&err);
-    int rc = aidf_proc_run(&spec, &res, &err);
+    int rc = aidf_sandbox_run(c->sandbox, root_real, &spec, &res, &err);
     if (rc != AIDF_OK) {
         set_result(o, true, "Error: cannot run the command: %s",
                    res.spawn_error[0] ? res.spawn_error : err.msg);

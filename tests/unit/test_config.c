@@ -109,6 +109,9 @@ static void check_defaults(const struct aidf_config *c)
     assert_true(c->security.skip_permissions);
     assert_true(c->security.warn_on_skip);
     assert_false(c->security.strict);
+    assert_int_equal(c->security.sandbox.mode, AIDF_SANDBOX_AUTO);
+    assert_false(c->security.sandbox.network);
+    assert_int_equal(c->security.sandbox.env.n, 0);
     assert_string_equal(c->cost.currency, "USD");
     assert_non_null(rate(c, "gpt-4o"));
     assert_true(c->cost.rates.n > 5);
@@ -1078,6 +1081,58 @@ static void test_observability_identity(void **state)
     expect_error("observability:\n  actor: maybe\n", 0, "expected true or false");
 }
 
+/* security.sandbox: a mode name or a mapping; malformed values are errors. */
+static void test_sandbox(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"auto", "required", "bwrap", "landlock", "off"};
+    for (int i = 0; i < 5; i++) {
+        char text[128];
+        struct aidf_config c;
+        snprintf(text, sizeof(text), "security:\n  sandbox: %s\n", modes[i]);
+        expect_ok(text, 0, &c);
+        assert_int_equal(c.security.sandbox.mode, i);
+        assert_string_equal(aidf_sandbox_mode_name(c.security.sandbox.mode), modes[i]);
+        aidf_config_release(&c);
+    }
+    struct aidf_config c;
+    expect_ok("security:\n  sandbox:\n    mode: required\n    network: true\n"
+              "    env: [GOPATH, CARGO_HOME]\n",
+              0, &c);
+    assert_int_equal(c.security.sandbox.mode, AIDF_SANDBOX_REQUIRED);
+    assert_true(c.security.sandbox.network);
+    assert_int_equal(c.security.sandbox.env.n, 2);
+    assert_string_equal(c.security.sandbox.env.items[1], "CARGO_HOME");
+    aidf_config_release(&c);
+    expect_ok("security:\n  sandbox: {network: true}\n", 0, &c);
+    assert_int_equal(c.security.sandbox.mode, AIDF_SANDBOX_AUTO);
+    assert_true(c.security.sandbox.network);
+    aidf_config_release(&c);
+    expect_ok("security:\n  sandbox: ~\n", 0, &c);
+    assert_int_equal(c.security.sandbox.mode, AIDF_SANDBOX_AUTO);
+    aidf_config_release(&c);
+
+    expect_error("security:\n  sandbox: maybe\n", 0,
+                 "security.sandbox: expected one of auto, required, bwrap, landlock, off, got "
+                 "'maybe'");
+    expect_error("security:\n  sandbox: [bwrap]\n", 0,
+                 "security.sandbox: expected a mode (auto, required, bwrap, landlock, off) or a "
+                 "mapping");
+    expect_error("security:\n  sandbox: {mode: jail}\n", 0,
+                 "security.sandbox.mode: expected one of");
+    expect_error("security:\n  sandbox: {network: maybe}\n", 0, "security.sandbox.network");
+    expect_error("security:\n  sandbox: {env: GOPATH}\n", 0,
+                 "security.sandbox.env: expected a list of strings");
+    expect_error("security:\n  sandbox: {env: [GOPATH, \"BAD NAME\"]}\n", 0,
+                 "security.sandbox.env[1]: expected an environment variable name, got 'BAD NAME'");
+    expect_error("security:\n  sandbox: {env: [\"1X\"]}\n", 0,
+                 "security.sandbox.env[0]: expected an environment variable name");
+    expect_error("security:\n  sandbox: {env: [\"A=B\"]}\n", 0,
+                 "security.sandbox.env[0]: expected an environment variable name");
+    expect_error("security:\n  sandbox: {env: [\"\"]}\n", 0,
+                 "security.sandbox.env[0]: expected an environment variable name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1105,6 +1160,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_fixtures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_observability_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

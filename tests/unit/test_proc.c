@@ -605,6 +605,74 @@ static void test_no_fd_leak(void **state)
     aidf_proc_result_release(&r);
 }
 
+/* envp replaces the inherited environment; env_set still applies on top of it. */
+static void test_envp(void **state)
+{
+    (void)state;
+    setenv("AIDF_PROC_TEST_INHERITED", "leak", 1);
+    const char *envp[] = {"PATH=/usr/bin:/bin", "KEEP=1", "DROP=1", NULL};
+    const char *set[] = {"DROP", "ADDED=2", NULL};
+    struct aidf_proc_spec spec = {0};
+    spec.shell_cmd = "echo \"[$AIDF_PROC_TEST_INHERITED][$KEEP][$DROP][$ADDED]\"; env | wc -l";
+    spec.envp = envp;
+    spec.env_set = set;
+    struct aidf_proc_result res;
+    struct aidf_error e;
+    assert_int_equal(aidf_proc_run(&spec, &res, &e), AIDF_OK);
+    assert_int_equal(res.exit_code, 0);
+    assert_non_null(strstr(res.out, "[][1][][2]\n"));
+    aidf_proc_result_release(&res);
+
+    /* An empty envp: nothing at all is inherited. */
+    const char *none[] = {NULL};
+    spec.envp = none;
+    spec.env_set = NULL;
+    spec.shell_cmd = "echo \"[$AIDF_PROC_TEST_INHERITED]\"";
+    assert_int_equal(aidf_proc_run(&spec, &res, &e), AIDF_OK);
+    assert_string_equal(res.out, "[]\n");
+    aidf_proc_result_release(&res);
+    unsetenv("AIDF_PROC_TEST_INHERITED");
+}
+
+/* The pre-exec hook runs in the child, before exec; its errno stops the start. */
+static int hook_close_stdin(void *ctx)
+{
+    (void)ctx;
+    return close(0) == 0 ? 0 : errno;
+}
+
+static int hook_refuse(void *ctx)
+{
+    return *(const int *)ctx;
+}
+
+static void test_pre_exec(void **state)
+{
+    (void)state;
+    struct aidf_proc_spec spec = {0};
+    spec.shell_cmd = "if [ -e /dev/stdin ] && read x; then echo open; else echo closed; fi";
+    spec.stdin_data = "line\n";
+    spec.stdin_len = 5;
+    spec.pre_exec = hook_close_stdin;
+    struct aidf_proc_result res;
+    struct aidf_error e;
+    assert_int_equal(aidf_proc_run(&spec, &res, &e), AIDF_OK);
+    assert_string_equal(res.out, "closed\n");
+    aidf_proc_result_release(&res);
+
+    int why = EPERM;
+    memset(&spec, 0, sizeof(spec));
+    spec.shell_cmd = "echo ran";
+    spec.pre_exec = hook_refuse;
+    spec.pre_exec_ctx = &why;
+    assert_int_equal(aidf_proc_run(&spec, &res, &e), AIDF_EIO);
+    assert_true(res.spawn_failed);
+    assert_string_equal(res.out, "");
+    assert_non_null(strstr(res.spawn_error, "cannot prepare the child"));
+    assert_non_null(strstr(res.spawn_error, strerror(EPERM)));
+    aidf_proc_result_release(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +685,8 @@ int main(void)
         cmocka_unit_test(test_output_cap),
         cmocka_unit_test(test_merge_stderr),
         cmocka_unit_test(test_env_set),
+        cmocka_unit_test(test_envp),
+        cmocka_unit_test(test_pre_exec),
         cmocka_unit_test(test_cwd),
         cmocka_unit_test(test_missing_program),
         cmocka_unit_test(test_timeout),

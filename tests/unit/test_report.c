@@ -339,6 +339,8 @@ static void test_wrong_types_each_block(void **state)
         {"\"scope\":{\"mode\":0}", "scope.mode: expected a string, got integer"},
         {"\"scope\":{\"blockedFiles\":[\"a\",1]}",
          "scope.blockedFiles[1]: expected a string, got integer"},
+        {"\"security\":{\"sandbox\":1}", "security.sandbox: expected a string, got integer"},
+        {"\"security\":\"bwrap\"", "security: expected an object, got string"},
         {"\"environment\":[]", "environment: expected an object, got array"},
         {"\"environment\":{\"ciBuildUrl\":false}",
          "environment.ciBuildUrl: expected a string, got boolean"},
