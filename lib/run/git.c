@@ -89,7 +89,9 @@ static void av_truncate(struct argv *a, size_t n)
         a->v[n] = NULL;
 }
 
-/* "git -C <top> -c core.quotepath=off" */
+/* "git -C <top> -c core.quotepath=off -c core.fsmonitor=false": no file-system monitor, so
+ * a command the agent ran cannot make aidf's own `git status` start a program by writing
+ * core.fsmonitor into .git/config (possible where the sandbox leaves .git writable). */
 static void av_git(struct argv *a, const char *top)
 {
     av_push(a, "git");
@@ -97,6 +99,8 @@ static void av_git(struct argv *a, const char *top)
     av_push(a, top ? top : ".");
     av_push(a, "-c");
     av_push(a, "core.quotepath=off");
+    av_push(a, "-c");
+    av_push(a, "core.fsmonitor=false");
 }
 
 /* The line of git's stderr that explains the failure: the first "fatal:" or "error:"

@@ -715,6 +715,29 @@ static void test_origin(void **state)
     free(dir);
 }
 
+/* A core.fsmonitor hook written into .git/config (by an agent's command, where the sandbox
+ * leaves .git writable) is not run by aidf's own git commands. */
+static void test_fsmonitor_not_run(void **state)
+{
+    (void)state;
+    char *dir = new_repo();
+    char *marker = aidf_path_join(dir, "fsmonitor-ran");
+    sh(dir,
+       "printf '#!/bin/sh\\ntouch \"%s\"\\n' > .git/mon.sh && chmod +x .git/mon.sh && "
+       "git config core.fsmonitor \"$PWD/.git/mon.sh\"",
+       marker);
+    struct aidf_git_snapshot *s = snap(dir);
+    tu_write(dir, "a.txt", "changed\n");
+    struct aidf_git_changes c;
+    changes(dir, s, NULL, &c);
+    assert_int_equal(kind_of(&c, "a.txt"), AIDF_CHANGE_MODIFIED);
+    aidf_git_changes_release(&c);
+    aidf_git_snapshot_free(s);
+    assert_int_equal(access(marker, F_OK), -1);
+    free(marker);
+    drop_repo(dir);
+}
+
 int main(void)
 {
     /* An empty HOME and no system config: no identity, hooks or aliases of the user. */
@@ -728,13 +751,21 @@ int main(void)
     for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
         unsetenv(unset[i]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_is_repo),    cmocka_unit_test(test_basic_changes),
-        cmocka_unit_test(test_odd_names),  cmocka_unit_test(test_dirty_before),
-        cmocka_unit_test(test_rename),     cmocka_unit_test(test_agent_commits),
-        cmocka_unit_test(test_no_commits), cmocka_unit_test(test_ignore_prefixes),
-        cmocka_unit_test(test_add_commit), cmocka_unit_test(test_commit_without_identity),
-        cmocka_unit_test(test_revert),     cmocka_unit_test(test_revert_refuses),
-        cmocka_unit_test(test_push),       cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_is_repo),
+        cmocka_unit_test(test_basic_changes),
+        cmocka_unit_test(test_odd_names),
+        cmocka_unit_test(test_dirty_before),
+        cmocka_unit_test(test_rename),
+        cmocka_unit_test(test_agent_commits),
+        cmocka_unit_test(test_no_commits),
+        cmocka_unit_test(test_ignore_prefixes),
+        cmocka_unit_test(test_add_commit),
+        cmocka_unit_test(test_commit_without_identity),
+        cmocka_unit_test(test_revert),
+        cmocka_unit_test(test_revert_refuses),
+        cmocka_unit_test(test_push),
+        cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_fsmonitor_not_run),
     };
     int rc = cmocka_run_group_tests_name("git", tests, NULL, NULL);
     tu_rmrf(g_home);
