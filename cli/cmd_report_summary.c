@@ -72,7 +72,10 @@ static void print_box(const struct aidf_aggregate *a, const struct cli_filter *c
 
     term_thousands((int64_t)a->runs, x, sizeof(x));
     addline(&l, "Runs", "%s", x);
-    addline(&l, "Success rate", "%.1f%%", a->success_rate * 100.0);
+    if (a->runs)
+        addline(&l, "Success rate", "%.1f%%", a->success_rate * 100.0);
+    else
+        addline(&l, "Success rate", "-");
     term_thousands((int64_t)a->completed, x, sizeof(x));
     term_thousands((int64_t)a->blocked, y, sizeof(y));
     term_thousands((int64_t)a->failed, z, sizeof(z));
@@ -90,7 +93,9 @@ static void print_box(const struct aidf_aggregate *a, const struct cli_filter *c
     if (a->cache_read || a->cache_write) {
         term_thousands(a->cache_read, x, sizeof(x));
         term_thousands(a->cache_write, y, sizeof(y));
-        addline(&l, "Cache", "read %s, write %s", x, y);
+        int64_t with_cache = a->tokens_total + a->cache_read + a->cache_write; /* each < 2^53 */
+        term_thousands(with_cache, z, sizeof(z));
+        addline(&l, "Cache", "read %s, write %s (%s with cache)", x, y, z);
     }
     if (a->estimated_token_runs) {
         term_thousands((int64_t)a->estimated_token_runs, x, sizeof(x));

@@ -281,6 +281,7 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
 {
     *out = acc->sums;
     out->providers = out->models = NULL;
+    out->success_rate = NAN;
     if (out->runs) {
         out->success_rate = (double)out->completed / (double)out->runs;
         out->avg_iterations = (double)acc->iterations / (double)out->runs;
@@ -364,9 +365,11 @@ static json_t *ms_json(double x)
     return json_real(round_to(x, 10));
 }
 
+/* A share of runs or of time, as a fraction 0..1 (4 decimals); null when there is nothing to
+ * divide (no runs: a dashboard must not draw a false zero). */
 static json_t *rate_json(double x)
 {
-    return json_real(round_to(x, 1e4));
+    return isfinite(x) ? json_real(round_to(x, 1e4)) : json_null();
 }
 
 static json_t *ts_json(int64_t ms)
@@ -407,6 +410,10 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
     json_object_set_new(tok, "input", json_integer(a->tokens_in));
     json_object_set_new(tok, "output", json_integer(a->tokens_out));
     json_object_set_new(tok, "total", json_integer(a->tokens_total));
+    int64_t with_cache = a->tokens_total;
+    aidf_sat_add_i64(&with_cache, a->cache_read, AIDF_AGG_MAX_COUNT);
+    aidf_sat_add_i64(&with_cache, a->cache_write, AIDF_AGG_MAX_COUNT);
+    json_object_set_new(tok, "totalWithCache", json_integer(with_cache));
     json_object_set_new(tok, "cacheRead", json_integer(a->cache_read));
     json_object_set_new(tok, "cacheWrite", json_integer(a->cache_write));
     json_object_set_new(tok, "reasoning", json_integer(a->reasoning));
@@ -440,10 +447,13 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
     json_object_set_new(o, "period", period);
 
     json_t *ph = json_object();
+    bool any_phase = false;
+    for (int k = 0; k < AIDF_PHASE_COUNT; k++)
+        any_phase = any_phase || a->phase_pct[k] > 0;
     for (int k = 0; k < AIDF_PHASE_COUNT; k++) {
         json_t *p = json_object();
         json_object_set_new(p, "avgMs", ms_json(a->phase_avg_ms[k]));
-        json_object_set_new(p, "percentage", json_real(round_to(a->phase_pct[k], 100)));
+        json_object_set_new(p, "share", rate_json(any_phase ? a->phase_pct[k] / 100.0 : NAN));
         json_object_set_new(ph, aidf_phase_key((enum aidf_phase)k), p);
     }
     json_object_set_new(o, "phases", ph);

@@ -700,7 +700,17 @@ static void fill_cost(struct aidf_collector *c, struct aidf_report *r, bool any_
     }
     r->cost.computed = computed;
     r->cost.reported = reported;
-    if (any_reported) {
+    bool any_usage = any_reported;
+    for (size_t i = 0; i < c->n_usage && !any_usage; i++)
+        any_usage = c->usage[i].has_tokens;
+    if (!any_usage && r->status == AIDF_STATUS_FAILED) {
+        /* A failed run that used nothing (refused config, auth error, no agent answer) cost
+         * nothing. A completed or blocked run without usage figures did work we cannot
+         * measure: that stays unpriced. */
+        r->cost.source = aidf_xstrdup("computed");
+        r->cost.estimated_total = 0.0;
+        r->cost.computed = 0.0;
+    } else if (any_reported) {
         r->cost.source = aidf_xstrdup("provider");
         r->cost.estimated_total = estimated;
     } else if (!isnan(computed)) {

@@ -58,10 +58,9 @@ static const struct builtin_rate {
     {"gpt-5.4", 2.50, 15, NAN, 0.25},
     {"gpt-5.5", 5, 30, NAN, 0.50},
     {"gpt-5.6", 5, 30, 6.25, 0.50},
-    /* Provider-type defaults: used when the model is unknown or matches nothing. */
-    {"provider:claude-cli", 3, 15, 3.75, 0.30},
-    {"provider:anthropic-api", 3, 15, 3.75, 0.30},
-    {"provider:openai-api", 2.50, 10, NAN, 1.25},
+    /* No built-in provider-type defaults: a model the table does not know is unpriced,
+     * never priced at some other model's rate. A team that wants a default sets
+     * cost.rates."provider:<type>" itself. */
 };
 
 void aidf_rate_table_init(struct aidf_rate_table *t)

@@ -52,6 +52,14 @@ json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
                         json_integer((json_int_t)(s->cache_read > 0 ? s->cache_read : 0)));
     json_object_set_new(t, "cacheWrite",
                         json_integer((json_int_t)(s->cache_write > 0 ? s->cache_write : 0)));
+    /* Input + output + cache read + cache write: what ccusage and the providers' consoles
+     * call the total. Each part is below 2^53 (the report's bounds), so the sum fits. */
+    int64_t with_cache = 0;
+    const int64_t parts[] = {s->tokens_total, s->cache_read, s->cache_write};
+    for (size_t i = 0; i < 3; i++)
+        if (parts[i] > 0)
+            with_cache += parts[i];
+    json_object_set_new(t, "totalWithCache", json_integer((json_int_t)with_cache));
     json_object_set_new(t, "estimated", json_boolean(s->tokens_estimated));
     json_object_set_new(o, "tokens", t);
 

@@ -110,10 +110,10 @@ static void test_provider_defaults_and_unpriced(void **state)
     (void)state;
     struct aidf_rate_table t;
     aidf_rate_table_init_builtin(&t);
-    expect(&t, NULL, "claude-cli", "provider:claude-cli", 3, 15);
-    expect(&t, "", "anthropic-api", "provider:anthropic-api", 3, 15);
-    expect(&t, "some-unknown-model", "openai-api", "provider:openai-api", 2.5, 10);
-    /* A model match beats the provider default. */
+    /* An unknown model is unpriced: there are no built-in provider defaults. */
+    assert_null(aidf_rate_lookup(&t, NULL, "claude-cli", NULL));
+    assert_null(aidf_rate_lookup(&t, "", "anthropic-api", NULL));
+    assert_null(aidf_rate_lookup(&t, "some-unknown-model", "openai-api", NULL));
     expect(&t, "claude-opus-4-5", "claude-cli", "claude-opus-4-5", 5, 25);
 
     const char *key = "untouched";
@@ -129,6 +129,11 @@ static void test_provider_defaults_and_unpriced(void **state)
     struct aidf_rates r = mk(2, 8, NAN, NAN);
     assert_int_equal(aidf_rate_table_set(&t, "provider:cursor-cli", &r, NULL), AIDF_OK);
     expect(&t, NULL, "cursor-cli", "provider:cursor-cli", 2, 8);
+    /* A configured default for a provider type; a model match still beats it. */
+    struct aidf_rates o = mk(2.5, 10, NAN, NAN);
+    assert_int_equal(aidf_rate_table_set(&t, "provider:openai-api", &o, NULL), AIDF_OK);
+    expect(&t, "some-unknown-model", "openai-api", "provider:openai-api", 2.5, 10);
+    expect(&t, "gpt-4o-mini", "openai-api", "gpt-4o-mini", 0.15, 0.60);
     aidf_rate_table_release(&t);
 
     struct aidf_rate_table empty;
