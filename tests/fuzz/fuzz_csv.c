@@ -2,7 +2,8 @@
  * libFuzzer target for the CSV writer (lib/base/csv.c). Arbitrary bytes become a text cell,
  * the text fields of a run summary and the run id of a detailed row; a small
  * independent RFC 4180 reader parses the output back and checks that every text cell
- * reads back as its input (with the leading-quote formula guard accounted for) and
+ * reads back as its input with control characters made visible (with the leading-quote
+ * formula guard accounted for) and
  * that numeric cells are never quoted or guarded.
  */
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include "aidf/csv.h"
 #include "aidf/report.h"
 #include "aidf/store.h"
+#include "aidf/textutil.h"
 
 #define MAX_FIELDS 32
 
@@ -85,16 +87,19 @@ static void free_fields(struct field *f, size_t n)
         free(f[i].text);
 }
 
-/* A text cell must read back as `in`, behind a ' when `in` starts a formula. */
+/* A text cell must read back as `in` with its control characters and invalid UTF-8 made
+ * visible (TAB, LF and CRLF kept), behind a ' when that text starts a formula. */
 static void check_text(const struct field *f, const char *in, const char *csv)
 {
-    size_t n = strlen(in);
-    bool guard = n > 0 && strchr("=+-@\t\r\n", in[0]) != NULL;
+    char *vis = aidf_visible_dup(in, AIDF_VISIBLE_KEEP_TAB | AIDF_VISIBLE_KEEP_NEWLINE);
+    size_t n = strlen(vis);
+    bool guard = n > 0 && strchr("=+-@\t\r\n", vis[0]) != NULL;
     size_t off = guard ? 1 : 0;
     if (guard && (f->len == 0 || f->text[0] != '\''))
         fail("formula guard missing", csv);
-    if (f->len != n + off || memcmp(f->text + off, in, n) != 0)
+    if (f->len != n + off || memcmp(f->text + off, vis, n) != 0)
         fail("text cell does not read back", csv);
+    free(vis);
 }
 
 static void check_number(const struct field *f, const char *csv)
