@@ -115,7 +115,7 @@ static void print_metadata(const struct aidf_report *r, const struct aidf_run_su
     if (r->aidf_version)
         kv("aidf", "%s", r->aidf_version);
     if (r->agent_session_id)
-        kv("Agent session", "%s", r->agent_session_id);
+        kv("Session", "%s", r->agent_session_id);
     if (s && s->file && *s->file)
         kv("File", "%s", s->file);
 }
@@ -537,7 +537,7 @@ static void print_environment(const struct aidf_report *r)
         if (r->environment.ci_repository)
             kv("Repository", "%s", r->environment.ci_repository);
         if (r->environment.ci_workflow || r->environment.ci_job)
-            kv("Workflow / job", "%s / %s", or_dash(r->environment.ci_workflow),
+            kv("Workflow/job", "%s / %s", or_dash(r->environment.ci_workflow),
                or_dash(r->environment.ci_job));
         if (r->environment.ci_event)
             kv("Event", "%s", r->environment.ci_event);

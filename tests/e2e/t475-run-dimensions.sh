@@ -70,6 +70,13 @@ rcheck "CI origin fields" '.environment.ciRepository == "acme/widgets" and .envi
 check "no report, index, log or output holds the token" \
     sh -c "! grep -rqF '$SECRET' .ai '$OUT' '$ERR'"
 check "the task file's history holds no token" sh -c "! git log -p | grep -qF '$SECRET'"
+RUN_ID=$(jq -r .runId "$REPORT")
+expect 0 "report show of the run" report show "$RUN_ID"
+check "show: project name" out_has "Name:         acme/widgets"
+check "show: repository without the token" out_has "Repository:   https://github.com/acme/widgets.git"
+check "show: actor and tags" sh -c "grep -q 'Actor:        octocat' '$OUT' && grep -q 'Tags:         team=core' '$OUT'"
+check "show: pull request" out_has "Pull request: #42"
+check "show holds no token" sh -c "! grep -qF '$SECRET' '$OUT' '$ERR'"
 
 # --- outside CI: the origin's slug, git's e-mail; AIDF_ACTOR wins --------------------------------
 new_project local
