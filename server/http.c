@@ -119,17 +119,6 @@ static void sanitize(char *out, size_t outlen, const char *in)
 
 /* ---- URL decoding ------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * MHD's default decoder turns "%00" into a NUL byte, which would silently cut a path
  * or parameter short ("/runs/abc%00../x" would look like "/runs/abc"). We decode every
@@ -142,8 +131,9 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
     char *w = s;
     const char *r = s;
     while (*r) {
-        if (r[0] == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-            int v = hexval(r[1]) * 16 + hexval(r[2]);
+        if (r[0] == '%' && aidf_hex_digit((unsigned char)r[1]) >= 0 &&
+            aidf_hex_digit((unsigned char)r[2]) >= 0) {
+            int v = aidf_hex_digit((unsigned char)r[1]) * 16 + aidf_hex_digit((unsigned char)r[2]);
             if (v != 0) {
                 *w++ = (char)v;
                 r += 3;

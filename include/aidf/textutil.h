@@ -28,6 +28,9 @@ size_t aidf_js_space_back(const char *start, const char *end);
  *  when `ci`. */
 bool aidf_text_has_prefix(const char *p, const char *end, const char *lit, bool ci);
 
+/** The value of the hexadecimal digit `c` (0..15), or -1 when it is not one. */
+int aidf_hex_digit(int c);
+
 /** Move `*b` forward and `*e` back over JavaScript white space. */
 void aidf_js_trim(const char **b, const char **e);
 

@@ -199,3 +199,14 @@ char *aidf_visible_dup(const char *s, unsigned flags)
     aidf_buf_add_visible(&b, s, len, flags);
     return aidf_buf_detach(&b, NULL);
 }
+
+int aidf_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

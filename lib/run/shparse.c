@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aidf/buf.h"
+#include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
 /* Most here-documents waiting for their body at one time. */
@@ -220,17 +221,6 @@ static void skip_expansion(struct scanner *sc, struct aidf_buf *b, char open, ch
     aidf_buf_add(b, sc->s + start, sc->pos - start);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void add_utf8(struct aidf_buf *b, uint32_t cp)
 {
     char u[4];
@@ -265,7 +255,7 @@ static long read_digits(struct scanner *sc, int base, int max)
     long v = -1;
     for (int i = 0; i < max; i++) {
         int c = peek(sc, 0);
-        int d = base == 16 ? hexval(c) : (c >= '0' && c <= '7' ? c - '0' : -1);
+        int d = base == 16 ? aidf_hex_digit(c) : (c >= '0' && c <= '7' ? c - '0' : -1);
         if (d < 0)
             break;
         v = (v < 0 ? 0 : v) * base + d;
