@@ -23,13 +23,15 @@ P+='\r\naidf: FORGED LINE\rOVER\u009b31m\u009d0;T\u009c\u0085\u007f\u202eRLO\u20
 
 # tty_run OUTFILE CMD...: run CMD under script(1) (in $TTY_DIR when set) with colours
 # allowed; everything the terminal received goes to OUTFILE, the exit status to RC.
+# script(1) runs CMD with $SHELL (or /bin/sh when it is unset, as in CI); CMD is quoted
+# by bash's %q ($'...' for control characters), so SHELL is set to bash.
 TTY_DIR=
 tty_run() {
     local out=$1 cmd
     shift
     printf -v cmd '%q ' "$@"
     [ -n "$TTY_DIR" ] && cmd="cd $(printf '%q' "$TTY_DIR") && $cmd"
-    env -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color \
+    env -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color SHELL="$(command -v bash)" \
         script -qec "$cmd" /dev/null </dev/null >"$out" 2>&1
     RC=$?
     if [ "$RC" -ge 128 ] || grep -qaE 'Sanitizer|runtime error:' "$out"; then
