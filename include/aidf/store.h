@@ -24,6 +24,25 @@
 #include "aidf/err.h"
 #include "aidf/report.h"
 
+/*
+ * The string members of struct aidf_run_summary (all but `file`), for code that treats
+ * them alike: interning, packing, comparing and persisting. X(name) per member.
+ */
+#define AIDF_RUN_SUMMARY_STRINGS(X) \
+    X(timestamp)                    \
+    X(task_path)                    \
+    X(task_name)                    \
+    X(task_type)                    \
+    X(provider)                     \
+    X(model)                        \
+    X(error_category)               \
+    X(changed_files)                \
+    X(project)                      \
+    X(actor)                        \
+    X(branch)                       \
+    X(tags)                         \
+    X(currency)
+
 /**
  * What the index keeps of one report. Strings are never NULL ("" when absent).
  * Fields are ordered so the struct has no padding inside (100k of them stay resident
@@ -33,14 +52,23 @@ struct aidf_run_summary {
     char run_id[AIDF_RUN_ID_LEN + 1];
     bool has_tokens, tokens_estimated;
     bool cost_unpriced;    /* cost.unpriced was true, or no cost figure */
+    bool ci;               /* environment.ci was true */
     int64_t ts_ms;         /* the report's timestamp, epoch ms */
+    int64_t received_ms;   /* when this store first saw the run (POST or file time), epoch ms */
     const char *timestamp; /* as written in the report */
     const char *task_path;
+    const char *task_name; /* taskName, else the task path's last component */
+    const char *task_type;
     const char *provider; /* provider.type */
     const char *model;    /* provider.model */
     const char *error_category;
     const char *file; /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
     const char *changed_files; /* files.modified then files.created, '\n'-separated */
+    const char *project;       /* project.name */
+    const char *actor;
+    const char *branch;   /* project.branch, else environment.ciBranch */
+    const char *tags;     /* "key=value" lines sorted by key, '\n'-separated (see tags.h) */
+    const char *currency; /* cost.currency; "USD" when the report names none */
     int64_t iterations, max_iterations;
     int64_t tokens_in, tokens_out, tokens_total; /* 0 when unknown */
     int64_t cache_read, cache_write, reasoning;  /* 0 when unknown */
@@ -53,9 +81,16 @@ struct aidf_run_summary {
 };
 
 /**
+ * The value of tag `key` of a run (a pointer into s->tags, not NUL-terminated: `*len`
+ * bytes), or NULL when the run has no such tag.
+ */
+const char *aidf_run_summary_tag(const struct aidf_run_summary *s, const char *key, size_t *len);
+
+/**
  * Fill `out` from a decoded report; strings point into `r` (borrowed), except
- * `changed_files`, which is built in the caller's `scratch` buffer (reset first), valid
- * until `scratch` changes. `file` is "".
+ * `changed_files`, `task_name` and `tags`, which are built in the caller's `scratch`
+ * buffer (reset first), valid until `scratch` changes. `file` is "" and `received_ms` 0
+ * (the store sets both).
  */
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
                                       struct aidf_buf *scratch);

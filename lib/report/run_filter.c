@@ -10,6 +10,7 @@
 
 #include "aidf/buf.h"
 #include "aidf/timeutil.h"
+#include "aidf/xalloc.h"
 
 static const char *nz(const char *s)
 {
@@ -19,6 +20,47 @@ static const char *nz(const char *s)
 static int64_t or0(int64_t v)
 {
     return v == AIDF_UNSET ? 0 : v;
+}
+
+static int cmp_kv_key(const void *a, const void *b)
+{
+    return strcmp(((const struct aidf_kv *)a)->key, ((const struct aidf_kv *)b)->key);
+}
+
+/* Append the tags as "key=value" lines sorted by key (one spelling per tag set). */
+static void add_tags(struct aidf_buf *out, const struct aidf_kvlist *tags)
+{
+    if (tags->n == 0)
+        return;
+    struct aidf_kv *kv = aidf_xmalloc(tags->n * sizeof(*kv));
+    memcpy(kv, tags->items, tags->n * sizeof(*kv));
+    qsort(kv, tags->n, sizeof(*kv), cmp_kv_key);
+    for (size_t i = 0; i < tags->n; i++) {
+        if (i > 0)
+            aidf_buf_addch(out, '\n');
+        aidf_buf_addstr(out, kv[i].key);
+        aidf_buf_addch(out, '=');
+        aidf_buf_addstr(out, kv[i].value);
+    }
+    free(kv);
+}
+
+const char *aidf_run_summary_tag(const struct aidf_run_summary *s, const char *key, size_t *len)
+{
+    size_t kl = strlen(key);
+    const char *p = s->tags ? s->tags : "";
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        if (n > kl && memcmp(p, key, kl) == 0 && p[kl] == '=') {
+            *len = n - kl - 1;
+            return p + kl + 1;
+        }
+        if (!eol)
+            break;
+        p = eol + 1;
+    }
+    return NULL;
 }
 
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
@@ -41,6 +83,12 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
     out->provider = nz(r->provider.type);
     out->model = nz(r->provider.model);
     out->error_category = nz(r->error.category);
+    out->task_type = nz(r->task_type);
+    out->project = nz(r->project.name);
+    out->actor = nz(r->actor);
+    out->branch = r->project.branch ? r->project.branch : nz(r->environment.ci_branch);
+    out->currency = r->cost.currency && *r->cost.currency ? r->cost.currency : "USD";
+    out->ci = r->environment.present && r->environment.ci == 1;
     out->file = "";
     out->status = r->status;
     out->iterations = or0(r->iterations);
@@ -82,16 +130,36 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
                            ? r->files.total_count
                            : out->files_modified + out->files_created + out->files_deleted;
 
+    /*
+     * The built strings go into `scratch` one after the other, NUL-terminated; the
+     * pointers are taken at the end, once the buffer no longer moves.
+     */
     aidf_buf_reset(scratch);
     const struct aidf_strlist *lists[2] = {&r->files.modified, &r->files.created};
+    bool first = true;
     for (int l = 0; l < 2; l++) {
         for (size_t i = 0; i < lists[l]->n; i++) {
-            if (scratch->len)
+            if (!first)
                 aidf_buf_addch(scratch, '\n');
             aidf_buf_addstr(scratch, lists[l]->items[i]);
+            first = false;
         }
     }
+    aidf_buf_addch(scratch, '\0');
+    size_t at_name = scratch->len;
+    if (r->task_name && *r->task_name) {
+        aidf_buf_addstr(scratch, r->task_name);
+    } else {
+        const char *base = out->task_path ? strrchr(out->task_path, '/') : NULL;
+        aidf_buf_addstr(scratch, base ? base + 1 : out->task_path);
+    }
+    aidf_buf_addch(scratch, '\0');
+    size_t at_tags = scratch->len;
+    add_tags(scratch, &r->tags);
+    aidf_buf_addch(scratch, '\0');
     out->changed_files = scratch->ptr;
+    out->task_name = scratch->ptr + at_name;
+    out->tags = scratch->ptr + at_tags;
 
     out->scope_violations = 0;
     if (r->scope.present)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -392,12 +393,16 @@ static void index_written(struct aidf_store *s, const char *rel, const struct ai
     struct aidf_run_summary sum;
     aidf_run_summary_from_report_buf(r, &sum, &scratch);
     struct aidf_sidx_ent *e = prev >= 0 ? &s->ents[prev] : aidf_sidx_append(s);
+    int64_t received = prev >= 0 && !e->bad ? e->sum.received_ms : 0;
     aidf_sidx_set_summary(s, e, &sum, rel);
     aidf_buf_release(&scratch);
     e->bad = false;
     e->dup = false;
     e->size = (int64_t)st.st_size;
     e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    if (received <= 0)
+        received = e->mtime_ns > 0 ? e->mtime_ns / 1000000 : (int64_t)time(NULL) * 1000;
+    e->sum.received_ms = received;
     e->ino = (uint64_t)st.st_ino;
     /*
      * We wrote this file ourselves (new inode by rename), so it is not racily clean:

@@ -83,12 +83,11 @@ void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
 {
     s->gen++;
     e->sum = *src;
+    /* The timestamp is nearly always unique; every other string repeats across runs. */
+#define INTERN(m) e->sum.m = arena_intern(s, src->m);
+    AIDF_RUN_SUMMARY_STRINGS(INTERN)
+#undef INTERN
     e->sum.timestamp = arena_strdup(s, src->timestamp);
-    e->sum.task_path = arena_intern(s, src->task_path);
-    e->sum.provider = arena_intern(s, src->provider);
-    e->sum.model = arena_intern(s, src->model);
-    e->sum.error_category = arena_intern(s, src->error_category);
-    e->sum.changed_files = arena_intern(s, src->changed_files);
     e->sum.file = arena_strdup(s, file);
 }
 
@@ -248,8 +247,10 @@ void aidf_sidx_release(struct aidf_store *s)
  * durations, timestamps, tree size). An index of version 1 may hold summaries of files
  * those bounds now refuse; a new version makes every store rebuild its index once, so such
  * files are skipped with a warning like any invalid one.
+ * 3: the team dimensions (project, actor, branch, task name and type, tags, currency, CI)
+ * and the time the store first saw each run.
  */
-#define IDX_VERSION 2u
+#define IDX_VERSION 3u
 #define IDX_ENDIAN  0x01020304u
 
 struct disk_hdr {
@@ -267,7 +268,12 @@ struct disk_dir {
     uint64_t nfiles;
 };
 
-enum { REC_BAD = 1, REC_HAS_TOKENS = 2, REC_ESTIMATED = 4, REC_UNPRICED = 8 };
+enum { REC_BAD = 1, REC_HAS_TOKENS = 2, REC_ESTIMATED = 4, REC_UNPRICED = 8, REC_CI = 16 };
+
+/* The string members in their on-disk order. */
+#define COUNT_STR(f) +1
+enum { N_STR = 0 AIDF_RUN_SUMMARY_STRINGS(COUNT_STR) };
+#undef COUNT_STR
 
 struct disk_rec {
     char run_id[40];
@@ -276,10 +282,10 @@ struct disk_rec {
     int64_t files_modified, files_created, files_deleted, files_total;
     int64_t scope_violations, validation_runs, validation_failures;
     double cost, duration_ms, phases[AIDF_PHASE_COUNT];
-    int64_t size, mtime_ns, checked_ns;
+    int64_t size, mtime_ns, checked_ns, received_ms;
     uint64_t ino;
-    uint32_t off_timestamp, off_task, off_provider, off_model, off_error, off_file, off_changed;
-    uint32_t status, flags, pad;
+    uint32_t off[N_STR], off_file;
+    uint32_t status, flags;
 };
 
 _Static_assert(sizeof(struct disk_hdr) % 8 == 0, "header is 8-byte aligned");
@@ -508,9 +514,10 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
     for (size_t i = 0; i < h.n_recs; i++) {
         struct disk_rec r;
         memcpy(&r, pr + i * sizeof(r), sizeof(r));
-        uint32_t offs[] = {r.off_timestamp, r.off_task, r.off_provider, r.off_model,
-                           r.off_error,     r.off_file, r.off_changed};
-        for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+        uint32_t offs[N_STR + 1];
+        memcpy(offs, r.off, sizeof(r.off));
+        offs[N_STR] = r.off_file;
+        for (size_t k = 0; k < N_STR + 1; k++) {
             /* An offset is the start of a string the writer stored (0 or after a NUL). */
             if (offs[k] >= h.strtab_len || (offs[k] > 0 && st[offs[k] - 1] != '\0')) {
                 *why = "bad string offset";
@@ -541,13 +548,13 @@ static int load_body(struct aidf_store *s, const char *buf, size_t len, const ch
         memcpy(m->run_id, r.run_id, AIDF_RUN_ID_LEN);
         m->run_id[AIDF_RUN_ID_LEN] = '\0';
         m->ts_ms = r.ts_ms;
-        m->timestamp = st + r.off_timestamp;
-        m->task_path = st + r.off_task;
-        m->provider = st + r.off_provider;
-        m->model = st + r.off_model;
-        m->error_category = st + r.off_error;
+        size_t k = 0;
+#define LOAD_STR(f) m->f = st + r.off[k++];
+        AIDF_RUN_SUMMARY_STRINGS(LOAD_STR)
+#undef LOAD_STR
         m->file = st + r.off_file;
-        m->changed_files = st + r.off_changed;
+        m->received_ms = r.received_ms;
+        m->ci = (r.flags & REC_CI) != 0;
         m->status = (enum aidf_status)r.status;
         m->iterations = r.iterations;
         m->max_iterations = r.max_iterations;
@@ -703,15 +710,15 @@ int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
         r.checked_ns = e->checked_ns;
         r.ino = e->ino;
         r.status = (uint32_t)m->status;
+        r.received_ms = m->received_ms;
         r.flags = (e->bad ? REC_BAD : 0) | (m->has_tokens ? REC_HAS_TOKENS : 0) |
-                  (m->tokens_estimated ? REC_ESTIMATED : 0) | (m->cost_unpriced ? REC_UNPRICED : 0);
-        r.off_timestamp = strtab_put(&tab, &seen, m->timestamp);
-        r.off_task = strtab_put(&tab, &seen, m->task_path);
-        r.off_provider = strtab_put(&tab, &seen, m->provider);
-        r.off_model = strtab_put(&tab, &seen, m->model);
-        r.off_error = strtab_put(&tab, &seen, m->error_category);
+                  (m->tokens_estimated ? REC_ESTIMATED : 0) |
+                  (m->cost_unpriced ? REC_UNPRICED : 0) | (m->ci ? REC_CI : 0);
+        size_t k = 0;
+#define SAVE_STR(f) r.off[k++] = strtab_put(&tab, &seen, m->f);
+        AIDF_RUN_SUMMARY_STRINGS(SAVE_STR)
+#undef SAVE_STR
         r.off_file = strtab_put(&tab, &seen, m->file);
-        r.off_changed = strtab_put(&tab, &seen, m->changed_files);
         aidf_buf_add(&out, &r, sizeof(r));
     }
     aidf_buf_add(&out, s->by_time, s->n_live * sizeof(uint32_t));
@@ -805,19 +812,21 @@ struct job_queue {
 
 static char *pack_strings(struct aidf_run_summary *m)
 {
-    const char **f[] = {&m->timestamp, &m->task_path,      &m->provider,
-                        &m->model,     &m->error_category, &m->changed_files};
-    size_t total = 0, nf = sizeof(f) / sizeof(f[0]);
-    for (size_t i = 0; i < nf; i++)
-        total += strlen(*f[i]) + 1;
+    size_t total = 0;
+#define SIZE(f) total += strlen(m->f) + 1;
+    AIDF_RUN_SUMMARY_STRINGS(SIZE)
+#undef SIZE
     char *blob = aidf_xmalloc(total);
     char *p = blob;
-    for (size_t i = 0; i < nf; i++) {
-        size_t n = strlen(*f[i]) + 1;
-        memcpy(p, *f[i], n);
-        *f[i] = p;
-        p += n;
-    }
+#define COPY(f)                      \
+    do {                             \
+        size_t n = strlen(m->f) + 1; \
+        memcpy(p, m->f, n);          \
+        m->f = p;                    \
+        p += n;                      \
+    } while (0);
+    AIDF_RUN_SUMMARY_STRINGS(COPY)
+#undef COPY
     return blob;
 }
 
@@ -883,13 +892,15 @@ static void run_jobs(const char *dir, struct job *jobs, size_t n)
 
 static bool same_summary(const struct aidf_run_summary *a, const struct aidf_run_summary *b)
 {
-    if (strcmp(a->run_id, b->run_id) || strcmp(a->timestamp, b->timestamp) ||
-        strcmp(a->task_path, b->task_path) || strcmp(a->provider, b->provider) ||
-        strcmp(a->model, b->model) || strcmp(a->error_category, b->error_category) ||
-        strcmp(a->changed_files, b->changed_files))
+    if (strcmp(a->run_id, b->run_id))
         return false;
+#define DIFFERS(f)          \
+    if (strcmp(a->f, b->f)) \
+        return false;
+    AIDF_RUN_SUMMARY_STRINGS(DIFFERS)
+#undef DIFFERS
     bool costs = (isnan(a->cost) && isnan(b->cost)) || a->cost == b->cost;
-    return costs && a->ts_ms == b->ts_ms && a->status == b->status &&
+    return costs && a->ts_ms == b->ts_ms && a->status == b->status && a->ci == b->ci &&
            a->iterations == b->iterations && a->max_iterations == b->max_iterations &&
            a->tokens_in == b->tokens_in && a->tokens_out == b->tokens_out &&
            a->tokens_total == b->tokens_total && a->cache_read == b->cache_read &&
@@ -1021,15 +1032,19 @@ static unsigned merge_jobs(struct aidf_store *s, struct job *jobs, size_t n, uns
                 aidf_warn("skipping %s: %s", j->rel, j->why);
             if (!(e->bad && same_file)) {
                 memset(&e->sum, 0, sizeof(e->sum));
-                e->sum.timestamp = e->sum.task_path = e->sum.provider = e->sum.model = "";
-                e->sum.error_category = e->sum.changed_files = "";
+#define EMPTY(f) e->sum.f = "";
+                AIDF_RUN_SUMMARY_STRINGS(EMPTY)
+#undef EMPTY
                 e->sum.cost = NAN;
                 e->sum.file = arena_strdup(s, j->rel);
             }
             e->bad = true;
         } else if (!(e->bad == false && j->prev >= 0 && same_summary(&e->sum, &j->sum) &&
                      strcmp(e->sum.file, j->rel) == 0)) {
+            /* A run keeps the time the store first saw it when its file changes. */
+            int64_t received = j->prev >= 0 && !e->bad ? e->sum.received_ms : 0;
             aidf_sidx_set_summary(s, e, &j->sum, j->rel);
+            e->sum.received_ms = received > 0 ? received : j->mtime_ns / 1000000;
             e->bad = false;
         }
         e->size = j->size;
