@@ -56,6 +56,15 @@ int64_t aidf_floor_div(int64_t a, int64_t b)
     return q;
 }
 
+/* Write `v` (0 <= v < 10^n) as exactly n decimal digits. */
+static void put_digits(char *out, int n, int v)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 void aidf_iso_format(int64_t epoch_ms, char out[AIDF_ISO_LEN])
 {
     int64_t days = aidf_floor_div(epoch_ms, 86400000);
@@ -66,11 +75,15 @@ void aidf_iso_format(int64_t epoch_ms, char out[AIDF_ISO_LEN])
         snprintf(out, AIDF_ISO_LEN, "1970-01-01T00:00:00.000Z");
         return;
     }
-    char tmp[80];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600000),
-             (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
-    memcpy(out, tmp, AIDF_ISO_LEN - 1);
-    out[AIDF_ISO_LEN - 1] = '\0';
+    /* By hand rather than snprintf: the index formats one per run when it loads. */
+    memcpy(out, "0000-00-00T00:00:00.000Z", AIDF_ISO_LEN);
+    put_digits(out, 4, y);
+    put_digits(out + 5, 2, m);
+    put_digits(out + 8, 2, d);
+    put_digits(out + 11, 2, (int)(rem / 3600000));
+    put_digits(out + 14, 2, (int)(rem / 60000 % 60));
+    put_digits(out + 17, 2, (int)(rem / 1000 % 60));
+    put_digits(out + 20, 3, (int)(rem % 1000));
 }
 
 void aidf_date_format(int64_t epoch_ms, char out[11])

@@ -31,7 +31,7 @@
 
 #define CHUNK_MIN (64 * 1024)
 
-static char *arena_alloc(struct aidf_store *s, size_t n)
+char *aidf_sidx_arena_alloc(struct aidf_store *s, size_t n)
 {
     struct aidf_sidx_chunk *c = s->arena;
     if (!c || c->cap - c->used < n) {
@@ -59,7 +59,7 @@ static const char *arena_strdup(struct aidf_store *s, const char *str)
     if (!str || !*str)
         return "";
     size_t n = strlen(str) + 1;
-    char *p = arena_alloc(s, n);
+    char *p = aidf_sidx_arena_alloc(s, n);
     memcpy(p, str, n);
     return p;
 }
@@ -99,8 +99,7 @@ struct aidf_sidx_ent *aidf_sidx_append(struct aidf_store *s)
     return e;
 }
 
-/* Wall clock in nanoseconds. */
-static int64_t now_ns(void)
+int64_t aidf_sidx_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -109,7 +108,7 @@ static int64_t now_ns(void)
 
 /* ---- orders ----------------------------------------------------------------------- */
 
-static int cmp_time(const void *a, const void *b, void *ctx)
+int aidf_sidx_cmp_time(const void *a, const void *b, void *ctx)
 {
     const struct aidf_sidx_ent *ents = ctx;
     const struct aidf_run_summary *x = &ents[*(const uint32_t *)a].sum;
@@ -156,7 +155,7 @@ void aidf_sidx_rebuild_order(struct aidf_store *s)
     }
     if (m > 0) {
         memcpy(s->by_time, s->by_id, m * sizeof(uint32_t));
-        qsort_r(s->by_time, m, sizeof(uint32_t), cmp_time, s->ents);
+        qsort_r(s->by_time, m, sizeof(uint32_t), aidf_sidx_cmp_time, s->ents);
     }
     s->n_live = m;
 }
@@ -166,7 +165,7 @@ static size_t upper_time(const struct aidf_store *s, uint32_t idx)
     size_t lo = 0, hi = s->n_live;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_time(&s->by_time[mid], &idx, s->ents) < 0)
+        if (aidf_sidx_cmp_time(&s->by_time[mid], &idx, s->ents) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -237,509 +236,6 @@ void aidf_sidx_release(struct aidf_store *s)
         free(c);
     }
     aidf_strmap_release(&s->intern);
-}
-
-/* ---- on-disk format --------------------------------------------------------------- */
-
-#define IDX_MAGIC "AIDFIDX\n"
-/*
- * 2: reports are decoded with the bounds of include/aidf/report.h (counts < 2^53, costs,
- * durations, timestamps, tree size). An index of version 1 may hold summaries of files
- * those bounds now refuse; a new version makes every store rebuild its index once, so such
- * files are skipped with a warning like any invalid one.
- * 3: the team dimensions (project, actor, branch, task name and type, tags, currency, CI)
- * and the time the store first saw each run.
- */
-#define IDX_VERSION 3u
-#define IDX_ENDIAN  0x01020304u
-
-struct disk_hdr {
-    char magic[8];
-    uint32_t version, endian;
-    uint32_t hdr_size, dir_size, rec_size, phase_count;
-    uint64_t n_dirs, n_recs, n_live, strtab_len;
-    int64_t written_ns;
-    uint64_t checksum; /* over everything after the header */
-};
-
-struct disk_dir {
-    char name[16];
-    int64_t mtime_ns, checked_ns;
-    uint64_t nfiles;
-};
-
-enum { REC_BAD = 1, REC_HAS_TOKENS = 2, REC_ESTIMATED = 4, REC_UNPRICED = 8, REC_CI = 16 };
-
-/* The string members in their on-disk order. */
-#define COUNT_STR(f) +1
-enum { N_STR = 0 AIDF_RUN_SUMMARY_STRINGS(COUNT_STR) };
-#undef COUNT_STR
-
-struct disk_rec {
-    char run_id[40];
-    int64_t ts_ms, iterations, max_iterations;
-    int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write, reasoning;
-    int64_t files_modified, files_created, files_deleted, files_total;
-    int64_t scope_violations, validation_runs, validation_failures;
-    double cost, duration_ms, phases[AIDF_PHASE_COUNT];
-    int64_t size, mtime_ns, checked_ns, received_ms;
-    uint64_t ino;
-    uint32_t off[N_STR], off_file;
-    uint32_t status, flags;
-};
-
-_Static_assert(sizeof(struct disk_hdr) % 8 == 0, "header is 8-byte aligned");
-_Static_assert(sizeof(struct disk_rec) % 8 == 0, "records are 8-byte aligned");
-
-/* A fast 64-bit checksum over 8-byte words (not cryptographic; catches damage). */
-static uint64_t checksum(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001B3ULL;
-        h ^= h >> 32;
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ULL;
-    return h ^ (h >> 29);
-}
-
-static bool valid_date_name(const char *n)
-{
-    static const char pat[] = "dddd-dd-dd";
-    for (int i = 0; i < 10; i++) {
-        if (pat[i] == 'd' ? (n[i] < '0' || n[i] > '9') : n[i] != '-')
-            return false;
-    }
-    return n[10] == '\0';
-}
-
-/*
- * Size the entry array for `n` entries in one go. Large arrays are 2 MiB aligned and
- * advised as huge pages: faulting in 100k entries page by page costs more than
- * filling them (notably in VMs).
- */
-static void reserve_ents(struct aidf_store *s, size_t n)
-{
-    const size_t huge = (size_t)2 << 20;
-    size_t bytes = (n + n / 8 + 16) * sizeof(*s->ents);
-    if (s->ents || bytes < 2 * huge) {
-        s->ents = aidf_xgrow(s->ents, &s->cap_ents, n, sizeof(*s->ents));
-        return;
-    }
-    bytes = (bytes + huge - 1) / huge * huge;
-    void *p = aligned_alloc(huge, bytes);
-    if (!p) {
-        s->ents = aidf_xgrow(s->ents, &s->cap_ents, n, sizeof(*s->ents));
-        return;
-    }
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    s->ents = p;
-    s->cap_ents = bytes / sizeof(*s->ents);
-}
-
-/*
- * A report file name inside a date directory, as the directory scan accepts it: not
- * hidden (so never "." or ".."), ending in ".json", with no '/' (one path component).
- */
-static bool valid_report_name(const char *fn, size_t fl)
-{
-    return fl >= 6 && fn[0] != '.' && memchr(fn, '/', fl) == NULL &&
-           memcmp(fn + fl - 5, ".json", 5) == 0;
-}
-
-/*
- * A record's file: "YYYY-MM-DD/<report name>" exactly, so that no index, forged or
- * damaged, can name a path outside its date directory ("2026-11-20/../../etc/passwd").
- */
-static bool valid_record_file(const char *file)
-{
-    size_t n = strlen(file);
-    if (n < 12 || file[10] != '/')
-        return false;
-    char name[11];
-    memcpy(name, file, 10);
-    name[10] = '\0';
-    return valid_date_name(name) && valid_report_name(file + 11, n - 11);
-}
-
-/*
- * The two orders (by time, by id) are stored so a warm open does not sort. Each must
- * list every usable entry once; entries missing from them are duplicates.
- */
-static int load_orders(struct aidf_store *s, const char *po, size_t n_live, const char **why)
-{
-    s->by_time = aidf_xgrow(s->by_time, &s->cap_live, n_live ? n_live : 1, sizeof(uint32_t));
-    s->by_id = aidf_xrealloc(s->by_id, s->cap_live * sizeof(uint32_t));
-    memcpy(s->by_time, po, n_live * sizeof(uint32_t));
-    memcpy(s->by_id, po + n_live * sizeof(uint32_t), n_live * sizeof(uint32_t));
-    unsigned char *seen = aidf_xcalloc(s->n_ents ? s->n_ents : 1, 1);
-    int rc = 0;
-    for (size_t k = 0; k < 2 && rc == 0; k++) {
-        const uint32_t *ord = k == 0 ? s->by_time : s->by_id;
-        for (size_t i = 0; i < n_live; i++) {
-            uint32_t x = ord[i];
-            if (x >= s->n_ents || s->ents[x].bad || (seen[x] & (1u << k))) {
-                *why = "bad order table";
-                rc = -1;
-                break;
-            }
-            seen[x] |= (unsigned char)(1u << k);
-        }
-    }
-    for (size_t i = 0; i < s->n_ents && rc == 0; i++) {
-        if (seen[i] != 0 && seen[i] != 3) {
-            *why = "bad order table";
-            rc = -1;
-        }
-        s->ents[i].dup = !s->ents[i].bad && seen[i] == 0;
-    }
-    free(seen);
-    /*
-     * The lookups binary-search the orders, so they must be sorted as
-     * aidf_sidx_rebuild_order() sorts them: run ids strictly increasing (each live once),
-     * and by time with the same tie-break. A duplicate must duplicate a live run.
-     */
-    for (size_t i = 1; i < n_live && rc == 0; i++) {
-        if (strcasecmp(s->ents[s->by_id[i - 1]].sum.run_id, s->ents[s->by_id[i]].sum.run_id) >= 0 ||
-            cmp_time(&s->by_time[i - 1], &s->by_time[i], s->ents) >= 0) {
-            *why = "unsorted order table";
-            rc = -1;
-        }
-    }
-    s->n_live = rc == 0 ? n_live : 0;
-    for (size_t i = 0; i < s->n_ents && rc == 0; i++) {
-        if (s->ents[i].dup && aidf_sidx_find_id(s, s->ents[i].sum.run_id) < 0) {
-            *why = "a duplicate of no run";
-            rc = -1;
-            s->n_live = 0;
-        }
-    }
-    return rc;
-}
-
-/* The numbers of a usable record are what a decoded report can give (JSON has no
- * infinities; NaN stands for an unknown cost only). */
-static bool record_numbers_ok(const struct disk_rec *r)
-{
-    if (!(isnan(r->cost) || isfinite(r->cost)) || !isfinite(r->duration_ms))
-        return false;
-    for (size_t k = 0; k < AIDF_PHASE_COUNT; k++)
-        if (!isfinite(r->phases[k]))
-            return false;
-    return true;
-}
-
-static int load_body(struct aidf_store *s, const char *buf, size_t len, const char **why)
-{
-    struct disk_hdr h;
-    if (len < sizeof(h)) {
-        *why = "truncated header";
-        return -1;
-    }
-    memcpy(&h, buf, sizeof(h));
-    if (memcmp(h.magic, IDX_MAGIC, 8) != 0) {
-        *why = "not an index file";
-        return -1;
-    }
-    if (h.endian != IDX_ENDIAN) {
-        *why = "written on a machine of another byte order";
-        return -1;
-    }
-    if (h.version != IDX_VERSION || h.hdr_size != sizeof(h) ||
-        h.dir_size != sizeof(struct disk_dir) || h.rec_size != sizeof(struct disk_rec) ||
-        h.phase_count != AIDF_PHASE_COUNT) {
-        *why = "another index version";
-        return -1;
-    }
-    size_t body = len - sizeof(h);
-    if (h.n_dirs > body / sizeof(struct disk_dir) || h.n_recs > body / sizeof(struct disk_rec) ||
-        h.n_live > h.n_recs || h.strtab_len > body || h.strtab_len == 0 ||
-        h.strtab_len > UINT32_MAX ||
-        h.n_dirs * sizeof(struct disk_dir) + h.n_recs * sizeof(struct disk_rec) +
-                h.n_live * 2 * sizeof(uint32_t) + h.strtab_len !=
-            body) {
-        *why = "sizes do not add up";
-        return -1;
-    }
-    if (checksum((const unsigned char *)buf + sizeof(h), body) != h.checksum) {
-        *why = "checksum mismatch";
-        return -1;
-    }
-    const char *pd = buf + sizeof(h);
-    const char *pr = pd + h.n_dirs * sizeof(struct disk_dir);
-    const char *po = pr + h.n_recs * sizeof(struct disk_rec);
-    const char *ps = po + h.n_live * 2 * sizeof(uint32_t);
-    /* Every string comes from a decoded report, so the table is UTF-8 throughout. */
-    if (ps[h.strtab_len - 1] != '\0' || ps[0] != '\0' ||
-        aidf_utf8_invalid_at(ps, h.strtab_len) != h.strtab_len) {
-        *why = "bad string table";
-        return -1;
-    }
-
-    s->dirs = aidf_xgrow(s->dirs, &s->cap_dirs, h.n_dirs, sizeof(*s->dirs));
-    for (size_t i = 0; i < h.n_dirs; i++) {
-        struct disk_dir d;
-        memcpy(&d, pd + i * sizeof(d), sizeof(d));
-        d.name[15] = '\0';
-        if (!valid_date_name(d.name) || (i > 0 && strcmp(s->dirs[i - 1].name, d.name) >= 0)) {
-            *why = "bad directory record";
-            return -1;
-        }
-        memcpy(s->dirs[i].name, d.name, 11);
-        s->dirs[i].mtime_ns = d.mtime_ns;
-        s->dirs[i].checked_ns = d.checked_ns;
-        s->dirs[i].nfiles = d.nfiles;
-        s->n_dirs = i + 1;
-    }
-
-    /* One copy of the string table becomes an arena chunk. */
-    struct aidf_sidx_chunk *c = aidf_xmalloc(sizeof(*c) + h.strtab_len);
-    c->cap = c->used = h.strtab_len;
-    memcpy(c->data, ps, h.strtab_len);
-    c->next = s->arena;
-    s->arena = c;
-    const char *st = c->data;
-
-    reserve_ents(s, h.n_recs);
-    /* Each file belongs to one record (the sync keys records by file). */
-    struct aidf_strmap files;
-    aidf_strmap_init(&files);
-    int rc = 0;
-    for (size_t i = 0; i < h.n_recs; i++) {
-        struct disk_rec r;
-        memcpy(&r, pr + i * sizeof(r), sizeof(r));
-        uint32_t offs[N_STR + 1];
-        memcpy(offs, r.off, sizeof(r.off));
-        offs[N_STR] = r.off_file;
-        for (size_t k = 0; k < N_STR + 1; k++) {
-            /* An offset is the start of a string the writer stored (0 or after a NUL). */
-            if (offs[k] >= h.strtab_len || (offs[k] > 0 && st[offs[k] - 1] != '\0')) {
-                *why = "bad string offset";
-                rc = -1;
-                goto out;
-            }
-        }
-        const char *file = st + r.off_file;
-        bool added = false;
-        bool bad = (r.flags & REC_BAD) != 0;
-        if (memchr(r.run_id, '\0', sizeof(r.run_id)) == NULL || r.status > AIDF_STATUS_FAILED ||
-            !valid_record_file(file) ||
-            (!bad && (!aidf_run_id_valid(r.run_id) || r.status == AIDF_STATUS_UNKNOWN ||
-                      !record_numbers_ok(&r)))) {
-            *why = "bad record";
-            rc = -1;
-            goto out;
-        }
-        aidf_strmap_put(&files, file, strlen(file), &added);
-        if (!added) {
-            *why = "two records for one file";
-            rc = -1;
-            goto out;
-        }
-        struct aidf_sidx_ent *e = &s->ents[i];
-        memset(e, 0, sizeof(*e));
-        struct aidf_run_summary *m = &e->sum;
-        memcpy(m->run_id, r.run_id, AIDF_RUN_ID_LEN);
-        m->run_id[AIDF_RUN_ID_LEN] = '\0';
-        m->ts_ms = r.ts_ms;
-        size_t k = 0;
-#define LOAD_STR(f) m->f = st + r.off[k++];
-        AIDF_RUN_SUMMARY_STRINGS(LOAD_STR)
-#undef LOAD_STR
-        m->file = st + r.off_file;
-        m->received_ms = r.received_ms;
-        m->ci = (r.flags & REC_CI) != 0;
-        m->status = (enum aidf_status)r.status;
-        m->iterations = r.iterations;
-        m->max_iterations = r.max_iterations;
-        m->tokens_in = r.tokens_in;
-        m->tokens_out = r.tokens_out;
-        m->tokens_total = r.tokens_total;
-        m->cache_read = r.cache_read;
-        m->cache_write = r.cache_write;
-        m->reasoning = r.reasoning;
-        m->has_tokens = (r.flags & REC_HAS_TOKENS) != 0;
-        m->tokens_estimated = (r.flags & REC_ESTIMATED) != 0;
-        m->cost = r.cost;
-        m->cost_unpriced = (r.flags & REC_UNPRICED) != 0;
-        m->duration_ms = r.duration_ms;
-        m->files_modified = r.files_modified;
-        m->files_created = r.files_created;
-        m->files_deleted = r.files_deleted;
-        m->files_total = r.files_total;
-        m->scope_violations = r.scope_violations;
-        m->validation_runs = r.validation_runs;
-        m->validation_failures = r.validation_failures;
-        memcpy(m->phases, r.phases, sizeof(m->phases));
-        e->size = r.size;
-        e->mtime_ns = r.mtime_ns;
-        e->checked_ns = r.checked_ns;
-        e->ino = r.ino;
-        e->bad = bad;
-        s->n_ents = i + 1;
-    }
-    rc = load_orders(s, po, h.n_live, why);
-out:
-    aidf_strmap_release(&files);
-    return rc;
-}
-
-void aidf_sidx_load(struct aidf_store *s)
-{
-    char *path = aidf_path_join(s->dir, AIDF_SIDX_NAME);
-    const char *why = NULL;
-    bool loaded = false;
-    /*
-     * Map rather than read: the records are converted straight out of the page cache
-     * and only the string table is copied. The mapping lives only for this function,
-     * so a foreign process truncating the file later cannot hurt us.
-     */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) {
-        if (errno != ENOENT)
-            why = strerror(errno);
-    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        why = "not a regular file";
-    } else if (st.st_size == 0) {
-        why = "empty file";
-    } else {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            why = strerror(errno);
-        } else {
-            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-            loaded = load_body(s, m, (size_t)st.st_size, &why) == 0;
-            munmap(m, (size_t)st.st_size);
-        }
-    }
-    if (fd >= 0)
-        close(fd);
-    if (!loaded) {
-        if (why) {
-            aidf_info("rebuilding the report index '%s': %s", path, why);
-            s->dirty = true;
-        }
-        aidf_sidx_release(s);
-        aidf_sidx_rebuild_order(s);
-    }
-    free(path);
-}
-
-static uint32_t strtab_put(struct aidf_buf *tab, struct aidf_strmap *seen, const char *str)
-{
-    if (!str || !*str)
-        return 0;
-    size_t n = strlen(str);
-    bool added;
-    size_t *v = aidf_strmap_put(seen, str, n, &added);
-    if (added) {
-        *v = tab->len;
-        aidf_buf_add(tab, str, n + 1);
-    }
-    return (uint32_t)*v;
-}
-
-int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
-{
-    struct aidf_buf out = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    struct aidf_buf tab = AIDF_BUF_INIT((size_t)UINT32_MAX);
-    struct aidf_strmap seen;
-    aidf_strmap_init(&seen);
-    int rc = AIDF_OK;
-    char *path = NULL;
-
-    aidf_buf_addch(&tab, '\0');
-    struct disk_hdr h;
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, IDX_MAGIC, 8);
-    h.version = IDX_VERSION;
-    h.endian = IDX_ENDIAN;
-    h.hdr_size = sizeof(h);
-    h.dir_size = sizeof(struct disk_dir);
-    h.rec_size = sizeof(struct disk_rec);
-    h.phase_count = AIDF_PHASE_COUNT;
-    h.n_dirs = s->n_dirs;
-    h.n_recs = s->n_ents;
-    h.n_live = s->n_live;
-    h.written_ns = now_ns();
-    aidf_buf_add(&out, &h, sizeof(h));
-
-    for (size_t i = 0; i < s->n_dirs; i++) {
-        struct disk_dir d;
-        memset(&d, 0, sizeof(d));
-        memcpy(d.name, s->dirs[i].name, 11);
-        d.mtime_ns = s->dirs[i].mtime_ns;
-        d.checked_ns = s->dirs[i].checked_ns;
-        d.nfiles = s->dirs[i].nfiles;
-        aidf_buf_add(&out, &d, sizeof(d));
-    }
-    for (size_t i = 0; i < s->n_ents; i++) {
-        const struct aidf_sidx_ent *e = &s->ents[i];
-        const struct aidf_run_summary *m = &e->sum;
-        struct disk_rec r;
-        memset(&r, 0, sizeof(r));
-        memcpy(r.run_id, m->run_id, strlen(m->run_id));
-        r.ts_ms = m->ts_ms;
-        r.iterations = m->iterations;
-        r.max_iterations = m->max_iterations;
-        r.tokens_in = m->tokens_in;
-        r.tokens_out = m->tokens_out;
-        r.tokens_total = m->tokens_total;
-        r.cache_read = m->cache_read;
-        r.cache_write = m->cache_write;
-        r.reasoning = m->reasoning;
-        r.files_modified = m->files_modified;
-        r.files_created = m->files_created;
-        r.files_deleted = m->files_deleted;
-        r.files_total = m->files_total;
-        r.scope_violations = m->scope_violations;
-        r.validation_runs = m->validation_runs;
-        r.validation_failures = m->validation_failures;
-        r.cost = m->cost;
-        r.duration_ms = m->duration_ms;
-        memcpy(r.phases, m->phases, sizeof(r.phases));
-        r.size = e->size;
-        r.mtime_ns = e->mtime_ns;
-        r.checked_ns = e->checked_ns;
-        r.ino = e->ino;
-        r.status = (uint32_t)m->status;
-        r.received_ms = m->received_ms;
-        r.flags = (e->bad ? REC_BAD : 0) | (m->has_tokens ? REC_HAS_TOKENS : 0) |
-                  (m->tokens_estimated ? REC_ESTIMATED : 0) |
-                  (m->cost_unpriced ? REC_UNPRICED : 0) | (m->ci ? REC_CI : 0);
-        size_t k = 0;
-#define SAVE_STR(f) r.off[k++] = strtab_put(&tab, &seen, m->f);
-        AIDF_RUN_SUMMARY_STRINGS(SAVE_STR)
-#undef SAVE_STR
-        r.off_file = strtab_put(&tab, &seen, m->file);
-        aidf_buf_add(&out, &r, sizeof(r));
-    }
-    aidf_buf_add(&out, s->by_time, s->n_live * sizeof(uint32_t));
-    aidf_buf_add(&out, s->by_id, s->n_live * sizeof(uint32_t));
-    if (tab.len >= UINT32_MAX) {
-        rc = aidf_fail(err, AIDF_ETOOBIG, "the report index string table is too large");
-        goto out;
-    }
-    aidf_buf_add(&out, tab.ptr, tab.len);
-    h.strtab_len = tab.len;
-    h.checksum = checksum((const unsigned char *)out.ptr + sizeof(h), out.len - sizeof(h));
-    memcpy(out.ptr, &h, sizeof(h));
-
-    path = aidf_path_join(s->dir, AIDF_SIDX_NAME);
-    rc = aidf_write_file_atomic(path, out.ptr, out.len, 0, err);
-out:
-    free(path);
-    aidf_strmap_release(&seen);
-    aidf_buf_release(&tab);
-    aidf_buf_release(&out);
-    return rc;
 }
 
 /* ---- directory sync ----------------------------------------------------------------- */
@@ -839,7 +335,7 @@ static void run_job(const char *dir, struct job *j, struct aidf_buf *scratch)
     struct aidf_report r;
     aidf_report_init(&r);
     aidf_error_clear(&e);
-    j->checked_ns = now_ns();
+    j->checked_ns = aidf_sidx_now_ns();
     int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, &e);
     if (rc == AIDF_OK)
         rc = aidf_report_parse(data, len, &r, &e);
@@ -932,7 +428,7 @@ static void remove_stale_temp(int dfd, const char *dir, const char *fn)
     struct stat st;
     if (fstatat(dfd, fn, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         return;
-    if (now_ns() - st_mtime_ns(&st) < AIDF_SIDX_STALE_TMP_NS)
+    if (aidf_sidx_now_ns() - st_mtime_ns(&st) < AIDF_SIDX_STALE_TMP_NS)
         return;
     if (unlinkat(dfd, fn, 0) == 0)
         aidf_info("removed %s/%s, left over from an interrupted write", dir, fn);
@@ -960,7 +456,7 @@ static void scan_dir(struct aidf_store *s, const char *name, const struct aidf_s
             remove_stale_temp(dfd, name, fn);
             continue;
         }
-        if (!valid_report_name(fn, fl))
+        if (!aidf_sidx_valid_report_name(fn, fl))
             continue;
         struct stat st;
         if (fstatat(dfd, fn, &st, 0) != 0 || !S_ISREG(st.st_mode))
@@ -1098,7 +594,7 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
     int dfd = dirfd(d);
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!valid_date_name(de->d_name))
+        if (!aidf_sidx_valid_date_name(de->d_name))
             continue;
         struct stat st;
         if (fstatat(dfd, de->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
@@ -1152,7 +648,7 @@ int aidf_sidx_sync(struct aidf_store *s, struct aidf_error *err)
             continue;
         }
         nd->mtime_ns = listed[i].mtime_ns;
-        nd->checked_ns = now_ns();
+        nd->checked_ns = aidf_sidx_now_ns();
         scan_dir(s, listed[i].name, &paths, keep, &jobs, &n_jobs, &cap_jobs, &nd->nfiles);
         /* New directory data is saved; whether the runs changed is decided by the
          * files themselves (parsed, removed) below, so the generation only moves then. */

@@ -2,12 +2,12 @@
  * Internal to the store: the in-memory index, its on-disk form (`<dir>/.index`) and
  * the directory sync that keeps it true to the files.
  *
- * On disk: a fixed header (magic, version, endianness mark, record sizes, counts,
- * checksum), then one fixed-size record per date directory, one fixed-size record per
- * report file (every number of struct aidf_run_summary plus the file's size, mtime,
- * inode and the time it was last verified; strings as offsets), then one string table.
- * Loading is one read, a checksum, and a copy of each record; strings point into one
- * arena chunk that holds the string table.
+ * On disk (store_file.c, docs/internals.md): a fixed header, one fixed-size record per
+ * date directory, one varint-packed record per report file (every field of struct
+ * aidf_run_summary plus the file's size, mtime, inode and the time it was last verified;
+ * strings as numbers into one string table, the most used first), the two orders, and
+ * the string table. Loading is one mapping, a checksum and one pass over the records;
+ * strings point into one arena chunk that holds the string table.
  */
 #ifndef AIDF_STORE_INDEX_H
 #define AIDF_STORE_INDEX_H
@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aidf/buf.h"
 #include "aidf/err.h"
 #include "aidf/store.h"
 #include "aidf/strmap.h"
@@ -73,6 +74,41 @@ struct aidf_store {
     uint64_t gen; /* bumped whenever entries or orders change */
 };
 
+/** `n` bytes from the store's arena (freed with the store). Never NULL. */
+char *aidf_sidx_arena_alloc(struct aidf_store *s, size_t n);
+/** Wall clock in nanoseconds since the epoch. */
+int64_t aidf_sidx_now_ns(void);
+/**
+ * qsort_r comparator of two u32 indices into the entry array `ctx`: newest first, ties
+ * by run id (case-insensitive). The order of by_time.
+ */
+int aidf_sidx_cmp_time(const void *a, const void *b, void *ctx);
+/** True when `name` is a date directory name "YYYY-MM-DD". */
+bool aidf_sidx_valid_date_name(const char *name);
+/**
+ * True when `fn` (`fl` bytes) is a report file name as the directory scan accepts it:
+ * not hidden, ending in ".json", one path component.
+ */
+bool aidf_sidx_valid_report_name(const char *fn, size_t fl);
+
+/* ---- the .index file (store_file.c; the format is in docs/internals.md) ------------- */
+
+/* Bytes of the .index file's header; the checksum (u64) is its last 8. */
+#define AIDF_SIDX_HDR_SIZE 96
+
+/**
+ * The checksum of the .index file over `n` bytes at `p` (a fast 64-bit mix over 8-byte
+ * words; catches damage, not forgery).
+ */
+uint64_t aidf_sidx_checksum(const void *p, size_t n);
+/** Append `v` to `b` as an unsigned LEB128 varint (1 to 10 bytes). */
+void aidf_sidx_put_varint(struct aidf_buf *b, uint64_t v);
+/** Zigzag mapping of a signed value to an unsigned one (0, -1, 1, -2 ... → 0, 1, 2, 3 ...). */
+static inline uint64_t aidf_sidx_zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
 /** Copy the strings of `src` into the arena and store it as e->sum with `file`. */
 void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
                            const struct aidf_run_summary *src, const char *file);
@@ -90,7 +126,10 @@ long aidf_sidx_find_id(const struct aidf_store *s, const char *id);
 /** Remove the entries whose `drop` flag is set (drop has n_ents bytes). */
 void aidf_sidx_remove(struct aidf_store *s, const unsigned char *drop);
 
-/** Load `<dir>/.index`; a missing, corrupt or foreign file leaves the index empty. */
+/**
+ * Load `<dir>/.index`; a missing, corrupt or foreign file leaves the index empty (and
+ * marks it dirty, with an info message, when the file was there).
+ */
 void aidf_sidx_load(struct aidf_store *s);
 /** Write `<dir>/.index` atomically. AIDF_OK or AIDF_EIO. */
 int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err);

@@ -2,8 +2,9 @@
  * libFuzzer target: the loader of the summary index file `<reports>/.index`
  * (lib/store/store_index.c; the format is in docs/internals.md). The input is the file's
  * content. The harness fixes up what a fuzzer cannot guess: the checksum (over the bytes
- * after the 80-byte header) and, when the counts leave room for one, the string table's
- * length, so mutated inputs get past the integrity checks into the record parser.
+ * after the header) and, when the counts leave room for one, the string table's length
+ * and its number of strings, so mutated inputs get past the integrity checks into the
+ * record decoder.
  *
  * Each input is loaded against a fixed reports directory (made once, in a temporary
  * directory): `2026-11-24/` holds a valid report, `2026-11-25/` a file that is not one,
@@ -37,28 +38,26 @@
 #include "aidf/summary_json.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
+#include "../../lib/store/store_index.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The layout of docs/internals.md ("The .index file"). */
+/* The layout of docs/internals.md ("The .index file"): header offsets. */
 enum {
-    HDR = 80,
+    HDR = AIDF_SIDX_HDR_SIZE,
     DIR_SIZE = 40,
-    REC_SIZE = 304,
     OFF_N_DIRS = 32,
     OFF_N_RECS = 40,
     OFF_N_LIVE = 48,
-    OFF_STRTAB = 56,
-    OFF_SUM = 72,
-    REC_TS = 40,
-    REC_TOKENS_IN = 64,
-    REC_COST = 168,
-    REC_DURATION = 176,
-    REC_STR = 264, /* 7 u32 offsets: timestamp, task, provider, model, error, file, changed */
-    REC_STATUS = 292,
-    REC_FLAGS = 296,
+    OFF_REC_BYTES = 56,
+    OFF_N_STRINGS = 64,
+    OFF_STRTAB = 72,
+    OFF_SUM = 88,
 };
+
+/* Record flags (docs/internals.md). */
+enum { F_HAS_TOKENS = 2, F_ID_TEXT = 32, F_TS_TEXT = 64, F_FILE_TEXT = 128 };
 
 static char *reports_dir;
 static char *index_path;
@@ -71,21 +70,6 @@ static const char REPORT[] =
     "\"cost\":{\"estimatedTotal\":0.25,\"currency\":\"USD\"},"
     "\"timing\":{\"totalDurationMs\":1500},"
     "\"files\":{\"modified\":[\"src/a.c\"],\"created\":[],\"deleted\":[]},\"schemaVersion\":1}";
-
-static uint64_t checksum(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001B3ULL;
-        h ^= h >> 32;
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ULL;
-    return h ^ (h >> 29);
-}
 
 static uint64_t get64(const unsigned char *p, size_t off)
 {
@@ -104,19 +88,27 @@ static void put32(unsigned char *p, size_t off, uint32_t v)
     memcpy(p + off, &v, 4);
 }
 
-/* Give the string table the length the counts leave for it, then the right checksum. */
+/*
+ * Give the string table the length the counts leave for it and the number of strings it
+ * holds, then the right checksum.
+ */
 static void fix_up(unsigned char *p, size_t n)
 {
     if (n < HDR)
         return;
-    uint64_t body = n - HDR, nd = get64(p, OFF_N_DIRS), nr = get64(p, OFF_N_RECS),
+    uint64_t body = n - HDR, nd = get64(p, OFF_N_DIRS), rb = get64(p, OFF_REC_BYTES),
              nl = get64(p, OFF_N_LIVE);
-    if (nd <= body / DIR_SIZE && nr <= body / REC_SIZE && nl <= nr) {
-        uint64_t used = nd * DIR_SIZE + nr * REC_SIZE + nl * 8;
-        if (used < body)
+    if (nd <= body / DIR_SIZE && rb <= body && nl <= body / 8) {
+        uint64_t used = nd * DIR_SIZE + rb + nl * 8;
+        if (used < body) {
             put64(p, OFF_STRTAB, body - used);
+            uint64_t strings = 0;
+            for (size_t i = HDR + used; i < n; i++)
+                strings += p[i] == '\0';
+            put64(p, OFF_N_STRINGS, strings);
+        }
     }
-    put64(p, OFF_SUM, checksum(p + HDR, body));
+    put64(p, OFF_SUM, aidf_sidx_checksum(p + HDR, body));
 }
 
 static void write_all(const char *path, const void *data, size_t len)
@@ -200,29 +192,103 @@ struct seed_rec {
     uint32_t status, flags;
 };
 
+/* A string table under construction: the strings in the order met, by number. */
+struct tab {
+    char text[4096];
+    size_t len, n;
+};
+
+/* The number of `str` in `t` (added when new; "" is 0). */
+static uint64_t tab_id(struct tab *t, const char *str)
+{
+    if (!*str)
+        return 0;
+    size_t off = 1;
+    for (uint64_t id = 1; id < t->n; id++) {
+        if (strcmp(t->text + off, str) == 0)
+            return id;
+        off += strlen(t->text + off) + 1;
+    }
+    size_t n = strlen(str) + 1;
+    if (t->len + n > sizeof(t->text))
+        abort();
+    memcpy(t->text + t->len, str, n);
+    t->len += n;
+    return t->n++;
+}
+
+static void put_z(struct aidf_buf *b, int64_t v)
+{
+    aidf_sidx_put_varint(b, aidf_sidx_zigzag(v));
+}
+
 /*
  * An index in the documented layout with the harness's two directories, the records
- * `r` and the orders `by_time`, `by_id` (n_live each). Strings are stored in the order
- * met; `raw_str` (when not NULL) replaces the task path's bytes as they are.
+ * `r` (run id, timestamp and file as strings) and the orders `by_time`, `by_id` (n_live
+ * each). `raw_str` (when not NULL) replaces the task path's bytes as they are;
+ * `task_id` (when not 0) is written as the task path's string number instead.
  */
 static unsigned char *build(const struct seed_rec *r, size_t nr, const uint32_t *by_time,
-                            const uint32_t *by_id, size_t n_live, const char *raw_str, size_t *len)
+                            const uint32_t *by_id, size_t n_live, const char *raw_str,
+                            uint64_t task_id, size_t *len)
 {
-    char strtab[4096];
-    size_t st = 1;
-    strtab[0] = '\0';
-    size_t cap = HDR + 2 * DIR_SIZE + nr * REC_SIZE + n_live * 8 + sizeof(strtab);
+    struct tab t = {.len = 1, .n = 1};
+    struct aidf_buf recs = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    for (size_t i = 0; i < nr; i++) {
+        aidf_sidx_put_varint(&recs, r[i].flags | F_ID_TEXT | F_TS_TEXT | F_FILE_TEXT);
+        aidf_sidx_put_varint(&recs, r[i].status);
+        aidf_sidx_put_varint(&recs, tab_id(&t, r[i].id));
+        put_z(&recs, r[i].ts_ms);
+        put_z(&recs, 0); /* received at the timestamp */
+        aidf_sidx_put_varint(&recs, tab_id(&t, r[i].timestamp));
+        aidf_sidx_put_varint(&recs, tab_id(&t, r[i].file));
+        /* task_path, task_name, task_type, provider, model, error_category, changed_files,
+         * project, actor, branch, tags, currency */
+        const char *strs[12] = {raw_str ? raw_str : ".ai/tasks/t.md",
+                                "t.md",
+                                "",
+                                "claude-cli",
+                                "claude-sonnet-4-5",
+                                "",
+                                "src/a.c",
+                                "acme/widgets",
+                                "octocat",
+                                "main",
+                                "team=core",
+                                "USD"};
+        for (size_t k = 0; k < 12; k++)
+            aidf_sidx_put_varint(&recs, k == 0 && task_id ? task_id : tab_id(&t, strs[k]));
+        /* iterations, max_iterations, tokens in and out, total - in - out, cache read and
+         * write, reasoning, files modified, created, deleted, total - sum, scope
+         * violations, validation runs and failures */
+        const int64_t ints[15] = {2, 0, r[i].tokens_in, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+        for (size_t k = 0; k < 15; k++)
+            put_z(&recs, ints[k]);
+        aidf_sidx_put_varint(&recs, 0); /* cost: 8 raw bytes */
+        aidf_buf_add(&recs, &r[i].cost, 8);
+        aidf_sidx_put_varint(&recs, aidf_sidx_zigzag(1500) << 2 | 1); /* duration: 1500 */
+        for (size_t k = 0; k < AIDF_PHASE_COUNT; k++)
+            aidf_sidx_put_varint(&recs, 1); /* 0 ms */
+        aidf_sidx_put_varint(&recs, 0);     /* size, mtime, checked, inode: never the file's */
+        put_z(&recs, 0);
+        put_z(&recs, 0);
+        aidf_sidx_put_varint(&recs, 0);
+    }
+    size_t cap = HDR + 2 * DIR_SIZE + recs.len + n_live * 8 + t.len;
     unsigned char *p = aidf_xcalloc(1, cap);
     memcpy(p, "AIDFIDX\n", 8);
-    put32(p, 8, 1);
+    put32(p, 8, 3);
     put32(p, 12, 0x01020304u);
     put32(p, 16, HDR);
     put32(p, 20, DIR_SIZE);
-    put32(p, 24, REC_SIZE);
-    put32(p, 28, AIDF_PHASE_COUNT);
+    put32(p, 24, AIDF_PHASE_COUNT);
+    put32(p, 28, 13);
     put64(p, OFF_N_DIRS, 2);
     put64(p, OFF_N_RECS, nr);
     put64(p, OFF_N_LIVE, n_live);
+    put64(p, OFF_REC_BYTES, recs.len);
+    put64(p, OFF_N_STRINGS, t.n);
+    put64(p, OFF_STRTAB, t.len);
     size_t o = HDR;
     const char *dirs[] = {"2026-11-24", "2026-11-25"};
     for (int i = 0; i < 2; i++, o += DIR_SIZE) {
@@ -231,41 +297,16 @@ static unsigned char *build(const struct seed_rec *r, size_t nr, const uint32_t 
         put64(p, o + 24, 1767225600LL * 1000000000 + 3600LL * 1000000000);
         put64(p, o + 32, 1);
     }
-    for (size_t i = 0; i < nr; i++, o += REC_SIZE) {
-        const char *strs[7] = {r[i].timestamp,
-                               raw_str ? raw_str : ".ai/tasks/t.md",
-                               "claude-cli",
-                               "claude-sonnet-4-5",
-                               "",
-                               r[i].file,
-                               "src/a.c"};
-        memcpy(p + o, r[i].id, strlen(r[i].id) < 40 ? strlen(r[i].id) : 40);
-        put64(p, o + REC_TS, (uint64_t)r[i].ts_ms);
-        put64(p, o + REC_TOKENS_IN, (uint64_t)r[i].tokens_in);
-        memcpy(p + o + REC_COST, &r[i].cost, 8);
-        double dur = 1500;
-        memcpy(p + o + REC_DURATION, &dur, 8);
-        for (int k = 0; k < 7; k++) {
-            size_t sl = strlen(strs[k]);
-            if (sl == 0) {
-                put32(p, o + REC_STR + 4 * (size_t)k, 0);
-                continue;
-            }
-            put32(p, o + REC_STR + 4 * (size_t)k, (uint32_t)st);
-            memcpy(strtab + st, strs[k], sl + 1);
-            st += sl + 1;
-        }
-        put32(p, o + REC_STATUS, r[i].status);
-        put32(p, o + REC_FLAGS, r[i].flags);
-    }
+    memcpy(p + o, recs.ptr, recs.len);
+    o += recs.len;
+    aidf_buf_release(&recs);
     for (size_t i = 0; i < n_live; i++, o += 4)
         put32(p, o, by_time[i]);
     for (size_t i = 0; i < n_live; i++, o += 4)
         put32(p, o, by_id[i]);
-    memcpy(p + o, strtab, st);
-    o += st;
-    put64(p, OFF_STRTAB, st);
-    put64(p, OFF_SUM, checksum(p + HDR, o - HDR));
+    memcpy(p + o, t.text, t.len);
+    o += t.len;
+    put64(p, OFF_SUM, aidf_sidx_checksum(p + HDR, o - HDR));
     *len = o;
     return p;
 }
@@ -305,11 +346,11 @@ static void write_seeds(const char *out)
     const struct seed_rec b = {ID_B, F_B, TS_B, 1795510800000, 10, 1.5, 3, 2};
     const uint32_t o0[] = {0}, o01[] = {0, 1}, o10[] = {1, 0};
     unsigned char *p;
-#define SEED(name, recs, nr, bt, bi, nl, raw)     \
-    do {                                          \
-        p = build(recs, nr, bt, bi, nl, raw, &n); \
-        write_seed(out, name, p, n);              \
-        free(p);                                  \
+#define SEED(name, recs, nr, bt, bi, nl, raw)        \
+    do {                                             \
+        p = build(recs, nr, bt, bi, nl, raw, 0, &n); \
+        write_seed(out, name, p, n);                 \
+        free(p);                                     \
     } while (0)
 
     struct seed_rec r2[2] = {a, b};
@@ -348,23 +389,23 @@ static void write_seeds(const char *out)
     SEED("huge-numbers.idx", &odd, 1, o0, o0, 1, NULL);
     SEED("latin1-task.idx", &a, 1, o0, o0, 1, ".ai/tasks/caf\xe9.md");
     /* Counts far beyond the file. */
-    p = build(&a, 1, o0, o0, 1, NULL, &n);
+    p = build(&a, 1, o0, o0, 1, NULL, 0, &n);
     put64(p, OFF_N_RECS, (uint64_t)1 << 60);
-    put64(p, OFF_SUM, checksum(p + HDR, n - HDR));
+    put64(p, OFF_SUM, aidf_sidx_checksum(p + HDR, n - HDR));
     write_seed(out, "huge-count.idx", p, n);
     put64(p, OFF_N_RECS, 1);
     put64(p, OFF_N_LIVE, UINT64_MAX);
-    put64(p, OFF_SUM, checksum(p + HDR, n - HDR));
+    put64(p, OFF_SUM, aidf_sidx_checksum(p + HDR, n - HDR));
     write_seed(out, "huge-live.idx", p, n);
     free(p);
-    /* A string offset past the table, and one into the middle of a string. */
-    p = build(&a, 1, o0, o0, 1, NULL, &n);
-    put32(p, HDR + 2 * DIR_SIZE + REC_STR + 4, 0x7fffffff);
-    put64(p, OFF_SUM, checksum(p + HDR, n - HDR));
-    write_seed(out, "offset-past-end.idx", p, n);
-    put32(p, HDR + 2 * DIR_SIZE + REC_STR + 4, 2);
-    put64(p, OFF_SUM, checksum(p + HDR, n - HDR));
-    write_seed(out, "offset-mid-string.idx", p, n);
+    /* A string number past the table; a table that holds one string more than counted. */
+    p = build(&a, 1, o0, o0, 1, NULL, 1000, &n);
+    write_seed(out, "string-past-end.idx", p, n);
+    free(p);
+    p = build(&a, 1, o0, o0, 1, NULL, 0, &n);
+    put64(p, OFF_N_STRINGS, get64(p, OFF_N_STRINGS) - 1);
+    put64(p, OFF_SUM, aidf_sidx_checksum(p + HDR, n - HDR));
+    write_seed(out, "string-count.idx", p, n);
     free(p);
 #undef SEED
 }
@@ -413,8 +454,11 @@ static void check_store(struct aidf_store *s)
         const struct aidf_run_summary *r = aidf_store_nth(s, i);
         if (!r)
             fail("nth(i < count) is NULL", NULL);
-        const char *strs[] = {r->timestamp,      r->task_path, r->provider,     r->model,
-                              r->error_category, r->file,      r->changed_files};
+        const char *strs[] = {r->file,
+#define STR(f) r->f,
+                              AIDF_RUN_SUMMARY_STRINGS(STR)
+#undef STR
+        };
         for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
             if (!strs[k] || !utf8_ok(strs[k]))
                 fail("a string is NULL or not UTF-8", r);

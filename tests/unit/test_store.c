@@ -25,6 +25,7 @@
 #include "aidf/store.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
+#include "../../lib/store/store_index.h"
 #include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -801,35 +802,16 @@ static void test_index_corrupt_rebuilt(void **state)
     free(idx);
 }
 
-/* The .index checksum (docs/internals.md): over the bytes after the 80-byte header. */
-static uint64_t index_checksum(const unsigned char *p, size_t len)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001B3ull;
-        h ^= h >> 32;
-    }
-    for (; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001B3ull;
-    return h ^ (h >> 29);
-}
-
-/*
- * An index whose record names a file outside its date directory (a forged or damaged
- * .index, with a valid checksum) is refused and rebuilt: the report is read from the real
- * file, never from "2026-11-24/../<victim>".
- */
 static void test_index_forged_file_refused(void **state)
 {
     const char *dir = *state;
     struct spec a = {.id = ID1, .ts = "2026-11-24T10:00:00Z", .cost = 1, .in = 1, .out = 1};
+    /* A file name the index cannot derive from the run, so it is kept as text. */
+    write_external(dir, "2026-11-24/run-1a2b3c4d-copy.json", &a);
     struct aidf_store *s = open_store(dir, 0);
-    write_spec(s, &a, AIDF_OK);
     aidf_store_free(s);
     set_age(dir, "2026-11-24", 600); /* not racy: the directory's records are trusted */
+    set_age(dir, "2026-11-24/run-1a2b3c4d-copy.json", 600);
     s = open_store(dir, 0);
     aidf_store_free(s);
 
@@ -838,7 +820,8 @@ static void test_index_forged_file_refused(void **state)
     unsigned char *data = (unsigned char *)tu_read(idx, &len);
     assert_non_null(data);
     const char *real = "2026-11-24/run-";
-    unsigned char *at = memmem(data + 80, len - 80, real, strlen(real));
+    unsigned char *at =
+        memmem(data + AIDF_SIDX_HDR_SIZE, len - AIDF_SIDX_HDR_SIZE, real, strlen(real));
     assert_non_null(at);
     size_t flen = strlen((char *)at);
     const char *up = "2026-11-24/../";
@@ -854,8 +837,8 @@ static void test_index_forged_file_refused(void **state)
     evil.cost = 999;
     write_external(dir, forged + strlen(up), &evil);
     memcpy(at, forged, flen);
-    uint64_t sum = index_checksum(data + 80, len - 80);
-    memcpy(data + 72, &sum, 8);
+    uint64_t sum = aidf_sidx_checksum(data + AIDF_SIDX_HDR_SIZE, len - AIDF_SIDX_HDR_SIZE);
+    memcpy(data + AIDF_SIDX_HDR_SIZE - 8, &sum, 8);
     FILE *f = fopen(idx, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
@@ -887,15 +870,16 @@ static void test_index_fuzz_findings_rebuilt(void **state)
 {
     const char *dir = *state;
     static const char *const seeds[] = {
-        "bad-run-id.idx",        /* a run id with terminal escapes, not a run id */
-        "status-0.idx",          /* a usable run with no status */
-        "huge-numbers.idx",      /* an infinite cost */
-        "latin1-task.idx",       /* a task path that is not UTF-8 */
-        "offset-mid-string.idx", /* a string offset into the middle of another string */
-        "unsorted-time.idx",     /* the time order unsorted: lookups miss runs */
-        "unsorted-id.idx",       /* the id order unsorted */
-        "dup-id-live.idx",       /* one run id live twice, counted twice */
-        "same-file.idx",         /* two runs in one file */
+        "bad-run-id.idx",      /* a run id with terminal escapes, not a run id */
+        "status-0.idx",        /* a usable run with no status */
+        "huge-numbers.idx",    /* an infinite cost */
+        "latin1-task.idx",     /* a task path that is not UTF-8 */
+        "string-past-end.idx", /* a string number past the table */
+        "string-count.idx",    /* a table with one string more than counted */
+        "unsorted-time.idx",   /* the time order unsorted: lookups miss runs */
+        "unsorted-id.idx",     /* the id order unsorted */
+        "dup-id-live.idx",     /* one run id live twice, counted twice */
+        "same-file.idx",       /* two runs in one file */
     };
     struct spec a = {
         .id = ID1, .ts = "2026-11-24T10:00:00.000Z", .cost = 0.25, .in = 100, .out = 50};
