@@ -337,6 +337,8 @@ static void run_job(const char *dir, struct job *j, struct aidf_buf *scratch)
     aidf_error_clear(&e);
     j->checked_ns = aidf_sidx_now_ns();
     int rc = aidf_read_file(path, AIDF_REPORT_MAX_BYTES, &data, &len, &e);
+    /* The parse's JSON tree lives only until aidf_report_release() below. */
+    aidf_json_scratch_begin();
     if (rc == AIDF_OK)
         rc = aidf_report_parse(data, len, &r, &e);
     if (rc == AIDF_OK) {
@@ -352,6 +354,7 @@ static void run_job(const char *dir, struct job *j, struct aidf_buf *scratch)
             j->why = aidf_xstrdup(e.msg[0] ? e.msg : aidf_strerror(rc));
     }
     aidf_report_release(&r);
+    aidf_json_scratch_end();
     free(data);
     free(path);
 }
