@@ -30,7 +30,9 @@ const struct optp_cmd cli_spec_report_summary = {
     .summary = "aggregate statistics over runs",
     .description = "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
                    "averages, the most expensive tasks, the most changed files, per-provider and\n"
-                   "per-model totals and the average phase distribution.",
+                   "per-model totals and the average phase distribution. Costs in different\n"
+                   "currencies are never added: the totals are in the currency of most priced\n"
+                   "runs, and each other currency's total is shown beside them.",
     .opts = summary_opts,
 };
 
