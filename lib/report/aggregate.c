@@ -24,11 +24,76 @@ struct cur_sum {
     size_t priced, unpriced;
 };
 
-/* A group's figures per currency, in first-seen order (usually one entry). */
+/*
+ * A group's figures per currency, in first-seen order (usually one entry). Past
+ * CUR_LINEAR entries a hash table of `cur` (slots hold an index into v plus one) keeps a
+ * lookup O(1) even when reports name thousands of currencies.
+ */
 struct cur_list {
     struct cur_sum *v;
     size_t n, cap;
+    size_t *slot;
+    size_t nslot; /* 0 or a power of two, at least twice n */
 };
+
+#define CUR_LINEAR 8
+
+static size_t cur_hash(size_t cur, size_t mask)
+{
+    return (size_t)(((uint64_t)cur * 0x9E3779B97F4A7C15ULL) >> 17) & mask;
+}
+
+/* Put entry `i` of `l` in its hash table (which has room). */
+static void cur_slot_put(struct cur_list *l, size_t i)
+{
+    size_t mask = l->nslot - 1, h = cur_hash(l->v[i].cur, mask);
+    while (l->slot[h])
+        h = (h + 1) & mask;
+    l->slot[h] = i + 1;
+}
+
+/* The entry of currency `cur` in `l`, created when new. The last entry is tried first
+ * (runs of one currency come in a row). */
+static struct cur_sum *cur_sum_of(struct cur_list *l, size_t cur)
+{
+    if (l->n && l->v[l->n - 1].cur == cur)
+        return &l->v[l->n - 1];
+    if (l->nslot) {
+        size_t mask = l->nslot - 1;
+        for (size_t h = cur_hash(cur, mask); l->slot[h]; h = (h + 1) & mask)
+            if (l->v[l->slot[h] - 1].cur == cur)
+                return &l->v[l->slot[h] - 1];
+    } else {
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i].cur == cur)
+                return &l->v[i];
+    }
+    l->v = aidf_xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+    l->v[l->n] = (struct cur_sum){.cur = cur};
+    size_t i = l->n++;
+    if (l->n > CUR_LINEAR) {
+        if (2 * l->n > l->nslot) { /* grow (or create) the table and put every entry in it */
+            size_t ns = 64;
+            while (ns < 4 * l->n)
+                ns *= 2;
+            free(l->slot);
+            l->slot = aidf_xcalloc(ns, sizeof(*l->slot));
+            l->nslot = ns;
+            for (size_t k = 0; k < l->n; k++)
+                cur_slot_put(l, k);
+        } else {
+            cur_slot_put(l, i);
+        }
+    }
+    return &l->v[i];
+}
+
+static void cur_list_release(struct cur_list *l)
+{
+    free(l->v);
+    free(l->slot);
+    memset(l, 0, sizeof(*l));
+}
 
 /* Groups keyed by name, in first-seen order. Names are owned. */
 struct groups {
@@ -98,7 +163,7 @@ static void groups_release(struct groups *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         free(g->items[i].name);
-        free(g->curs[i].v);
+        cur_list_release(&g->curs[i]);
     }
     free(g->items);
     free(g->curs);
@@ -114,20 +179,6 @@ static void groups_release(struct groups *g)
 #define ADD_N(acc, v)   (*sat |= aidf_sat_add_i64(&(acc), (v), AIDF_AGG_MAX_COUNT))
 #define ADD_MS(acc, v)  (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_MS))
 #define ADD_USD(acc, v) (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_USD))
-
-/* The entry of currency `cur` in `l`, created when new. The last entry is tried first
- * (runs of one currency come in a row). */
-static struct cur_sum *cur_sum_of(struct cur_list *l, size_t cur)
-{
-    if (l->n && l->v[l->n - 1].cur == cur)
-        return &l->v[l->n - 1];
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].cur == cur)
-            return &l->v[i];
-    l->v = aidf_xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
-    l->v[l->n] = (struct cur_sum){.cur = cur};
-    return &l->v[l->n++];
-}
 
 /* Count run `r` in the currency figures `c`: priced or not. */
 static void cur_add(struct cur_sum *c, const struct aidf_run_summary *r, bool *sat)
@@ -173,6 +224,17 @@ static int cmp_money(const void *a, const void *b)
 {
     return strcmp(((const struct aidf_agg_money *)a)->currency,
                   ((const struct aidf_agg_money *)b)->currency);
+}
+
+/* A name with the index it came from, for sorting. */
+struct named {
+    const char *name;
+    size_t idx;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
 /* A group with the index of its source, for sorting. */
@@ -327,7 +389,7 @@ void aidf_agg_acc_free(struct aidf_agg_acc *acc)
     for (size_t i = 0; i < acc->curs.n; i++)
         free(acc->cur_names[i]);
     free(acc->cur_names);
-    free(acc->curs.v);
+    cur_list_release(&acc->curs);
     aidf_strmap_release(&acc->cur_map);
     free(acc);
 }
@@ -417,17 +479,16 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
     size_t nc = acc->curs.n, head = 0;
     size_t *order = aidf_xcalloc(nc ? nc : 1, sizeof(*order));
     size_t *rank = aidf_xcalloc(nc ? nc : 1, sizeof(*rank));
-    for (size_t i = 0; i < nc; i++)
-        order[i] = i;
-    for (size_t i = 1; i < nc; i++) /* insertion sort: a few currencies */
-        for (size_t j = i;
-             j > 0 && strcmp(acc->cur_names[order[j - 1]], acc->cur_names[order[j]]) > 0; j--) {
-            size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
     out->currencies = aidf_xcalloc(nc ? nc : 1, sizeof(*out->currencies));
     out->n_currencies = nc;
+    struct named *byname = aidf_xcalloc(nc ? nc : 1, sizeof(*byname));
+    for (size_t i = 0; i < nc; i++)
+        byname[i] = (struct named){acc->cur_names[i], i};
+    if (nc > 1)
+        qsort(byname, nc, sizeof(*byname), cmp_named);
+    for (size_t k = 0; k < nc; k++)
+        order[k] = byname[k].idx;
+    free(byname);
     for (size_t k = 0; k < nc; k++) {
         const struct cur_sum *c = &acc->curs.v[order[k]];
         rank[order[k]] = k;

@@ -672,6 +672,44 @@ static void test_currencies(void **state)
     aidf_aggregate_release(&a);
 }
 
+/* Many currencies (past the linear lookup), interleaved in one group: each its own sums. */
+static void test_many_currencies(void **state)
+{
+    (void)state;
+    enum { NC = 300, N = 3 * NC };
+    static char names[NC][8];
+    struct aidf_run_summary *r = calloc(N, sizeof(*r));
+    const struct aidf_run_summary **p = calloc(N, sizeof(*p));
+    for (int i = 0; i < NC; i++)
+        snprintf(names[i], sizeof(names[i]), "C%03d", (i * 7) % NC);
+    for (int i = 0; i < N; i++) {
+        /* currency i % NC: C%03d names in scrambled order; C000 gets 4 priced runs */
+        r[i] = mkc("x", i, "t", "m", names[i % NC], (i % NC) == 0 ? 1.0 : 0.5);
+        p[N - 1 - i] = &r[i];
+    }
+    struct aidf_run_summary extra = mkc("y", N, "t", "m", "C000", 1.0);
+    p[0] = &extra; /* replaces the newest run (currency C... of i = N - 1) */
+    struct aidf_aggregate a;
+    json_t *j = both_ways(p, N, &a);
+    assert_int_equal(a.n_currencies, NC);
+    assert_string_equal(a.currency, "C000");
+    assert_int_equal(a.priced_runs, 4);
+    assert_true(a.cost_total == 4.0);
+    for (size_t k = 1; k < a.n_currencies; k++)
+        assert_true(strcmp(a.currencies[k - 1].currency, a.currencies[k].currency) < 0);
+    assert_int_equal(a.n_models, 1);
+    assert_int_equal(a.models[0].n_by_currency, NC);
+    size_t runs = 0;
+    for (size_t k = 0; k < NC; k++)
+        runs += a.models[0].by_currency[k].priced_runs;
+    assert_int_equal(runs, N);
+    assert_int_equal(json_object_size(json_object_get(j, "costByCurrency")), NC);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+    free(p);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
         cmocka_unit_test(test_filter),          cmocka_unit_test(test_accumulator_matches_compute),
         cmocka_unit_test(test_sums_at_bounds),  cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_many_currencies),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
 }
