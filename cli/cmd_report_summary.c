@@ -50,8 +50,9 @@ static void addline(struct lines *l, const char *label, const char *fmt, ...)
     va_list ap;
     if (label) {
         aidf_buf_addf(&b, "%s:", label);
-        while (b.len < 16)
+        do /* at least one space after a long label */
             aidf_buf_addch(&b, ' ');
+        while (b.len < 16);
     }
     va_start(ap, fmt);
     aidf_buf_vaddf(&b, fmt, ap);
