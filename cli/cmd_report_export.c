@@ -32,7 +32,12 @@ const struct optp_cmd cli_spec_report_export = {
     .summary = "export runs to CSV",
     .description =
         "Export runs to CSV (RFC 4180), one row per run, or with --detailed one row per\n"
-        "iteration. PATH '-' writes to standard output. The file is written atomically.",
+        "iteration. PATH '-' writes to standard output. The file is written atomically.\n"
+        "Columns: run_id, timestamp, task, status, iterations, input_tokens,\n"
+        "output_tokens, total_tokens, estimated_cost, duration_seconds, files_modified,\n"
+        "provider, model, scope_violations, validation_failures, cache_read_tokens,\n"
+        "cache_write_tokens, currency (of estimated_cost), project, actor,\n"
+        "total_tokens_with_cache (see docs/serve.md).",
     .opts = export_opts,
 };
 

@@ -30,7 +30,9 @@ const struct optp_cmd cli_spec_report_summary = {
     .summary = "aggregate statistics over runs",
     .description = "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
                    "averages, the most expensive tasks, the most changed files, per-provider and\n"
-                   "per-model totals and the average phase distribution.",
+                   "per-model totals and the average phase distribution. Costs in different\n"
+                   "currencies are never added: the totals are in the currency of most priced\n"
+                   "runs, and each other currency's total is shown beside them.",
     .opts = summary_opts,
 };
 
@@ -48,8 +50,9 @@ static void addline(struct lines *l, const char *label, const char *fmt, ...)
     va_list ap;
     if (label) {
         aidf_buf_addf(&b, "%s:", label);
-        while (b.len < 16)
+        do /* at least one space after a long label */
             aidf_buf_addch(&b, ' ');
+        while (b.len < 16);
     }
     va_start(ap, fmt);
     aidf_buf_vaddf(&b, fmt, ap);
@@ -63,6 +66,69 @@ static void lines_release(struct lines *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->items[i]);
     free(l->items);
+}
+
+/*
+ * The cost lines of the box. One currency: its total (with the unpriced runs) and the
+ * average. Several: one line per currency, the headline (a->currency) first as "Total
+ * cost", then the others by name; they are never added together.
+ */
+static void cost_lines(struct lines *l, const struct aidf_aggregate *a)
+{
+    char x[64], y[64];
+    if (a->n_currencies <= 1) {
+        if (a->priced_runs)
+            term_money_in(a->cost_total, a->currency, x, sizeof(x));
+        else
+            snprintf(x, sizeof(x), "unpriced");
+        if (a->unpriced_runs) {
+            term_thousands((int64_t)a->unpriced_runs, y, sizeof(y));
+            addline(l, "Total cost", "%s (%s unpriced run%s)", x, y,
+                    a->unpriced_runs == 1 ? "" : "s");
+        } else {
+            addline(l, "Total cost", "%s", x);
+        }
+        if (a->priced_runs) {
+            term_money_in(a->avg_cost, a->currency, x, sizeof(x));
+            addline(l, "Average cost", "%s per priced run", x);
+        }
+        return;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < a->n_currencies; i++) {
+            const struct aidf_agg_money *m = &a->currencies[i];
+            bool head = strcmp(m->currency, a->currency) == 0;
+            if (head != (pass == 0))
+                continue;
+            char label[64];
+            if (head) {
+                snprintf(label, sizeof(label), "Total cost");
+            } else {
+                char *vis = term_esc(m->currency);
+                char *cut = term_truncate(vis, 16);
+                snprintf(label, sizeof(label), "Cost in %s", cut);
+                free(cut);
+                free(vis);
+            }
+            if (m->priced_runs)
+                term_money_in(m->total, m->currency, x, sizeof(x));
+            else
+                snprintf(x, sizeof(x), "unpriced");
+            struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+            term_thousands((int64_t)m->priced_runs, y, sizeof(y));
+            aidf_buf_addf(&b, "%s priced run%s", y, m->priced_runs == 1 ? "" : "s");
+            if (m->unpriced_runs) {
+                term_thousands((int64_t)m->unpriced_runs, y, sizeof(y));
+                aidf_buf_addf(&b, ", %s unpriced", y);
+            }
+            if (m->priced_runs) {
+                term_money_in(m->total / (double)m->priced_runs, m->currency, y, sizeof(y));
+                aidf_buf_addf(&b, ", average %s", y);
+            }
+            addline(l, label, "%s (%s)", x, b.ptr ? b.ptr : "");
+            aidf_buf_release(&b);
+        }
+    }
 }
 
 static void print_box(const struct aidf_aggregate *a, const struct cli_filter *cf, bool color)
@@ -102,20 +168,7 @@ static void print_box(const struct aidf_aggregate *a, const struct cli_filter *c
         addline(&l, "Estimated", "%s run%s with estimated tokens", x,
                 a->estimated_token_runs == 1 ? "" : "s");
     }
-    if (a->priced_runs)
-        term_money(a->cost_total, x, sizeof(x));
-    else
-        snprintf(x, sizeof(x), "unpriced");
-    if (a->unpriced_runs) {
-        term_thousands((int64_t)a->unpriced_runs, y, sizeof(y));
-        addline(&l, "Total cost", "%s (%s unpriced run%s)", x, y, a->unpriced_runs == 1 ? "" : "s");
-    } else {
-        addline(&l, "Total cost", "%s", x);
-    }
-    if (a->priced_runs) {
-        term_money(a->avg_cost, x, sizeof(x));
-        addline(&l, "Average cost", "%s per priced run", x);
-    }
+    cost_lines(&l, a);
     addline(&l, "Avg iterations", "%.1f", a->avg_iterations);
     term_duration(a->avg_duration_ms, x, sizeof(x));
     term_duration(a->total_duration_ms, y, sizeof(y));
@@ -141,12 +194,38 @@ static void heading(const char *title, bool color)
     printf("\n%s%s%s\n", color ? TERM_BOLD : "", title, color ? TERM_RESET : "");
 }
 
-static void group_cost(const struct aidf_agg_group *g, char *buf, size_t len)
+/*
+ * A group's cost cell: in the aggregate's currency, or with several currencies each of
+ * the group's priced currencies, the aggregate's first ("$1.2000, 3.0000 EUR"), never
+ * added together. With
+ * `avg`, the average per priced run instead of the sum. "unpriced" (or "-" for an
+ * average) when nothing is priced.
+ */
+static void group_cost(const struct aidf_aggregate *a, const struct aidf_agg_group *g, bool avg,
+                       char *buf, size_t len)
 {
-    if (g->unpriced_runs >= g->runs)
-        snprintf(buf, len, "unpriced");
-    else
-        term_money(g->cost, buf, len);
+    const char *none = avg ? "-" : "unpriced";
+    if (a->n_currencies <= 1) {
+        if (g->priced_runs == 0)
+            snprintf(buf, len, "%s", none);
+        else
+            term_money_in(avg ? g->cost / (double)g->priced_runs : g->cost, a->currency, buf, len);
+        return;
+    }
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    for (int pass = 0; pass < 2; pass++) { /* the aggregate's currency first */
+        for (size_t i = 0; i < g->n_by_currency; i++) {
+            const struct aidf_agg_money *m = &g->by_currency[i];
+            if (m->priced_runs == 0 || (strcmp(m->currency, a->currency) == 0) != (pass == 0))
+                continue;
+            char x[64];
+            term_money_in(avg ? m->total / (double)m->priced_runs : m->total, m->currency, x,
+                          sizeof(x));
+            aidf_buf_addf(&b, "%s%s", b.len ? ", " : "", x);
+        }
+    }
+    snprintf(buf, len, "%s", b.len ? b.ptr : none);
+    aidf_buf_release(&b);
 }
 
 static void print_top_tasks(const struct aidf_aggregate *a, bool color)
@@ -162,12 +241,12 @@ static void print_top_tasks(const struct aidf_aggregate *a, bool color)
     term_table_set_max(&t, 0, 56);
     for (size_t i = 0; i < a->n_top_tasks; i++) {
         const struct aidf_agg_group *g = &a->top_tasks[i];
-        char buf[64];
+        char buf[256];
         term_table_row(&t);
         term_table_cell(&t, g->name && *g->name ? g->name : "-", NULL);
         term_thousands((int64_t)g->runs, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
-        group_cost(g, buf, sizeof(buf));
+        group_cost(a, g, false, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
         term_thousands(g->tokens_total, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
@@ -199,8 +278,8 @@ static void print_top_files(const struct aidf_aggregate *a, bool color)
     term_table_release(&t);
 }
 
-static void print_groups(const char *title, const char *what, const struct aidf_agg_group *gs,
-                         size_t n, bool color)
+static void print_groups(const struct aidf_aggregate *a, const char *title, const char *what,
+                         const struct aidf_agg_group *gs, size_t n, bool color)
 {
     const char *headers[] = {what, "RUNS", "SUCCESS", "TOKENS", "COST", "AVG COST", "AVG DURATION"};
     static const enum term_align align[] = {TERM_LEFT,  TERM_RIGHT, TERM_RIGHT, TERM_RIGHT,
@@ -213,7 +292,7 @@ static void print_groups(const char *title, const char *what, const struct aidf_
     term_table_set_max(&t, 0, 40);
     for (size_t i = 0; i < n; i++) {
         const struct aidf_agg_group *g = &gs[i];
-        char buf[64];
+        char buf[256];
         term_table_row(&t);
         term_table_cell(&t, g->name && *g->name ? g->name : "(none)", NULL);
         term_thousands((int64_t)g->runs, buf, sizeof(buf));
@@ -222,12 +301,9 @@ static void print_groups(const char *title, const char *what, const struct aidf_
                          g->runs ? (double)g->completed * 100.0 / (double)g->runs : 0.0);
         term_thousands(g->tokens_total, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
-        group_cost(g, buf, sizeof(buf));
+        group_cost(a, g, false, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
-        if (g->unpriced_runs < g->runs)
-            term_money(g->cost / (double)(g->runs - g->unpriced_runs), buf, sizeof(buf));
-        else
-            snprintf(buf, sizeof(buf), "-");
+        group_cost(a, g, true, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
         term_duration(g->runs ? g->duration_ms / (double)g->runs : 0, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
@@ -337,8 +413,8 @@ int cmd_report_summary(int argc, char **argv)
             print_box(&agg, &cf, color);
             print_top_tasks(&agg, color);
             print_top_files(&agg, color);
-            print_groups("By provider", "PROVIDER", agg.providers, agg.n_providers, color);
-            print_groups("By model", "MODEL", agg.models, agg.n_models, color);
+            print_groups(&agg, "By provider", "PROVIDER", agg.providers, agg.n_providers, color);
+            print_groups(&agg, "By model", "MODEL", agg.models, agg.n_models, color);
             print_phases(&agg, color);
         }
         if (!co.json && csv)

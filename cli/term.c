@@ -312,6 +312,24 @@ void term_money(double usd, char *out, size_t outlen)
     out[len] = '\0';
 }
 
+void term_money_in(double amount, const char *currency, char *out, size_t outlen)
+{
+    if (!currency || !*currency || strcmp(currency, "USD") == 0 || isnan(amount)) {
+        term_money(amount, out, outlen);
+        return;
+    }
+    char m[64];
+    term_money(amount, m, sizeof(m));
+    char *d = strchr(m, '$');
+    if (d)
+        memmove(d, d + 1, strlen(d));
+    char *vis = term_esc(currency);
+    char *cut = term_truncate(vis, 16);
+    snprintf(out, outlen, "%s %s", m, cut);
+    free(cut);
+    free(vis);
+}
+
 void term_duration(double ms, char *out, size_t outlen)
 {
     if (!(ms >= 0)) {

@@ -90,6 +90,12 @@ void term_pct(double pct, char *out, size_t outlen);
 void term_thousands(int64_t v, char *out, size_t outlen);
 /** Money in USD: "$12.3456" under $100, "$1,234.57" from $100; NaN gives "unpriced". */
 void term_money(double usd, char *out, size_t outlen);
+/**
+ * Money in `currency`: term_money() for "USD" (and NULL or ""), else the same figure
+ * without "$" followed by the currency code with control characters made visible and
+ * cut to 16 columns ("12.3456 EUR"). NaN gives "unpriced".
+ */
+void term_money_in(double amount, const char *currency, char *out, size_t outlen);
 /** A duration via aidf_format_duration(); negative or NaN gives "-". */
 void term_duration(double ms, char *out, size_t outlen);
 

@@ -3,6 +3,14 @@
  * averages, success rate, the most expensive tasks, the most changed files,
  * per-provider and per-model breakdowns and the average phase distribution.
  *
+ * Currencies: costs in different currencies are never added together. Every cost figure
+ * of the aggregate (cost_total, avg_cost, the groups' `cost`) sums only the runs priced
+ * in one currency, `currency`: the one with the most priced runs; ties go to "USD", then
+ * to the alphabetically first. A run's currency is its summary's (`currency`, "USD" when
+ * the report names none or the summary holds NULL). `currencies` lists the figures of
+ * every currency named by a run, and each group lists its own (`by_currency`), so a
+ * caller can show the others beside the headline instead of adding them in.
+ *
  * Ownership: struct aidf_aggregate owns its arrays and strings;
  * aidf_aggregate_release() frees them.
  */
@@ -28,15 +36,27 @@
 #define AIDF_AGG_MAX_USD   1e15
 #define AIDF_AGG_MAX_MS    1e18
 
+/** Cost figures in one currency. */
+struct aidf_agg_money {
+    const char *currency; /* borrowed from the aggregate's `currencies` (never NULL) */
+    double total;         /* sum over the runs priced in this currency */
+    size_t priced_runs;   /* runs with a cost figure in this currency */
+    size_t unpriced_runs; /* runs naming this currency without a cost figure */
+};
+
 /** Totals for one group (a provider, a model, a task). */
 struct aidf_agg_group {
     char *name;
     size_t runs, completed, blocked, failed;
     int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write;
-    double cost;          /* sum over priced runs */
-    size_t unpriced_runs; /* runs without a cost figure */
+    double cost;          /* sum over the runs priced in the aggregate's `currency` */
+    size_t priced_runs;   /* runs priced in the aggregate's `currency` */
+    size_t unpriced_runs; /* runs without a cost figure, in any currency */
     double duration_ms;   /* sum */
     int64_t iterations;   /* sum */
+    /* The group's figures per currency it has runs in, sorted by currency (owned). */
+    size_t n_by_currency;
+    struct aidf_agg_money *by_currency;
 };
 
 struct aidf_aggregate {
@@ -44,9 +64,18 @@ struct aidf_aggregate {
     double success_rate; /* completed / runs, 0..1; 0 when no runs */
     int64_t tokens_in, tokens_out, tokens_total, cache_read, cache_write, reasoning;
     size_t estimated_token_runs; /* runs whose tokens were estimated */
-    double cost_total;           /* USD, sum over priced runs */
-    size_t priced_runs, unpriced_runs;
-    double avg_cost;       /* cost_total / priced_runs, 0 when none */
+    const char *currency;        /* of every cost figure: one of `currencies`, or "USD" (static) */
+    double cost_total;           /* sum over the runs priced in `currency` */
+    size_t priced_runs;          /* runs priced in `currency` */
+    size_t unpriced_runs;        /* runs without a cost figure, in any currency */
+    double avg_cost;             /* cost_total / priced_runs, 0 when none */
+    /*
+     * Every currency named by a run, sorted by name (byte order); the names are owned.
+     * Empty when there are no runs; more than one entry means that some cost figures are
+     * in none of the totals above.
+     */
+    size_t n_currencies;
+    struct aidf_agg_money *currencies;
     double avg_iterations; /* over all runs */
     double avg_duration_ms;
     double total_duration_ms;
@@ -107,7 +136,11 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
 void aidf_aggregate_release(struct aidf_aggregate *a);
 /**
  * The aggregate as JSON (new reference); the one shape shared by
- * `aidf report summary --json` and the server's GET /summary.
+ * `aidf report summary --json` and the server's GET /summary. `cost.currency` names the
+ * currency of every cost figure; with more than one currency a top-level `costByCurrency`
+ * object (currency -> {total, pricedRuns, unpricedRuns, average}) and, in every group and
+ * top task, a `costByCurrency` object (currency -> {cost, pricedRuns, unpricedRuns}) of
+ * the currencies that group has runs in. With one currency neither appears.
  */
 json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a);
 

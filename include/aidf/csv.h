@@ -20,9 +20,21 @@
 /** Append one text cell (quoted/neutralised as needed), no separator. */
 int aidf_csv_text(struct aidf_buf *out, const char *s);
 
-/** Header of the summary CSV: run_id,timestamp,task,status,iterations,... + CRLF. */
+/**
+ * Header of the summary CSV + CRLF: the plan's fifteen columns run_id, timestamp, task,
+ * status, iterations, input_tokens, output_tokens, total_tokens, estimated_cost,
+ * duration_seconds, files_modified, provider, model, scope_violations,
+ * validation_failures, then cache_read_tokens, cache_write_tokens, currency, project,
+ * actor, total_tokens_with_cache (AIDF_CSV_SUMMARY_COLUMNS in all).
+ */
 int aidf_csv_summary_header(struct aidf_buf *out);
-/** One summary row (15 columns, see aidf_csv_summary_header) + CRLF. */
+#define AIDF_CSV_SUMMARY_COLUMNS 21
+/**
+ * One summary row (AIDF_CSV_SUMMARY_COLUMNS cells, see aidf_csv_summary_header) + CRLF.
+ * Token cells (cache ones and total_tokens_with_cache = total + cache read + cache
+ * write included) are empty for a run without token figures; estimated_cost is empty
+ * when unpriced and is in the row's `currency` ("USD" when the report names none).
+ */
 int aidf_csv_summary_row(struct aidf_buf *out, const struct aidf_run_summary *run);
 
 /** Header of the detailed (per-iteration) CSV + CRLF. */

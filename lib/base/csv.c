@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/satadd.h"
 #include "aidf/textutil.h"
 #include "aidf/xalloc.h"
 
@@ -100,7 +101,8 @@ int aidf_csv_summary_header(struct aidf_buf *out)
     return aidf_buf_addstr(out, "run_id,timestamp,task,status,iterations,input_tokens,"
                                 "output_tokens,total_tokens,estimated_cost,duration_seconds,"
                                 "files_modified,provider,model,scope_violations,"
-                                "validation_failures" CRLF);
+                                "validation_failures,cache_read_tokens,cache_write_tokens,"
+                                "currency,project,actor,total_tokens_with_cache" CRLF);
 }
 
 int aidf_csv_summary_row(struct aidf_buf *out, const struct aidf_run_summary *run)
@@ -142,6 +144,28 @@ int aidf_csv_summary_row(struct aidf_buf *out, const struct aidf_run_summary *ru
     rc = rc ? rc : int_cell(out, run->scope_violations);
     rc = rc ? rc : sep(out);
     rc = rc ? rc : int_cell(out, run->validation_failures);
+    rc = rc ? rc : sep(out);
+    if (run->has_tokens) {
+        rc = rc ? rc : int_cell(out, run->cache_read);
+        rc = rc ? rc : sep(out);
+        rc = rc ? rc : int_cell(out, run->cache_write);
+        rc = rc ? rc : sep(out);
+    } else {
+        rc = rc ? rc : aidf_buf_addstr(out, ",,");
+    }
+    rc = rc ? rc : aidf_csv_text(out, run->currency && *run->currency ? run->currency : "USD");
+    rc = rc ? rc : sep(out);
+    rc = rc ? rc : aidf_csv_text(out, run->project);
+    rc = rc ? rc : sep(out);
+    rc = rc ? rc : aidf_csv_text(out, run->actor);
+    rc = rc ? rc : sep(out);
+    if (run->has_tokens) {
+        /* Each figure is bounded by the decoder; saturate anyway (hand-written indexes). */
+        int64_t with_cache = run->tokens_total;
+        aidf_sat_add_i64(&with_cache, run->cache_read, AIDF_REPORT_MAX_COUNT);
+        aidf_sat_add_i64(&with_cache, run->cache_write, AIDF_REPORT_MAX_COUNT);
+        rc = rc ? rc : int_cell(out, with_cache);
+    }
     rc = rc ? rc : aidf_buf_addstr(out, CRLF);
     if (rc)
         truncate_to(out, start);

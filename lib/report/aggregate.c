@@ -17,11 +17,90 @@
 
 #define PTR_CACHE 256
 
+/* The figures of one currency in one group or in the whole: `cur` indexes acc->curs. */
+struct cur_sum {
+    size_t cur;
+    double total;
+    size_t priced, unpriced;
+};
+
+/*
+ * A group's figures per currency, in first-seen order (usually one entry). Past
+ * CUR_LINEAR entries a hash table of `cur` (slots hold an index into v plus one) keeps a
+ * lookup O(1) even when reports name thousands of currencies.
+ */
+struct cur_list {
+    struct cur_sum *v;
+    size_t n, cap;
+    size_t *slot;
+    size_t nslot; /* 0 or a power of two, at least twice n */
+};
+
+#define CUR_LINEAR 8
+
+static size_t cur_hash(size_t cur, size_t mask)
+{
+    return (size_t)(((uint64_t)cur * 0x9E3779B97F4A7C15ULL) >> 17) & mask;
+}
+
+/* Put entry `i` of `l` in its hash table (which has room). */
+static void cur_slot_put(struct cur_list *l, size_t i)
+{
+    size_t mask = l->nslot - 1, h = cur_hash(l->v[i].cur, mask);
+    while (l->slot[h])
+        h = (h + 1) & mask;
+    l->slot[h] = i + 1;
+}
+
+/* The entry of currency `cur` in `l`, created when new. The last entry is tried first
+ * (runs of one currency come in a row). */
+static struct cur_sum *cur_sum_of(struct cur_list *l, size_t cur)
+{
+    if (l->n && l->v[l->n - 1].cur == cur)
+        return &l->v[l->n - 1];
+    if (l->nslot) {
+        size_t mask = l->nslot - 1;
+        for (size_t h = cur_hash(cur, mask); l->slot[h]; h = (h + 1) & mask)
+            if (l->v[l->slot[h] - 1].cur == cur)
+                return &l->v[l->slot[h] - 1];
+    } else {
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i].cur == cur)
+                return &l->v[i];
+    }
+    l->v = aidf_xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+    l->v[l->n] = (struct cur_sum){.cur = cur};
+    size_t i = l->n++;
+    if (l->n > CUR_LINEAR) {
+        if (2 * l->n > l->nslot) { /* grow (or create) the table and put every entry in it */
+            size_t ns = 64;
+            while (ns < 4 * l->n)
+                ns *= 2;
+            free(l->slot);
+            l->slot = aidf_xcalloc(ns, sizeof(*l->slot));
+            l->nslot = ns;
+            for (size_t k = 0; k < l->n; k++)
+                cur_slot_put(l, k);
+        } else {
+            cur_slot_put(l, i);
+        }
+    }
+    return &l->v[i];
+}
+
+static void cur_list_release(struct cur_list *l)
+{
+    free(l->v);
+    free(l->slot);
+    memset(l, 0, sizeof(*l));
+}
+
 /* Groups keyed by name, in first-seen order. Names are owned. */
 struct groups {
     struct aidf_strmap map;
     struct aidf_agg_group *items;
-    size_t n, cap;
+    struct cur_list *curs; /* parallel to items */
+    size_t n, cap, ccap;
     /*
      * Names usually come from the store's deduplicated strings, so the same pointer
      * recurs: a small direct-mapped pointer cache skips hashing the text. It is valid
@@ -42,6 +121,14 @@ struct file_count {
 struct aidf_agg_acc {
     struct aidf_aggregate sums; /* scalar sums only; the arrays stay empty */
     int64_t iterations;
+    /* Currencies in first-seen order: owned names, keyed in cur_map, and their figures
+     * (cur_sum.cur is the entry's own index). */
+    struct aidf_strmap cur_map;
+    char **cur_names;
+    struct cur_list curs;
+    size_t cur_names_cap;
+    const char *cur_ptr; /* the last currency pointer seen in this add_many() call */
+    size_t cur_idx;
     double phase_sum[AIDF_PHASE_COUNT];
     struct groups tasks, providers, models;
     struct aidf_strmap files_map;
@@ -49,31 +136,37 @@ struct aidf_agg_acc {
     size_t nf, capf;
 };
 
-static struct aidf_agg_group *group_of(struct groups *g, const char *name)
+/* The index of the group `name`, created when new. */
+static size_t group_of(struct groups *g, const char *name)
 {
     size_t slot = ((uintptr_t)name >> 3) % PTR_CACHE;
     if (g->cache[slot].ptr == name)
-        return &g->items[g->cache[slot].idx];
+        return g->cache[slot].idx;
     size_t len = strlen(name);
     size_t *v = aidf_strmap_find(&g->map, name, len);
     if (!v) {
         char *own = aidf_xstrndup(name, len);
         v = aidf_strmap_put(&g->map, own, len, NULL);
         g->items = aidf_xgrow(g->items, &g->cap, g->n + 1, sizeof(*g->items));
+        g->curs = aidf_xgrow(g->curs, &g->ccap, g->n + 1, sizeof(*g->curs));
         memset(&g->items[g->n], 0, sizeof(g->items[g->n]));
+        memset(&g->curs[g->n], 0, sizeof(g->curs[g->n]));
         g->items[g->n].name = own;
         *v = g->n++;
     }
     g->cache[slot].ptr = name;
     g->cache[slot].idx = *v;
-    return &g->items[*v];
+    return *v;
 }
 
 static void groups_release(struct groups *g)
 {
-    for (size_t i = 0; i < g->n; i++)
+    for (size_t i = 0; i < g->n; i++) {
         free(g->items[i].name);
+        cur_list_release(&g->curs[i]);
+    }
     free(g->items);
+    free(g->curs);
     aidf_strmap_release(&g->map);
     memset(g, 0, sizeof(*g));
 }
@@ -87,8 +180,21 @@ static void groups_release(struct groups *g)
 #define ADD_MS(acc, v)  (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_MS))
 #define ADD_USD(acc, v) (*sat |= aidf_sat_add_f64(&(acc), (v), AIDF_AGG_MAX_USD))
 
-static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r, bool *sat)
+/* Count run `r` in the currency figures `c`: priced or not. */
+static void cur_add(struct cur_sum *c, const struct aidf_run_summary *r, bool *sat)
 {
+    if (r->cost_unpriced || isnan(r->cost)) {
+        c->unpriced++;
+    } else {
+        c->priced++;
+        ADD_USD(c->total, r->cost);
+    }
+}
+
+static void group_add(struct groups *gs, size_t idx, size_t cur, const struct aidf_run_summary *r,
+                      bool *sat)
+{
+    struct aidf_agg_group *g = &gs->items[idx];
     g->runs++;
     g->completed += r->status == AIDF_STATUS_COMPLETED;
     g->blocked += r->status == AIDF_STATUS_BLOCKED;
@@ -98,10 +204,8 @@ static void group_add(struct aidf_agg_group *g, const struct aidf_run_summary *r
     ADD_N(g->tokens_total, r->tokens_total);
     ADD_N(g->cache_read, r->cache_read);
     ADD_N(g->cache_write, r->cache_write);
-    if (r->cost_unpriced || isnan(r->cost))
-        g->unpriced_runs++;
-    else
-        ADD_USD(g->cost, r->cost);
+    g->unpriced_runs += r->cost_unpriced || isnan(r->cost);
+    cur_add(cur_sum_of(&gs->curs[idx], cur), r, sat);
     ADD_MS(g->duration_ms, r->duration_ms);
     ADD_N(g->iterations, r->iterations);
 }
@@ -116,19 +220,78 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* A sorted copy of the groups, at most `max` (all when 0), with names of its own. */
-static struct aidf_agg_group *sorted_groups(const struct groups *g, size_t max, size_t *n_out)
+static int cmp_money(const void *a, const void *b)
 {
-    struct aidf_agg_group *v = aidf_xcalloc(g->n ? g->n : 1, sizeof(*v));
-    if (g->n)
-        memcpy(v, g->items, g->n * sizeof(*v));
+    return strcmp(((const struct aidf_agg_money *)a)->currency,
+                  ((const struct aidf_agg_money *)b)->currency);
+}
+
+/* A name with the index it came from, for sorting. */
+struct named {
+    const char *name;
+    size_t idx;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
+}
+
+/* A group with the index of its source, for sorting. */
+struct sortable {
+    struct aidf_agg_group g;
+    size_t src;
+};
+
+static int cmp_sortable(const void *a, const void *b)
+{
+    return cmp_group(&((const struct sortable *)a)->g, &((const struct sortable *)b)->g);
+}
+
+/*
+ * A sorted copy of the groups, at most `max` (all when 0), with names and currency lists
+ * of their own. `head` is the headline currency (an acc->curs index), `rank` maps an
+ * acc->curs index to its entry in `money` (the aggregate's sorted currencies).
+ */
+static struct aidf_agg_group *sorted_groups(const struct groups *g, size_t max, size_t head,
+                                            const size_t *rank, const struct aidf_agg_money *money,
+                                            size_t *n_out)
+{
+    struct sortable *v = aidf_xcalloc(g->n ? g->n : 1, sizeof(*v));
+    for (size_t i = 0; i < g->n; i++) {
+        v[i].g = g->items[i];
+        v[i].src = i;
+        const struct cur_list *l = &g->curs[i];
+        for (size_t k = 0; k < l->n; k++)
+            if (l->v[k].cur == head) {
+                v[i].g.cost = l->v[k].total;
+                v[i].g.priced_runs = l->v[k].priced;
+            }
+    }
     if (g->n > 1)
-        qsort(v, g->n, sizeof(*v), cmp_group);
+        qsort(v, g->n, sizeof(*v), cmp_sortable);
     size_t n = max && g->n > max ? max : g->n;
-    for (size_t i = 0; i < n; i++)
-        v[i].name = aidf_xstrdup(v[i].name);
+    struct aidf_agg_group *out = aidf_xcalloc(n ? n : 1, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        out[i] = v[i].g;
+        out[i].name = aidf_xstrdup(v[i].g.name);
+        const struct cur_list *l = &g->curs[v[i].src];
+        out[i].by_currency = aidf_xcalloc(l->n ? l->n : 1, sizeof(*out[i].by_currency));
+        out[i].n_by_currency = l->n;
+        for (size_t k = 0; k < l->n; k++) {
+            out[i].by_currency[k] = (struct aidf_agg_money){
+                .currency = money[rank[l->v[k].cur]].currency,
+                .total = l->v[k].total,
+                .priced_runs = l->v[k].priced,
+                .unpriced_runs = l->v[k].unpriced,
+            };
+        }
+        if (l->n > 1)
+            qsort(out[i].by_currency, l->n, sizeof(*out[i].by_currency), cmp_money);
+    }
+    free(v);
     *n_out = n;
-    return v;
+    return out;
 }
 
 static int cmp_file(const void *a, const void *b)
@@ -208,6 +371,7 @@ struct aidf_agg_acc *aidf_agg_acc_new(void)
     aidf_strmap_init(&acc->providers.map);
     aidf_strmap_init(&acc->models.map);
     aidf_strmap_init(&acc->files_map);
+    aidf_strmap_init(&acc->cur_map);
     return acc;
 }
 
@@ -222,7 +386,34 @@ void aidf_agg_acc_free(struct aidf_agg_acc *acc)
         free((char *)(uintptr_t)acc->files[i].path);
     free(acc->files);
     aidf_strmap_release(&acc->files_map);
+    for (size_t i = 0; i < acc->curs.n; i++)
+        free(acc->cur_names[i]);
+    free(acc->cur_names);
+    cur_list_release(&acc->curs);
+    aidf_strmap_release(&acc->cur_map);
     free(acc);
+}
+
+/* The index of run `r`'s currency in acc->curs, created when new. */
+static size_t currency_of(struct aidf_agg_acc *acc, const struct aidf_run_summary *r)
+{
+    const char *name = r->currency && *r->currency ? r->currency : "USD";
+    if (acc->cur_ptr == name)
+        return acc->cur_idx;
+    size_t len = strlen(name);
+    size_t *v = aidf_strmap_find(&acc->cur_map, name, len);
+    if (!v) {
+        char *own = aidf_xstrndup(name, len);
+        v = aidf_strmap_put(&acc->cur_map, own, len, NULL);
+        acc->cur_names =
+            aidf_xgrow(acc->cur_names, &acc->cur_names_cap, acc->curs.n + 1, sizeof(char *));
+        acc->cur_names[acc->curs.n] = own;
+        *v = acc->curs.n;
+        cur_sum_of(&acc->curs, *v); /* appends entry *v */
+    }
+    acc->cur_ptr = name;
+    acc->cur_idx = *v;
+    return *v;
 }
 
 void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summary *const *runs,
@@ -243,12 +434,9 @@ void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summa
         ADD_N(out->cache_write, r->cache_write);
         ADD_N(out->reasoning, r->reasoning);
         out->estimated_token_runs += r->has_tokens && r->tokens_estimated;
-        if (r->cost_unpriced || isnan(r->cost)) {
-            out->unpriced_runs++;
-        } else {
-            out->priced_runs++;
-            ADD_USD(out->cost_total, r->cost);
-        }
+        out->unpriced_runs += r->cost_unpriced || isnan(r->cost);
+        size_t cur = currency_of(acc, r);
+        cur_add(&acc->curs.v[cur], r, sat);
         ADD_N(acc->iterations, r->iterations);
         ADD_MS(out->total_duration_ms, r->duration_ms);
         ADD_N(out->files_changed, r->files_total);
@@ -261,15 +449,18 @@ void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summa
             out->last_ts_ms = r->ts_ms;
         for (int p = 0; p < AIDF_PHASE_COUNT; p++)
             ADD_MS(acc->phase_sum[p], r->phases[p]);
-        group_add(group_of(&acc->tasks, r->task_path ? r->task_path : ""), r, sat);
-        group_add(group_of(&acc->providers, r->provider ? r->provider : ""), r, sat);
-        group_add(group_of(&acc->models, r->model ? r->model : ""), r, sat);
+        group_add(&acc->tasks, group_of(&acc->tasks, r->task_path ? r->task_path : ""), cur, r,
+                  sat);
+        group_add(&acc->providers, group_of(&acc->providers, r->provider ? r->provider : ""), cur,
+                  r, sat);
+        group_add(&acc->models, group_of(&acc->models, r->model ? r->model : ""), cur, r, sat);
     }
     add_files(acc, runs, n, reverse);
     /* The pointers of this call may be freed by the store from now on. */
     memset(acc->tasks.cache, 0, sizeof(acc->tasks.cache));
     memset(acc->providers.cache, 0, sizeof(acc->providers.cache));
     memset(acc->models.cache, 0, sizeof(acc->models.cache));
+    acc->cur_ptr = NULL;
 }
 
 size_t aidf_agg_acc_runs(const struct aidf_agg_acc *acc)
@@ -282,6 +473,40 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
     *out = acc->sums;
     out->providers = out->models = NULL;
     out->success_rate = NAN;
+
+    /* Currencies sorted by name; the headline is the one with the most priced runs, ties
+     * going to USD, then to the first by name. */
+    size_t nc = acc->curs.n, head = 0;
+    size_t *order = aidf_xcalloc(nc ? nc : 1, sizeof(*order));
+    size_t *rank = aidf_xcalloc(nc ? nc : 1, sizeof(*rank));
+    out->currencies = aidf_xcalloc(nc ? nc : 1, sizeof(*out->currencies));
+    out->n_currencies = nc;
+    struct named *byname = aidf_xcalloc(nc ? nc : 1, sizeof(*byname));
+    for (size_t i = 0; i < nc; i++)
+        byname[i] = (struct named){acc->cur_names[i], i};
+    if (nc > 1)
+        qsort(byname, nc, sizeof(*byname), cmp_named);
+    for (size_t k = 0; k < nc; k++)
+        order[k] = byname[k].idx;
+    free(byname);
+    for (size_t k = 0; k < nc; k++) {
+        const struct cur_sum *c = &acc->curs.v[order[k]];
+        rank[order[k]] = k;
+        out->currencies[k] = (struct aidf_agg_money){
+            .currency = aidf_xstrdup(acc->cur_names[order[k]]),
+            .total = c->total,
+            .priced_runs = c->priced,
+            .unpriced_runs = c->unpriced,
+        };
+        const struct cur_sum *h = &acc->curs.v[order[head]];
+        if (c->priced > h->priced ||
+            (c->priced == h->priced && strcmp(acc->cur_names[order[head]], "USD") != 0 &&
+             strcmp(acc->cur_names[order[k]], "USD") == 0))
+            head = k; /* position in the sorted list; an earlier name wins other ties */
+    }
+    out->currency = nc ? out->currencies[head].currency : "USD";
+    out->cost_total = nc ? out->currencies[head].total : 0;
+    out->priced_runs = nc ? out->currencies[head].priced_runs : 0;
     if (out->runs) {
         out->success_rate = (double)out->completed / (double)out->runs;
         out->avg_iterations = (double)acc->iterations / (double)out->runs;
@@ -298,13 +523,18 @@ void aidf_agg_acc_result(const struct aidf_agg_acc *acc, struct aidf_aggregate *
     }
 
     size_t nt = 0;
-    struct aidf_agg_group *t = sorted_groups(&acc->tasks, AIDF_AGG_TOP_TASKS, &nt);
+    size_t hc = nc ? order[head] : SIZE_MAX; /* the headline's acc->curs index */
+    struct aidf_agg_group *t =
+        sorted_groups(&acc->tasks, AIDF_AGG_TOP_TASKS, hc, rank, out->currencies, &nt);
     if (nt > 0)
         memcpy(out->top_tasks, t, nt * sizeof(*t));
     out->n_top_tasks = nt;
     free(t);
-    out->providers = sorted_groups(&acc->providers, 0, &out->n_providers);
-    out->models = sorted_groups(&acc->models, 0, &out->n_models);
+    out->providers =
+        sorted_groups(&acc->providers, 0, hc, rank, out->currencies, &out->n_providers);
+    out->models = sorted_groups(&acc->models, 0, hc, rank, out->currencies, &out->n_models);
+    free(order);
+    free(rank);
 
     struct file_count *fc = aidf_xcalloc(acc->nf ? acc->nf : 1, sizeof(*fc));
     if (acc->nf)
@@ -330,21 +560,31 @@ void aidf_aggregate_compute(const struct aidf_run_summary *const *runs, size_t n
     aidf_agg_acc_free(acc);
 }
 
+static void group_release(struct aidf_agg_group *g)
+{
+    free(g->name);
+    free(g->by_currency);
+}
+
 void aidf_aggregate_release(struct aidf_aggregate *a)
 {
     for (size_t i = 0; i < a->n_top_tasks; i++)
-        free(a->top_tasks[i].name);
+        group_release(&a->top_tasks[i]);
     for (size_t i = 0; i < a->n_top_files; i++)
         free(a->top_files[i].path);
     for (size_t i = 0; i < a->n_providers; i++)
-        free(a->providers[i].name);
+        group_release(&a->providers[i]);
     for (size_t i = 0; i < a->n_models; i++)
-        free(a->models[i].name);
+        group_release(&a->models[i]);
     free(a->providers);
     free(a->models);
+    for (size_t i = 0; i < a->n_currencies; i++)
+        free((char *)(uintptr_t)a->currencies[i].currency);
+    free(a->currencies);
     memset(a, 0, sizeof(*a));
     a->first_ts_ms = AIDF_UNSET;
     a->last_ts_ms = AIDF_UNSET;
+    a->currency = "USD";
 }
 
 static double round_to(double x, double scale)
@@ -381,7 +621,22 @@ static json_t *ts_json(int64_t ms)
     return json_string(iso);
 }
 
-static json_t *group_json(const struct aidf_agg_group *g, const char *key)
+/* A group's figures per currency: {"EUR": {cost, pricedRuns, unpricedRuns}, ...}. */
+static json_t *group_currencies_json(const struct aidf_agg_group *g)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < g->n_by_currency; i++) {
+        const struct aidf_agg_money *m = &g->by_currency[i];
+        json_t *c = json_object();
+        json_object_set_new(c, "cost", cost_json(m->total));
+        json_object_set_new(c, "pricedRuns", json_integer((json_int_t)m->priced_runs));
+        json_object_set_new(c, "unpricedRuns", json_integer((json_int_t)m->unpriced_runs));
+        json_object_set_new(o, m->currency, c);
+    }
+    return o;
+}
+
+static json_t *group_json(const struct aidf_agg_group *g, const char *key, bool currencies)
 {
     json_t *o = json_object();
     json_object_set_new(o, key, json_string(g->name));
@@ -394,6 +649,8 @@ static json_t *group_json(const struct aidf_agg_group *g, const char *key)
     json_object_set_new(o, "unpricedRuns", json_integer((json_int_t)g->unpriced_runs));
     json_object_set_new(o, "avgDurationMs",
                         ms_json(g->runs ? g->duration_ms / (double)g->runs : 0));
+    if (currencies)
+        json_object_set_new(o, "costByCurrency", group_currencies_json(g));
     return o;
 }
 
@@ -422,11 +679,27 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
 
     json_t *cost = json_object();
     json_object_set_new(cost, "total", cost_json(a->cost_total));
-    json_object_set_new(cost, "currency", json_string("USD"));
+    json_object_set_new(cost, "currency", json_string(a->currency ? a->currency : "USD"));
     json_object_set_new(cost, "pricedRuns", json_integer((json_int_t)a->priced_runs));
     json_object_set_new(cost, "unpricedRuns", json_integer((json_int_t)a->unpriced_runs));
     json_object_set_new(cost, "average", cost_json(a->avg_cost));
     json_object_set_new(o, "cost", cost);
+    /* Only with several currencies, so the usual output keeps its shape. */
+    bool several = a->n_currencies > 1;
+    if (several) {
+        json_t *bc = json_object();
+        for (size_t i = 0; i < a->n_currencies; i++) {
+            const struct aidf_agg_money *m = &a->currencies[i];
+            json_t *c = json_object();
+            json_object_set_new(c, "total", cost_json(m->total));
+            json_object_set_new(c, "pricedRuns", json_integer((json_int_t)m->priced_runs));
+            json_object_set_new(c, "unpricedRuns", json_integer((json_int_t)m->unpriced_runs));
+            json_object_set_new(c, "average",
+                                cost_json(m->priced_runs ? m->total / (double)m->priced_runs : 0));
+            json_object_set_new(bc, m->currency, c);
+        }
+        json_object_set_new(o, "costByCurrency", bc);
+    }
 
     json_t *avg = json_object();
     json_object_set_new(avg, "iterations", rate_json(a->avg_iterations));
@@ -466,6 +739,8 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
         json_object_set_new(t, "runs", json_integer((json_int_t)g->runs));
         json_object_set_new(t, "cost", cost_json(g->cost));
         json_object_set_new(t, "tokens", json_integer(g->tokens_total));
+        if (several)
+            json_object_set_new(t, "costByCurrency", group_currencies_json(g));
         json_array_append_new(tt, t);
     }
     json_object_set_new(o, "topTasks", tt);
@@ -481,11 +756,11 @@ json_t *aidf_aggregate_to_json(const struct aidf_aggregate *a)
 
     json_t *bp = json_array();
     for (size_t i = 0; i < a->n_providers; i++)
-        json_array_append_new(bp, group_json(&a->providers[i], "provider"));
+        json_array_append_new(bp, group_json(&a->providers[i], "provider", several));
     json_object_set_new(o, "byProvider", bp);
     json_t *bm = json_array();
     for (size_t i = 0; i < a->n_models; i++)
-        json_array_append_new(bm, group_json(&a->models[i], "model"));
+        json_array_append_new(bm, group_json(&a->models[i], "model", several));
     json_object_set_new(o, "byModel", bm);
     /* Only when it matters, so the usual output keeps its shape. */
     if (a->saturated)

@@ -25,17 +25,24 @@ compare_with_jq() {
             tokens: {totalInput: .tokens.totalInput, totalOutput: .tokens.totalOutput,
                      totalTokens: .tokens.totalTokens, cacheRead: .tokens.cacheRead,
                      cacheWrite: .tokens.cacheWrite, estimated: .tokens.estimated},
-            cost: {estimatedTotal: .cost.estimatedTotal, unpriced: .cost.unpriced},
+            cost: {estimatedTotal: .cost.estimatedTotal, unpriced: .cost.unpriced,
+                   currency: .cost.currency},
             timing: {totalDurationMs: .timing.totalDurationMs},
             files: {totalCount: .files.totalCount},
             validation: {failures: .validation.failures}}]' >"$cache"
     fi
     jq "[.[] | select($sel)]" "$cache" >"$TMP/files.json"
     # One jq program over the files, one projection of the aggregate, same keys.
+    # Costs in different currencies are never added: every cost figure is in the currency
+    # with the most priced runs (ties: USD, then the first by name).
     jq -r '
         def sum(f): [.[] | f // 0] | add // 0;
         def cnt(f): [.[] | select(f)] | length;
-        [ ["runs", length],
+        def cur: if (.cost.currency // "") == "" then "USD" else .cost.currency end;
+        def priced: .cost.estimatedTotal != null and .cost.unpriced != true;
+        (group_by(cur) | map({c: (.[0] | cur), p: cnt(priced)})
+            | sort_by([-.p, (if .c == "USD" then 0 else 1 end), .c]) | .[0].c // "USD") as $h
+        | [ ["runs", length],
           ["completed", cnt(.status == "completed")],
           ["blocked", cnt(.status == "blocked")],
           ["failed", cnt(.status == "failed")],
@@ -46,15 +53,19 @@ compare_with_jq() {
           ["tokens.cacheRead", sum(.tokens.cacheRead)],
           ["tokens.cacheWrite", sum(.tokens.cacheWrite)],
           ["tokens.estimatedRuns", cnt(.tokens.estimated == true)],
-          ["cost.total", sum(.cost.estimatedTotal)],
-          ["cost.unpricedRuns", cnt(.cost.estimatedTotal == null or .cost.unpriced == true)],
-          ["cost.pricedRuns", cnt(.cost.estimatedTotal != null and .cost.unpriced != true)],
+          ["cost.currency", $h],
+          ["cost.total", ([.[] | select(priced and cur == $h) | .cost.estimatedTotal] | add // 0)],
+          ["cost.unpricedRuns", cnt(priced | not)],
+          ["cost.pricedRuns", cnt(priced and cur == $h)],
+          ["currencies", ([.[] | cur] | unique | join(","))],
+          ["costByCurrency", (if ([.[] | cur] | unique | length) < 2 then "-" else
+              (group_by(cur) | map("\(.[0] | cur)=\(cnt(priced))/\(cnt(priced | not))/\([.[] | select(priced) | .cost.estimatedTotal] | add // 0 | . * 1e6 | round)") | join(",")) end)],
           ["averages.iterations", (if length == 0 then 0 else sum(.iterations) / length end)],
           ["averages.durationMs", (if length == 0 then 0 else sum(.timing.totalDurationMs) / length end)],
           ["totals.filesChanged", sum(.files.totalCount)],
           ["totals.validationFailures", sum(.validation.failures)],
           ["period", (if length == 0 then "-" else (map(.timestamp) | min) + "/" + (map(.timestamp) | max) end)],
-          ["topTask", (if length == 0 then "-" else (group_by(.taskPath) | map({t: .[0].taskPath, c: ([.[].cost.estimatedTotal // 0] | add)}) | max_by(.c) | .t) end)]
+          ["topTask", (if length == 0 then "-" else (group_by(.taskPath) | map({t: .[0].taskPath, c: ([.[] | select(priced and cur == $h) | .cost.estimatedTotal] | add // 0)}) | max_by(.c) | .t) end)]
         ] | .[] | "\(.[0])\t\(.[1])"' "$TMP/files.json" >"$TMP/want.tsv"
     jq -r '
         [ ["runs", .runs], ["completed", .completed], ["blocked", .blocked], ["failed", .failed],
@@ -63,8 +74,12 @@ compare_with_jq() {
           ["tokens.total", .tokens.total], ["tokens.cacheRead", .tokens.cacheRead],
           ["tokens.cacheWrite", .tokens.cacheWrite],
           ["tokens.estimatedRuns", .tokens.estimatedRuns],
+          ["cost.currency", .cost.currency],
           ["cost.total", .cost.total], ["cost.unpricedRuns", .cost.unpricedRuns],
           ["cost.pricedRuns", .cost.pricedRuns],
+          ["currencies", (if .runs == 0 then "" else (.costByCurrency // {(.cost.currency): 0} | keys | join(",")) end)],
+          ["costByCurrency", (if .costByCurrency == null then "-" else
+              (.costByCurrency | to_entries | map("\(.key)=\(.value.pricedRuns)/\(.value.unpricedRuns)/\(.value.total * 1e6 | round)") | join(",")) end)],
           ["averages.iterations", .averages.iterations],
           ["averages.durationMs", .averages.durationMs],
           ["totals.filesChanged", .totals.filesChanged],
@@ -99,6 +114,42 @@ JQ_SELECT='.provider.type == "claude-cli"' compare_with_jq "small --provider cla
 JQ_SELECT='.timestamp >= "2026-11-19"' compare_with_jq "small --since 2026-11-19" "$small" --since 2026-11-19
 JQ_SELECT='(.taskPath | test("login"))' compare_with_jq "small --task '*login*'" "$small" --task '*login*'
 JQ_SELECT='false' compare_with_jq "small no match" "$small" --task nothing
+
+# --- several currencies: never added together ----------------------------------------------------
+# The small set (5 runs priced in USD, 1 unpriced) plus a run priced in EUR: USD stays the
+# headline and EUR is listed beside it. Then six more EUR runs: EUR has the most priced runs.
+eur=$DATA/reports/valid/cost-eur.json
+mixed=$TMP/mixed
+cp -r "$small" "$mixed"
+mkdir -p "$mixed/2026-11-21"
+cp "$eur" "$mixed/2026-11-21/run-e0a1b2c3.json"
+compare_with_jq "mixed USD+EUR" "$mixed"
+check "mixed: cost is USD only" jq_ok '.cost == {total: 2.6497, currency: "USD", pricedRuns: 5, unpricedRuns: 1, average: 0.52994}'
+check "mixed: costByCurrency" jq_ok '.costByCurrency == {EUR: {total: 4.5, pricedRuns: 1, unpricedRuns: 0, average: 4.5}, USD: {total: 2.6497, pricedRuns: 5, unpricedRuns: 1, average: 0.52994}}'
+check "mixed: a provider's cost is USD only, its EUR beside it" \
+    jq_ok '.byProvider[] | select(.provider == "anthropic-api") | .cost == 2.304 and .costByCurrency.EUR.cost == 4.5 and .costByCurrency.USD.pricedRuns == 2'
+check "mixed: every group and top task has costByCurrency" \
+    jq_ok '[.byProvider[], .byModel[], .topTasks[]] | all(.costByCurrency | type == "object")'
+JQ_SELECT='.cost.currency == "EUR"' compare_with_jq "mixed, only the EUR run" "$mixed" --task '*euro*'
+check "one currency (EUR): named, no costByCurrency" \
+    jq_ok '.cost.currency == "EUR" and .cost.total == 4.5 and (has("costByCurrency") | not) and ([.byModel[] | has("costByCurrency")] | any | not)'
+expect 0 "mixed: summary text" report summary --reports-dir "$mixed"
+check "mixed: the box's total is USD" grep -q 'Total cost: *\$2.6497 (5 priced runs, 1 unpriced, average \$0.5299)' "$OUT"
+check "mixed: the box shows the EUR total beside it" grep -q 'Cost in EUR: *4.5000 EUR (1 priced run, average 4.5000 EUR)' "$OUT"
+check "mixed: the box is still a box" [ "$(sed -n '/^┌/,/^└/p' "$OUT" | widths | sort -u | wc -l)" = 1 ]
+check "mixed: a provider row lists both currencies" grep -qE '^  anthropic-api +3 +67% +103,600 +\$2.3040, 4.5000 EUR +\$1.1520, 4.5000 EUR ' "$OUT"
+most=$TMP/mostly-eur # a new directory: compare_with_jq caches each directory's files
+cp -r "$mixed" "$most"
+for i in 1 2 3 4 5 6; do
+    jq --arg id "e0a1b2c3-d4e5-4f60-8a7b-00000000000$i" --arg ts "2026-11-21T09:0$i:00.000Z" \
+        '.runId = $id | .timestamp = $ts | .cost.estimatedTotal = 0.25' "$eur" \
+        >"$most/2026-11-21/run-e0a1b2c3-d4e5-4f60-8a7b-00000000000$i.json"
+done
+compare_with_jq "mostly EUR" "$most"
+check "mostly EUR: EUR is the headline" jq_ok '.cost.currency == "EUR" and .cost.total == 6 and .cost.pricedRuns == 7 and .cost.unpricedRuns == 1 and .costByCurrency.USD.total == 2.6497'
+expect 0 "mostly EUR: summary text" report summary --reports-dir "$most"
+check "mostly EUR: the box's total is EUR" grep -q 'Total cost: *6.0000 EUR (7 priced runs' "$OUT"
+check "mostly EUR: the USD total beside it" grep -q 'Cost in USD: *\$2.6497 (5 priced runs, 1 unpriced' "$OUT"
 
 # --- text layout ------------------------------------------------------------------------------
 expect 0 "summary exits 0" report summary --reports-dir "$small"

@@ -8,7 +8,7 @@
 small=$TMP/small
 cp -r "$DATA/reportdirs/small" "$small"
 all=$(slurp "$small")
-header='run_id,timestamp,task,status,iterations,input_tokens,output_tokens,total_tokens,estimated_cost,duration_seconds,files_modified,provider,model,scope_violations,validation_failures'
+header='run_id,timestamp,task,status,iterations,input_tokens,output_tokens,total_tokens,estimated_cost,duration_seconds,files_modified,provider,model,scope_violations,validation_failures,cache_read_tokens,cache_write_tokens,currency,project,actor,total_tokens_with_cache'
 dheader='run_id,iteration,input_tokens,output_tokens,duration_ms,phase_ai_ms,phase_validation_ms,files_changed'
 
 # csv_records FILE: records (CRLF-terminated lines) in a CSV without embedded newlines.
@@ -29,12 +29,15 @@ check "export quotes commas and quotes" \
     grep -qF '77aa88bb-99cc-4dde-8eff-001122334455,2026-11-20T13:05:45.500Z,".ai/tasks/pending/005-fix, ""urgent"" bug.md",failed,1,5200,900,6100,' "$csv"
 check "export: numbers are not quoted" grep -qE '^0f1e2d3c-[^,]*,[^,]*,[^,]*,completed,2,41000,12300,65300,1\.5375' "$csv"
 check "export: unpriced cost is an empty cell" grep -qE '^9e8d7c6b-[^,]*,[^,]*,[^,]*,completed,1,3100,850,3950,,' "$csv"
-if want python3; then
-    check "export parses as RFC 4180 with the report values" python3 - "$csv" "$small" <<'PY'
+# check_csv_values NAME CSV DIR: the CSV parses as RFC 4180 and holds the values of the reports
+# in DIR, one row each, in the 21 columns.
+check_csv_values() {
+    want python3 || return 0
+    check "$1: parses as RFC 4180 with the report values" python3 - "$2" "$3" <<'PY'
 import csv, glob, json, sys
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
 head, body = rows[0], rows[1:]
-assert len(head) == 15 and all(len(r) == 15 for r in body), "15 columns"
+assert len(head) == 21 and all(len(r) == 21 for r in body), "21 columns"
 reports = {}
 for p in glob.glob(sys.argv[2] + "/*/run-*.json"):
     r = json.load(open(p, encoding="utf-8"))
@@ -43,21 +46,42 @@ assert sorted(reports) == sorted(r[0] for r in body), "the same runs"
 for row in body:
     d = dict(zip(head, row))
     r = reports[d["run_id"]]
+    t = r["tokens"]
     assert d["task"] == r["taskPath"], d["task"]
     assert d["status"] == r["status"]
     assert int(d["iterations"]) == r["iterations"]
-    assert int(d["input_tokens"]) == r["tokens"]["totalInput"]
-    assert int(d["output_tokens"]) == r["tokens"]["totalOutput"]
-    assert int(d["total_tokens"]) == r["tokens"]["totalTokens"]
+    assert int(d["input_tokens"]) == t["totalInput"]
+    assert int(d["output_tokens"]) == t["totalOutput"]
+    assert int(d["total_tokens"]) == t["totalTokens"]
+    assert int(d["cache_read_tokens"]) == t.get("cacheRead", 0)
+    assert int(d["cache_write_tokens"]) == t.get("cacheWrite", 0)
+    assert int(d["total_tokens_with_cache"]) == t["totalTokens"] + t.get("cacheRead", 0) + t.get("cacheWrite", 0)
     cost = r["cost"].get("estimatedTotal")
     assert (d["estimated_cost"] == "") if cost is None else abs(float(d["estimated_cost"]) - cost) < 1e-6
+    assert d["currency"] == (r["cost"].get("currency") or "USD"), d["currency"]
+    assert d["project"] == r.get("project", {}).get("name", ""), d["project"]
+    assert d["actor"] == r.get("actor", ""), d["actor"]
     assert abs(float(d["duration_seconds"]) - r["timing"]["totalDurationMs"] / 1000) < 0.001
     assert d["provider"] == r["provider"]["type"]
     assert d["model"] == r["provider"].get("model", "")
-    assert int(d["scope_violations"]) == r["scope"]["violations"]
-    assert int(d["validation_failures"]) == r["validation"]["failures"]
+    assert int(d["scope_violations"]) == r.get("scope", {}).get("violations", 0)
+    assert int(d["validation_failures"]) == r.get("validation", {}).get("failures", 0)
 PY
-fi
+}
+check_csv_values "export" "$csv" "$small"
+
+# A run priced in EUR, with a project and an actor, beside the USD ones.
+mixed=$TMP/mixed
+cp -r "$small" "$mixed"
+mkdir -p "$mixed/2026-11-21"
+cp "$DATA/reports/valid/cost-eur.json" "$mixed/2026-11-21/run-e0a1b2c3.json"
+expect 0 "export with a EUR run" report export --csv "$TMP/out/mixed.csv" --reports-dir "$mixed"
+check_csv_values "export with a EUR run" "$TMP/out/mixed.csv" "$mixed"
+check "export: the EUR run's row names its currency, project and actor" grep -qF \
+    'e0a1b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b,2026-11-21T08:30:00.000Z,.ai/tasks/completed/007-euro-pricing.md,completed,2,3000,1000,4000,4.500000,60.000,0,anthropic-api,claude-sonnet-4-5,0,0,20000,500,EUR,acme/billing,marie@example.eu,24500' \
+    "$TMP/out/mixed.csv"
+check "export: a run that names no project has empty project and actor cells" \
+    grep -qE '^77aa88bb-.*,0,0,0,0,USD,,,6100.$' "$TMP/out/mixed.csv"
 
 expect 0 "export --json" report export --csv "$csv" --json --reports-dir "$small"
 check "export --json shape" jq_ok '.path == $p and .runs == 6 and .rows == 6' --arg p "$csv"

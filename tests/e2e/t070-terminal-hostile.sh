@@ -155,6 +155,17 @@ tty_run "$C.summary" "$AIDF" report summary --reports-dir "$R"
 check "report summary: exit 0" [ "$RC" = 0 ]
 check "report summary: colours on" has_sgr "$C.summary"
 tty_checks "report summary" "$C.summary"
+# Beside a run in plain USD the hostile currency is a second one: its own "Cost in" line
+# and cost cells, escaped.
+R2=$TMP/reports-2
+cp -r "$R" "$R2"
+mkdir -p "$R2/2026-11-18"
+cp "$DATA/reportdirs/small/2026-11-18/run-a1b2c3d4.json" "$R2/2026-11-18/"
+tty_run "$C.summary2" "$AIDF" report summary --reports-dir "$R2"
+check "report summary, two currencies: exit 0" [ "$RC" = 0 ]
+tty_checks "report summary, two currencies" "$C.summary2"
+check "report summary, two currencies: the hostile one's line escaped" \
+    grep -qaE '│ Cost in USD<\\x1b\]0;.*: ' "$C.summary2"
 
 tty_run "$C.csv" "$AIDF" report export --csv - --reports-dir "$R"
 check "report export --csv -: exit 0" [ "$RC" = 0 ]

@@ -11,6 +11,9 @@
 
 dir=$TMP/reports
 cp -r "$DATA/reportdirs/small" "$dir"
+# A run priced in EUR: /summary and the CLI must agree on costByCurrency too.
+mkdir -p "$dir/2026-11-21"
+cp "$DATA/reports/valid/cost-eur.json" "$dir/2026-11-21/run-e0a1b2c3.json"
 GEN=$BUILD/aidf-gen-reports
 if [ -x "$GEN" ]; then
     # Recent runs (relative filters) with many providers and models; --now is the current
@@ -283,6 +286,14 @@ summary_case "since=timestamp+02:00" since=2026-11-19T12:00:00+02:00
 summary_case "combined" status=completed provider=claude-cli since=2026-11-18
 summary_case "nothing matches" task=no-such-task
 summary_case "since=7d" since=7d
+summary_case "task=*euro* (one currency, EUR)" "task=*euro*"
+req GET "/summary"
+hcheck "GET /summary: USD and EUR are never added" jq -e '
+    .costByCurrency.EUR == {total: 4.5, pricedRuns: 1, unpricedRuns: 0, average: 4.5} and
+    (.costByCurrency | keys) == ["EUR", "USD"] and .cost.total == .costByCurrency[.cost.currency].total' "$B"
+req GET "/summary?task=*euro*"
+hcheck "GET /summary?task=*euro*: cost in EUR, no costByCurrency" \
+    jq -e '.cost.currency == "EUR" and .cost.total == 4.5 and (has("costByCurrency") | not)' "$B"
 expect_http 200 "HEAD /summary" HEAD /summary
 check "HEAD /summary sends no body" [ "$(head_body_bytes /summary)" = 0 ]
 
@@ -316,6 +327,9 @@ csv_case "all" 0
 csv_case "failed" 0 status=failed
 csv_case "claude models since 2026-11-18" 0 model=claude-* since=2026-11-18
 csv_case "nothing" 0 task=no-such-task
+req GET "/export.csv?task=*euro*"
+hcheck "GET /export.csv: the EUR run's currency, project and actor columns" \
+    grep -qF ',20000,500,EUR,acme/billing,marie@example.eu,24500' "$B"
 csv_case "detailed" 1
 csv_case "detailed, completed" 1 status=completed
 expect_http 200 "detailed=0 is the plain export" GET "/export.csv?detailed=0"

@@ -35,8 +35,23 @@ for cost in 0.1 0.2 0.30000000000000004 1e-7 123.456789; do
     same "after POST $n of a newest run"
 done
 
+# Newest runs priced in EUR extend the accumulator too; they are never added to USD.
+EUR=$DATA/reports/valid/cost-eur.json
+for n in 6 7; do
+    id=$(printf 'aaaa%04d-0000-4000-8000-%012d' "$n" "$n")
+    jq --arg id "$id" --arg ts "$(iso_ago $((100 - n)))" '.runId = $id | .timestamp = $ts' \
+        "$EUR" >"$TMP/p$n.json"
+    post_file "$TMP/p$n.json"
+    check "POST newest EUR run $n -> 201" [ "$STATUS" = 201 ]
+    same "after POST $n of a newest EUR run"
+done
+NOCHECK=1 req GET /summary
+check "the EUR runs are beside the USD total, not in it" jq -e '.cost.currency == "USD" and
+    .costByCurrency.EUR.total == 9 and .costByCurrency.EUR.pricedRuns == 2 and
+    .cost.total == .costByCurrency.USD.total' "$B"
+
 check "the newest runs extended the accumulator (no rebuilds)" \
-    [ "$(grep -c 'summary: accumulator extended by run aaaa' "${SRV_LOG[main]}")" = 5 ]
+    [ "$(grep -c 'summary: accumulator extended by run aaaa' "${SRV_LOG[main]}")" = 7 ]
 check "it was built once" [ "$(grep -c 'summary: accumulator rebuilt' "${SRV_LOG[main]}")" = 1 ]
 
 # An older run (a backfill) is not the newest: the accumulator is rebuilt.

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the CSV writer (lib/base/csv.c). Arbitrary bytes become a text cell,
- * the text fields of a run summary and the run id of a detailed row; a small
+ * the text fields of a run summary (currency, project and actor included) and the run id
+ * of a detailed row; a small
  * independent RFC 4180 reader parses the output back and checks that every text cell
  * reads back as its input with control characters made visible (with the leading-quote
  * formula guard accounted for) and
@@ -115,13 +116,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Split the input on NUL into up to five strings. */
+    /* Split the input on NUL into up to NPARTS strings. */
+    enum { NPARTS = 8 };
     char *copy = malloc(size + 1);
     memcpy(copy, data, size);
     copy[size] = '\0';
-    const char *part[5] = {"", "", "", "", ""};
+    const char *part[NPARTS] = {"", "", "", "", "", "", "", ""};
     size_t np = 0;
-    for (size_t i = 0; np < 5;) {
+    for (size_t i = 0; np < NPARTS;) {
         part[np++] = copy + i;
         const char *z = memchr(copy + i, '\0', size + 1 - i);
         i = (size_t)(z - copy) + 1;
@@ -150,11 +152,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.task_path = part[0];
     s.provider = part[1];
     s.model = part[2];
+    s.currency = part[5][0] ? part[5] : NULL; /* NULL and "" are written as USD */
+    s.project = part[6];
+    s.actor = part[7];
     s.error_category = s.file = s.changed_files = "";
     s.status = (enum aidf_status)(size % 4);
     s.iterations = (int64_t)size - 3;
     s.has_tokens = size % 2;
     s.tokens_in = (int64_t)size * 7;
+    s.tokens_total = (int64_t)size * 8;
+    s.cache_read = (int64_t)size * 5;
+    s.cache_write = (int64_t)size % 11;
     s.cost_unpriced = size % 3 == 0;
     s.cost = s.cost_unpriced ? 0 : -(double)size / 7.0;
     s.duration_ms = (double)size * 1.5;
@@ -164,20 +172,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t hdr_end = b.len;
     aidf_csv_summary_row(&b, &s);
     n = read_record(b.ptr, b.len, &pos, f);
-    if (n != 15 || pos != hdr_end)
+    if (n != AIDF_CSV_SUMMARY_COLUMNS || pos != hdr_end)
         fail("bad header", b.ptr);
     free_fields(f, n);
     n = read_record(b.ptr, b.len, &pos, f);
-    if (n != 15 || pos != b.len)
-        fail("a summary row must have 15 fields", b.ptr);
+    if (n != AIDF_CSV_SUMMARY_COLUMNS || pos != b.len)
+        fail("a summary row must have AIDF_CSV_SUMMARY_COLUMNS fields", b.ptr);
     check_text(&f[0], s.run_id, b.ptr);
     check_text(&f[1], s.timestamp, b.ptr);
     check_text(&f[2], s.task_path, b.ptr);
     check_text(&f[11], s.provider, b.ptr);
     check_text(&f[12], s.model, b.ptr);
-    static const int numeric[] = {4, 5, 6, 7, 8, 9, 10, 13, 14};
+    check_text(&f[17], s.currency ? s.currency : "USD", b.ptr);
+    check_text(&f[18], s.project, b.ptr);
+    check_text(&f[19], s.actor, b.ptr);
+    static const int numeric[] = {4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 20};
     for (size_t i = 0; i < sizeof(numeric) / sizeof(numeric[0]); i++)
         check_number(&f[numeric[i]], b.ptr);
+    char want[64] = "";
+    if (s.has_tokens)
+        snprintf(want, sizeof(want), "%lld",
+                 (long long)(s.tokens_total + s.cache_read + s.cache_write));
+    if (strlen(want) != f[20].len || memcmp(f[20].text, want, f[20].len) != 0)
+        fail("total_tokens_with_cache is not total + cache read + cache write", b.ptr);
     free_fields(f, n);
 
     /* Detailed rows: the run id is a text cell, the rest numbers. */

@@ -91,6 +91,9 @@ static void test_empty(void **state)
     assert_true(isnan(a.success_rate)); /* no runs: no rate (null in JSON) */
     json_t *ej = aidf_aggregate_to_json(&a);
     assert_true(json_is_null(json_object_get(ej, "successRate")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ej, "cost"), "currency")),
+                        "USD");
+    assert_null(json_object_get(ej, "costByCurrency"));
     json_decref(ej);
     assert_true(a.first_ts_ms == AIDF_UNSET);
     assert_int_equal(a.n_top_tasks, 0);
@@ -509,13 +512,212 @@ static void test_sums_at_bounds(void **state)
     free(r);
 }
 
+/* A run in `cur` (NULL: the summary names none, so USD). */
+static struct aidf_run_summary mkc(const char *id, int64_t ts, const char *task, const char *model,
+                                   const char *cur, double cost)
+{
+    struct aidf_run_summary s = mk(id, ts, task, "p", model, AIDF_STATUS_COMPLETED, cost);
+    s.currency = cur;
+    s.tokens_total = 10;
+    return s;
+}
+
+/* The JSON of the aggregate, computed at once and run by run: they must agree. */
+static json_t *both_ways(const struct aidf_run_summary *const *list, size_t n,
+                         struct aidf_aggregate *out)
+{
+    aidf_aggregate_compute(list, n, out);
+    json_t *j = aidf_aggregate_to_json(out);
+    struct aidf_agg_acc *acc = aidf_agg_acc_new();
+    for (size_t i = n; i-- > 0;) {
+        /* Strings of a summary may be freed after it was added: a scratch currency. */
+        struct aidf_run_summary tmp = *list[i];
+        char cur[16] = "";
+        if (tmp.currency) {
+            snprintf(cur, sizeof(cur), "%s", tmp.currency);
+            tmp.currency = cur;
+        }
+        const struct aidf_run_summary *one = &tmp;
+        aidf_agg_acc_add_many(acc, &one, 1, false);
+        memset(cur, 'Z', sizeof(cur) - 1);
+    }
+    struct aidf_aggregate got;
+    aidf_agg_acc_result(acc, &got);
+    json_t *jg = aidf_aggregate_to_json(&got);
+    char *sw = json_dumps(j, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *sg = json_dumps(jg, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    assert_string_equal(sg, sw);
+    free(sw);
+    free(sg);
+    json_decref(jg);
+    aidf_aggregate_release(&got);
+    aidf_agg_acc_free(acc);
+    return j;
+}
+
+static double jreal(json_t *o, const char *a, const char *b, const char *c)
+{
+    json_t *v = json_object_get(o, a);
+    if (b)
+        v = json_object_get(v, b);
+    if (c)
+        v = json_object_get(v, c);
+    assert_non_null(v);
+    return json_number_value(v);
+}
+
+/* Costs in different currencies are never added together. */
+static void test_currencies(void **state)
+{
+    (void)state;
+    struct aidf_run_summary r[7] = {
+        mkc("u1", 1000, "a", "m1", "USD", 1.0),  mkc("u2", 2000, "b", "m2", NULL, 2.0),
+        mkc("e1", 3000, "a", "m1", "EUR", 5.0),  mkc("e2", 4000, "c", "m1", "EUR", 7.0),
+        mkc("e3", 5000, "c", "m2", "EUR", NAN),  mkc("n1", 6000, "d", "m2", NULL, NAN),
+        mkc("e4", 7000, "c", "m1", "EUR", 0.25),
+    };
+    const struct aidf_run_summary *list[7];
+    for (int i = 0; i < 7; i++)
+        list[i] = &r[6 - i]; /* newest first */
+
+    /* Two priced runs each: the tie goes to USD. */
+    struct aidf_aggregate a;
+    json_t *j = both_ways(list + 1, 6, &a);
+    assert_string_equal(a.currency, "USD");
+    assert_true(a.cost_total == 3.0);
+    assert_int_equal(a.priced_runs, 2);
+    assert_int_equal(a.unpriced_runs, 2); /* e3 and n1: any currency */
+    assert_true(a.avg_cost == 1.5);
+    assert_int_equal(a.n_currencies, 2);
+    assert_string_equal(a.currencies[0].currency, "EUR");
+    assert_true(a.currencies[0].total == 12.0);
+    assert_int_equal(a.currencies[0].priced_runs, 2);
+    assert_int_equal(a.currencies[0].unpriced_runs, 1);
+    assert_string_equal(a.currencies[1].currency, "USD");
+    assert_int_equal(a.currencies[1].unpriced_runs, 1);
+    /* Groups: cost in USD only, ordered by it; each lists its currencies. */
+    assert_int_equal(a.n_models, 2);
+    assert_string_equal(a.models[0].name, "m2");
+    assert_true(a.models[0].cost == 2.0);
+    assert_string_equal(a.models[1].name, "m1");
+    assert_true(a.models[1].cost == 1.0);
+    assert_int_equal(a.models[1].priced_runs, 1);
+    assert_int_equal(a.models[1].n_by_currency, 2);
+    assert_string_equal(a.models[1].by_currency[0].currency, "EUR");
+    assert_true(a.models[1].by_currency[0].total == 12.0);
+    assert_string_equal(a.top_tasks[0].name, "b");
+    assert_string_equal(a.top_tasks[1].name, "a");
+    assert_true(a.top_tasks[1].cost == 1.0);
+    /* JSON: cost names its currency; costByCurrency splits it. */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "cost"), "currency")),
+                        "USD");
+    assert_true(jreal(j, "cost", "total", NULL) == 3.0);
+    assert_true(jreal(j, "costByCurrency", "EUR", "total") == 12.0);
+    assert_true(jreal(j, "costByCurrency", "EUR", "average") == 6.0);
+    assert_true(jreal(j, "costByCurrency", "EUR", "unpricedRuns") == 1);
+    assert_true(jreal(j, "costByCurrency", "USD", "total") == 3.0);
+    assert_int_equal(json_object_size(json_object_get(j, "costByCurrency")), 2);
+    json_t *m1 = json_array_get(json_object_get(j, "byModel"), 1);
+    assert_true(jreal(m1, "costByCurrency", "EUR", "cost") == 12.0);
+    assert_true(jreal(m1, "costByCurrency", "USD", "pricedRuns") == 1);
+    json_t *t0 = json_array_get(json_object_get(j, "topTasks"), 0);
+    assert_int_equal(json_object_size(json_object_get(t0, "costByCurrency")), 1);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+
+    /* A third priced EUR run: EUR is the headline, USD is left out of every total. */
+    j = both_ways(list, 7, &a);
+    assert_string_equal(a.currency, "EUR");
+    assert_true(a.cost_total == 12.25);
+    assert_int_equal(a.priced_runs, 3);
+    assert_string_equal(a.models[0].name, "m1");
+    assert_true(a.models[0].cost == 12.25);
+    assert_true(a.models[1].cost == 0);
+    assert_string_equal(a.top_tasks[0].name, "c");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "cost"), "currency")),
+                        "EUR");
+    json_decref(j);
+    aidf_aggregate_release(&a);
+
+    /* One currency, not USD: it is named, and there is no costByCurrency anywhere. */
+    const struct aidf_run_summary *eur[3] = {&r[6], &r[3], &r[2]};
+    j = both_ways(eur, 3, &a);
+    assert_string_equal(a.currency, "EUR");
+    assert_true(a.cost_total == 12.25);
+    assert_int_equal(a.n_currencies, 1);
+    assert_null(json_object_get(j, "costByCurrency"));
+    assert_null(
+        json_object_get(json_array_get(json_object_get(j, "byModel"), 0), "costByCurrency"));
+    assert_null(
+        json_object_get(json_array_get(json_object_get(j, "topTasks"), 0), "costByCurrency"));
+    json_decref(j);
+    aidf_aggregate_release(&a);
+
+    /* A tie without USD goes to the first name; no priced run at all: still one headline. */
+    struct aidf_run_summary g[3] = {mkc("g1", 1, "a", "m", "GBP", 1.0),
+                                    mkc("e1", 2, "a", "m", "EUR", 2.0),
+                                    mkc("x1", 3, "a", "m", "XTS", NAN)};
+    const struct aidf_run_summary *gl[3] = {&g[2], &g[1], &g[0]};
+    j = both_ways(gl, 3, &a);
+    assert_string_equal(a.currency, "EUR");
+    assert_true(a.cost_total == 2.0);
+    assert_int_equal(a.n_currencies, 3);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+    j = both_ways(gl, 1, &a);
+    assert_string_equal(a.currency, "XTS");
+    assert_int_equal(a.priced_runs, 0);
+    assert_int_equal(a.unpriced_runs, 1);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+}
+
+/* Many currencies (past the linear lookup), interleaved in one group: each its own sums. */
+static void test_many_currencies(void **state)
+{
+    (void)state;
+    enum { NC = 300, N = 3 * NC };
+    static char names[NC][8];
+    struct aidf_run_summary *r = calloc(N, sizeof(*r));
+    const struct aidf_run_summary **p = calloc(N, sizeof(*p));
+    for (int i = 0; i < NC; i++)
+        snprintf(names[i], sizeof(names[i]), "C%03d", (i * 7) % NC);
+    for (int i = 0; i < N; i++) {
+        /* currency i % NC: C%03d names in scrambled order; C000 gets 4 priced runs */
+        r[i] = mkc("x", i, "t", "m", names[i % NC], (i % NC) == 0 ? 1.0 : 0.5);
+        p[N - 1 - i] = &r[i];
+    }
+    struct aidf_run_summary extra = mkc("y", N, "t", "m", "C000", 1.0);
+    p[0] = &extra; /* replaces the newest run (currency C... of i = N - 1) */
+    struct aidf_aggregate a;
+    json_t *j = both_ways(p, N, &a);
+    assert_int_equal(a.n_currencies, NC);
+    assert_string_equal(a.currency, "C000");
+    assert_int_equal(a.priced_runs, 4);
+    assert_true(a.cost_total == 4.0);
+    for (size_t k = 1; k < a.n_currencies; k++)
+        assert_true(strcmp(a.currencies[k - 1].currency, a.currencies[k].currency) < 0);
+    assert_int_equal(a.n_models, 1);
+    assert_int_equal(a.models[0].n_by_currency, NC);
+    size_t runs = 0;
+    for (size_t k = 0; k < NC; k++)
+        runs += a.models[0].by_currency[k].priced_runs;
+    assert_int_equal(runs, N);
+    assert_int_equal(json_object_size(json_object_get(j, "costByCurrency")), NC);
+    json_decref(j);
+    aidf_aggregate_release(&a);
+    free(p);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),           cmocka_unit_test(test_arithmetic),
         cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
         cmocka_unit_test(test_filter),          cmocka_unit_test(test_accumulator_matches_compute),
-        cmocka_unit_test(test_sums_at_bounds),
+        cmocka_unit_test(test_sums_at_bounds),  cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_many_currencies),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
 }

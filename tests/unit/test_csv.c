@@ -106,6 +106,11 @@ static struct aidf_run_summary base(void)
     s.files_total = 4;
     s.scope_violations = 1;
     s.validation_failures = 2;
+    s.cache_read = 5000;
+    s.cache_write = 700;
+    s.currency = "USD";
+    s.project = "acme/widgets";
+    s.actor = "octocat";
     return s;
 }
 
@@ -117,14 +122,20 @@ static void test_summary_csv(void **state)
     assert_string_equal(b.ptr, "run_id,timestamp,task,status,iterations,input_tokens,"
                                "output_tokens,total_tokens,estimated_cost,duration_seconds,"
                                "files_modified,provider,model,scope_violations,"
-                               "validation_failures\r\n");
+                               "validation_failures,cache_read_tokens,cache_write_tokens,"
+                               "currency,project,actor,total_tokens_with_cache\r\n");
+    size_t commas = 0;
+    for (const char *p = b.ptr; *p; p++)
+        commas += *p == ',';
+    assert_int_equal(commas + 1, AIDF_CSV_SUMMARY_COLUMNS);
     aidf_buf_reset(&b);
 
     struct aidf_run_summary s = base();
     assert_int_equal(aidf_csv_summary_row(&b, &s), AIDF_OK);
     assert_string_equal(b.ptr, "1a2b3c4d-0000-4000-8000-000000000001,2026-11-24T10:00:00.000Z,"
                                ".ai/tasks/001-login.md,completed,3,1200,340,1540,0.012346,"
-                               "65.432,4,claude-cli,claude-sonnet-4-5,1,2\r\n");
+                               "65.432,4,claude-cli,claude-sonnet-4-5,1,2,5000,700,USD,"
+                               "acme/widgets,octocat,7240\r\n");
     aidf_buf_reset(&b);
 
     /* Unpriced: empty cost, never 0. No tokens: empty token cells. Text needs quoting. */
@@ -135,10 +146,23 @@ static void test_summary_csv(void **state)
     s.model = "=cmd|' /C calc'!A0";
     s.provider = "-x";
     s.status = AIDF_STATUS_FAILED;
+    s.currency = NULL; /* no currency named: USD */
+    s.project = "@evil,\"x\"";
+    s.actor = "+\x1b]0;t\x07";
     assert_int_equal(aidf_csv_summary_row(&b, &s), AIDF_OK);
     assert_string_equal(b.ptr, "1a2b3c4d-0000-4000-8000-000000000001,2026-11-24T10:00:00.000Z,"
                                "\"fix \"\"login\"\", again\nplease\",failed,3,,,,,"
-                               "65.432,4,'-x,'=cmd|' /C calc'!A0,1,2\r\n");
+                               "65.432,4,'-x,'=cmd|' /C calc'!A0,1,2,,,USD,"
+                               "\"'@evil,\"\"x\"\"\",'+\\x1b]0;t\\x07,\r\n");
+    aidf_buf_reset(&b);
+
+    /* Another currency and empty dimensions. */
+    s = base();
+    s.currency = "EUR";
+    s.project = "";
+    s.actor = "";
+    assert_int_equal(aidf_csv_summary_row(&b, &s), AIDF_OK);
+    assert_non_null(strstr(b.ptr, ",1,2,5000,700,EUR,,,7240\r\n"));
     aidf_buf_reset(&b);
 
     /* Numeric columns are never guarded or quoted, even when negative. */
