@@ -145,7 +145,10 @@ char *cli_filter_describe(const struct cli_filter *cf)
         const struct aidf_strlist *l = &cf->raw[i];
         if (l->n == 0)
             continue;
-        aidf_buf_addf(&b, "%s%s=", b.len ? ", " : "", aidf_filter_names[i]);
+        /* The option's spelling: received-since, not receivedSince. */
+        const char *name =
+            filter_opt_ids[i] == OPT_RECEIVED_SINCE ? "received-since" : aidf_filter_names[i];
+        aidf_buf_addf(&b, "%s%s=", b.len ? ", " : "", name);
         for (size_t k = 0; k < l->n; k++) {
             if (k > 0)
                 aidf_buf_addch(&b, ',');
