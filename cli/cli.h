@@ -171,9 +171,10 @@ extern const char *const cli_provider_choices[];
 
 /* The paragraph on filters of the commands that take CLI_FILTER_OPTS. */
 #define CLI_FILTER_NOTE                                                                     \
-    "Filters take several values, comma-separated or by repeating the option\n"            \
-    "(--status failed,blocked --model gpt-4o --model 'claude-*'): a run passes a filter\n" \
-    "when it has any of its values, and is shown when it passes every filter given."
+    "Filters but the dates take several values, comma-separated or by repeating the\n"     \
+    "option (--status failed,blocked --model gpt-4o --model 'claude-*'): a run passes a\n" \
+    "filter when it has any of its values, and is selected when it passes every filter\n"  \
+    "given. Each date (--since, --until, --received-since) is given at most once."
 
 /* The end of an option table. */
 #define CLI_OPTS_END {.name = NULL}
