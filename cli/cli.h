@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "aidf/filter_parse.h"
 #include "aidf/store.h"
 #include "optparse.h"
 
@@ -102,10 +103,17 @@ enum cli_opt {
     OPT_BEFORE,
     OPT_CONFIRM,
     OPT_REPORT,
+    OPT_PROJECT,
+    OPT_ACTOR,
+    OPT_BRANCH,
+    OPT_TAG_FILTER,
+    OPT_CI,
+    OPT_RECEIVED_SINCE,
 };
 
-/* The fixed values of --color, --status and --provider (NULL-terminated). */
+/* The fixed values of --color, --status, --provider and --ci (NULL-terminated). */
 extern const char *const cli_color_choices[];
+extern const char *const cli_bool_choices[];
 extern const char *const cli_status_choices[];
 extern const char *const cli_provider_choices[];
 
@@ -123,22 +131,50 @@ extern const char *const cli_provider_choices[];
      .help = "reports directory (default: <project>/.ai/reports)"},                         \
     CLI_COLOR_OPTS
 
-/* The run filters of list, summary and export. */
+/*
+ * The run filters of list, summary and export: the words of the API's filters
+ * (aidf/filter_parse.h). Every one but the dates takes several values, comma-separated
+ * or by repeating the option.
+ */
 #define CLI_FILTER_OPTS                                                                     \
     {.name = "since", .kind = OPTP_DATE, .id = OPT_SINCE, .value_name = "DATE",             \
-     .help = "only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, or an age: 30m, "  \
-             "24h, 7d, 2w, 3mo, 1y)"},                                                      \
+     .help = "only runs at or after DATE (2026-11-01, 2026-11-01T09:00Z, or an age:\n"     \
+             "30m, 24h, 7d, 2w, 3mo, 1y; units s, m (minutes), h, d, w, mo (calendar\n"     \
+             "months), y)"},                                                                \
     {.name = "until", .kind = OPTP_DATE, .id = OPT_UNTIL, .value_name = "DATE",             \
      .help = "only runs at or before DATE (a bare date includes the whole day)"},           \
     {.name = "status", .kind = OPTP_CHOICE, .id = OPT_STATUS, .value_name = "STATUS",       \
-     .help = "completed, blocked or failed", .choices = cli_status_choices},                \
+     .help = "completed, blocked or failed (several: failed,blocked)",                      \
+     .choices = cli_status_choices},                                                        \
     {.name = "task", .kind = OPTP_STRING, .id = OPT_TASK, .value_name = "GLOB",             \
-     .help = "task path or file name matches GLOB (e.g. '*login*')"},                       \
+     .help = "task path, file name or task name matches GLOB (e.g. '*login*')"},            \
     {.name = "provider", .short_name = 'p', .kind = OPTP_CHOICE, .id = OPT_PROVIDER,        \
      .value_name = "TYPE", .choices = cli_provider_choices,                                 \
      .help = "provider type (claude-cli, cursor-cli, anthropic-api, openai-api)"},          \
     {.name = "model", .short_name = 'm', .kind = OPTP_STRING, .id = OPT_MODEL,              \
-     .value_name = "MODEL", .help = "model name or glob"}
+     .value_name = "MODEL", .help = "model name or glob"},                                  \
+    {.name = "project", .kind = OPTP_STRING, .id = OPT_PROJECT, .value_name = "NAME",       \
+     .help = "project name (e.g. acme/widgets)"},                                           \
+    {.name = "actor", .kind = OPTP_STRING, .id = OPT_ACTOR, .value_name = "NAME",           \
+     .help = "who ran it (AIDF_ACTOR, the CI's actor or the git e-mail)"},                  \
+    {.name = "branch", .kind = OPTP_STRING, .id = OPT_BRANCH, .value_name = "NAME",         \
+     .help = "git branch at the start of the run"},                                         \
+    {.name = "tag", .kind = OPTP_STRING, .id = OPT_TAG_FILTER, .value_name = "KEY:VALUE",   \
+     .help = "runs with tag KEY set to VALUE (KEY:* or KEY alone: any value)"},           \
+    {.name = "ci", .kind = OPTP_CHOICE, .id = OPT_CI, .value_name = "BOOL",                 \
+     .help = "true: only runs in CI; false: only runs outside CI",                          \
+     .choices = cli_bool_choices},                                                          \
+    {.name = "received-since", .kind = OPTP_DATE, .id = OPT_RECEIVED_SINCE,                 \
+     .value_name = "DATE",                                                                  \
+     .help = "only runs the store first saw at or after DATE (as --since; a late\n"         \
+             "delivery of an old run counts when it arrived)"}
+
+/* The paragraph on filters of the commands that take CLI_FILTER_OPTS. */
+#define CLI_FILTER_NOTE                                                                     \
+    "Filters but the dates take several values, comma-separated or by repeating the\n"     \
+    "option (--status failed,blocked --model gpt-4o --model 'claude-*'): a run passes a\n" \
+    "filter when it has any of its values, and is selected when it passes every filter\n"  \
+    "given. Each date (--since, --until, --received-since) is given at most once."
 
 /* The end of an option table. */
 #define CLI_OPTS_END {.name = NULL}
@@ -151,10 +187,10 @@ struct cli_common {
     bool json;
 };
 
-/** Run filters as given on the command line, for the footer and JSON. */
+/** Run filters as given on the command line, and their text for the footer. */
 struct cli_filter {
     struct aidf_filter f;
-    const char *since, *until, *status, *task, *provider, *model; /* raw text or NULL */
+    struct aidf_strlist raw[AIDF_FILTER_NAMES]; /* the values as typed, per filter name */
 };
 
 /**
@@ -173,12 +209,14 @@ int cli_common_opt(struct cli_common *co, int c, const char *arg);
 
 /** Initialise filters that match everything. */
 void cli_filter_init(struct cli_filter *cf);
+/** Free what `cf` holds. */
+void cli_filter_release(struct cli_filter *cf);
 /** Like cli_common_opt() for the filter options. */
 int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd);
 /** True when any filter is set. */
 bool cli_filter_any(const struct cli_filter *cf);
-/** "status=completed, since=7d" for the terminal (heap string, control characters made
- *  visible; "" when no filter). */
+/** "status=completed,failed, since=7d, tag=team:core" for the terminal (heap string, the
+ *  values as typed, control characters made visible; "" when no filter). */
 char *cli_filter_describe(const struct cli_filter *cf);
 
 /**

@@ -37,25 +37,24 @@ const struct optp_cmd cli_spec_report_export = {
         "output_tokens, total_tokens, estimated_cost, duration_seconds, files_modified,\n"
         "provider, model, scope_violations, validation_failures, cache_read_tokens,\n"
         "cache_write_tokens, currency (of estimated_cost), project, actor,\n"
-        "total_tokens_with_cache (see docs/serve.md).",
+        "total_tokens_with_cache (see docs/serve.md).\n\n" CLI_FILTER_NOTE,
     .opts = export_opts,
 };
 
-int cmd_report_export(int argc, char **argv)
+/* The command, with the filters in `cf` (released by the caller). */
+static int export_main(int argc, char **argv, struct cli_filter *cf)
 {
     struct cli_common co = {.cmd = "report export"};
-    struct cli_filter cf;
     const char *csv = NULL;
     bool detailed = false;
     struct optp p;
     int id, h;
 
-    cli_filter_init(&cf);
     optp_init(&p, &cli_spec_report_export, argc, argv);
     while ((id = optp_next(&p)) > 0) {
         h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
+            h = cli_filter_opt(cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
         if (id == OPT_CSV) {
@@ -82,7 +81,7 @@ int cmd_report_export(int argc, char **argv)
         return CLI_EXIT_FAIL;
 
     const struct aidf_run_summary **runs = NULL;
-    size_t n = store ? aidf_store_list(store, &cf.f, &runs) : 0;
+    size_t n = store ? aidf_store_list(store, &cf->f, &runs) : 0;
     size_t rows = 0;
     int rc =
         cli_write_csv(store, (const struct aidf_run_summary *const *)runs, n, detailed, csv, &rows);
@@ -106,5 +105,14 @@ int cmd_report_export(int argc, char **argv)
     free(runs);
     aidf_store_free(store);
     free(dir);
+    return rc;
+}
+
+int cmd_report_export(int argc, char **argv)
+{
+    struct cli_filter cf;
+    cli_filter_init(&cf);
+    int rc = export_main(argc, argv, &cf);
+    cli_filter_release(&cf);
     return rc;
 }

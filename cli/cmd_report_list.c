@@ -30,7 +30,7 @@ static const struct optp_opt list_opts[] = {
 const struct optp_cmd cli_spec_report_list = {
     .name = "report list",
     .summary = "list recent runs, newest first",
-    .description = "List execution reports, newest first.",
+    .description = "List execution reports, newest first.\n\n" CLI_FILTER_NOTE,
     .opts = list_opts,
 };
 
@@ -117,20 +117,19 @@ static void fit_task_column(struct term_table *t, int columns)
     }
 }
 
-int cmd_report_list(int argc, char **argv)
+/* The command, with the filters in `cf` (released by the caller). */
+static int list_main(int argc, char **argv, struct cli_filter *cf)
 {
     struct cli_common co = {.cmd = "report list"};
-    struct cli_filter cf;
     int64_t limit = 20;
     struct optp p;
     int id, h;
 
-    cli_filter_init(&cf);
     optp_init(&p, &cli_spec_report_list, argc, argv);
     while ((id = optp_next(&p)) > 0) {
         h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
+            h = cli_filter_opt(cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
         if (id == OPT_LIMIT)
@@ -147,7 +146,7 @@ int cmd_report_list(int argc, char **argv)
         return CLI_EXIT_FAIL;
 
     const struct aidf_run_summary **runs = NULL;
-    size_t total = store ? aidf_store_list(store, &cf.f, &runs) : 0;
+    size_t total = store ? aidf_store_list(store, &cf->f, &runs) : 0;
     size_t stored = store ? aidf_store_count(store) : 0;
     size_t shown = limit == 0 || (uint64_t)limit >= total ? total : (size_t)limit;
     int rc = CLI_EXIT_OK;
@@ -163,7 +162,7 @@ int cmd_report_list(int argc, char **argv)
     } else if (stored == 0) {
         puts("No execution reports found.");
     } else if (total == 0) {
-        char *desc = cli_filter_describe(&cf);
+        char *desc = cli_filter_describe(cf);
         printf("No runs match the filters (%s).\n", desc);
         free(desc);
     } else {
@@ -180,8 +179,8 @@ int cmd_report_list(int argc, char **argv)
         term_thousands((int64_t)shown, a, sizeof(a));
         term_thousands((int64_t)total, b, sizeof(b));
         printf("\nShowing %s of %s run%s", a, b, total == 1 ? "" : "s");
-        if (cli_filter_any(&cf)) {
-            char *desc = cli_filter_describe(&cf);
+        if (cli_filter_any(cf)) {
+            char *desc = cli_filter_describe(cf);
             printf(" (filters: %s)", desc);
             free(desc);
         }
@@ -192,5 +191,14 @@ int cmd_report_list(int argc, char **argv)
     free(runs);
     aidf_store_free(store);
     free(dir);
+    return rc;
+}
+
+int cmd_report_list(int argc, char **argv)
+{
+    struct cli_filter cf;
+    cli_filter_init(&cf);
+    int rc = list_main(argc, argv, &cf);
+    cli_filter_release(&cf);
     return rc;
 }

@@ -28,11 +28,12 @@ static const struct optp_opt summary_opts[] = {
 const struct optp_cmd cli_spec_report_summary = {
     .name = "report summary",
     .summary = "aggregate statistics over runs",
-    .description = "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
-                   "averages, the most expensive tasks, the most changed files, per-provider and\n"
-                   "per-model totals and the average phase distribution. Costs in different\n"
-                   "currencies are never added: the totals are in the currency of most priced\n"
-                   "runs, and each other currency's total is shown beside them.",
+    .description =
+        "Aggregate statistics over all (or filtered) runs: success rate, tokens, cost,\n"
+        "averages, the most expensive tasks, the most changed files, per-provider and\n"
+        "per-model totals and the average phase distribution. Costs in different\n"
+        "currencies are never added: the totals are in the currency of most priced\n"
+        "runs, and each other currency's total is shown beside them.\n\n" CLI_FILTER_NOTE,
     .opts = summary_opts,
 };
 
@@ -351,20 +352,19 @@ static void print_phases(const struct aidf_aggregate *a, bool color)
     }
 }
 
-int cmd_report_summary(int argc, char **argv)
+/* The command, with the filters in `cf` (released by the caller). */
+static int summary_main(int argc, char **argv, struct cli_filter *cf)
 {
     struct cli_common co = {.cmd = "report summary"};
-    struct cli_filter cf;
     const char *csv = NULL;
     struct optp p;
     int id, h;
 
-    cli_filter_init(&cf);
     optp_init(&p, &cli_spec_report_summary, argc, argv);
     while ((id = optp_next(&p)) > 0) {
         h = cli_common_opt(&co, id, p.arg);
         if (h == 0)
-            h = cli_filter_opt(&cf, id, p.arg, co.cmd);
+            h = cli_filter_opt(cf, id, p.arg, co.cmd);
         if (h < 0)
             return CLI_EXIT_USAGE;
         if (id == OPT_CSV) {
@@ -388,7 +388,7 @@ int cmd_report_summary(int argc, char **argv)
         return CLI_EXIT_FAIL;
 
     const struct aidf_run_summary **runs = NULL;
-    size_t n = store ? aidf_store_list(store, &cf.f, &runs) : 0;
+    size_t n = store ? aidf_store_list(store, &cf->f, &runs) : 0;
     size_t stored = store ? aidf_store_count(store) : 0;
     struct aidf_aggregate agg;
     int rc = CLI_EXIT_OK;
@@ -405,12 +405,12 @@ int cmd_report_summary(int argc, char **argv)
         } else if (stored == 0) {
             puts("No execution reports found.");
         } else if (n == 0) {
-            char *desc = cli_filter_describe(&cf);
+            char *desc = cli_filter_describe(cf);
             printf("No runs match the filters (%s).\n", desc);
             free(desc);
         } else {
             bool color = term_use_color(stdout);
-            print_box(&agg, &cf, color);
+            print_box(&agg, cf, color);
             print_top_tasks(&agg, color);
             print_top_files(&agg, color);
             print_groups(&agg, "By provider", "PROVIDER", agg.providers, agg.n_providers, color);
@@ -426,5 +426,14 @@ int cmd_report_summary(int argc, char **argv)
     free(runs);
     aidf_store_free(store);
     free(dir);
+    return rc;
+}
+
+int cmd_report_summary(int argc, char **argv)
+{
+    struct cli_filter cf;
+    cli_filter_init(&cf);
+    int rc = summary_main(argc, argv, &cf);
+    cli_filter_release(&cf);
     return rc;
 }

@@ -21,6 +21,7 @@ const char *const cli_color_choices[] = {"auto", "always", "never", NULL};
 const char *const cli_status_choices[] = {"completed", "blocked", "failed", NULL};
 const char *const cli_provider_choices[] = {"claude-cli", "cursor-cli", "anthropic-api",
                                             "openai-api", NULL};
+const char *const cli_bool_choices[] = {"true", "false", NULL};
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -102,63 +103,57 @@ void cli_filter_init(struct cli_filter *cf)
     aidf_filter_init(&cf->f);
 }
 
+void cli_filter_release(struct cli_filter *cf)
+{
+    aidf_filter_release(&cf->f);
+    for (size_t i = 0; i < AIDF_FILTER_NAMES; i++)
+        aidf_strlist_release(&cf->raw[i]);
+}
+
+/* The option ids of the filters, in the order of aidf_filter_names. */
+static const int filter_opt_ids[AIDF_FILTER_NAMES] = {
+    OPT_SINCE,   OPT_UNTIL, OPT_STATUS, OPT_TASK,       OPT_PROVIDER, OPT_MODEL,
+    OPT_PROJECT, OPT_ACTOR, OPT_BRANCH, OPT_TAG_FILTER, OPT_CI,       OPT_RECEIVED_SINCE,
+};
+
 int cli_filter_opt(struct cli_filter *cf, int c, const char *arg, const char *cmd)
 {
-    const char *name;
-    const char **raw;
-    switch (c) {
-    case OPT_SINCE:
-        name = "since";
-        raw = &cf->since;
-        break;
-    case OPT_UNTIL:
-        name = "until";
-        raw = &cf->until;
-        break;
-    case OPT_STATUS:
-        name = "status";
-        raw = &cf->status;
-        break;
-    case OPT_TASK:
-        name = "task";
-        raw = &cf->task;
-        break;
-    case OPT_PROVIDER:
-        name = "provider";
-        raw = &cf->provider;
-        break;
-    case OPT_MODEL:
-        name = "model";
-        raw = &cf->model;
-        break;
-    default:
+    size_t i = 0;
+    while (i < AIDF_FILTER_NAMES && filter_opt_ids[i] != c)
+        i++;
+    if (i == AIDF_FILTER_NAMES)
         return 0;
-    }
     struct aidf_error err;
     aidf_error_clear(&err);
-    if (aidf_filter_set(&cf->f, name, arg, "--", aidf_wall_ms(), &err) != AIDF_OK) {
+    if (aidf_filter_set(&cf->f, aidf_filter_names[i], arg, "--", aidf_wall_ms(), &err) != AIDF_OK) {
         cli_usage_error(cmd, "%s", err.msg);
         return -2;
     }
-    *raw = arg;
+    aidf_strlist_add(&cf->raw[i], arg);
     return 1;
 }
 
 bool cli_filter_any(const struct cli_filter *cf)
 {
-    return cf->since || cf->until || cf->status || cf->task || cf->provider || cf->model;
+    return aidf_filter_any(&cf->f);
 }
 
 char *cli_filter_describe(const struct cli_filter *cf)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    const char *names[] = {"since", "until", "status", "task", "provider", "model"};
-    const char *vals[] = {cf->since, cf->until, cf->status, cf->task, cf->provider, cf->model};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!vals[i])
+    for (size_t i = 0; i < AIDF_FILTER_NAMES; i++) {
+        const struct aidf_strlist *l = &cf->raw[i];
+        if (l->n == 0)
             continue;
-        aidf_buf_addf(&b, "%s%s=", b.len ? ", " : "", names[i]);
-        aidf_buf_add_visible(&b, vals[i], strlen(vals[i]), 0);
+        /* The option's spelling: received-since, not receivedSince. */
+        const char *name =
+            filter_opt_ids[i] == OPT_RECEIVED_SINCE ? "received-since" : aidf_filter_names[i];
+        aidf_buf_addf(&b, "%s%s=", b.len ? ", " : "", name);
+        for (size_t k = 0; k < l->n; k++) {
+            if (k > 0)
+                aidf_buf_addch(&b, ',');
+            aidf_buf_add_visible(&b, l->items[k], strlen(l->items[k]), 0);
+        }
     }
     return aidf_buf_detach(&b, NULL);
 }

@@ -97,13 +97,10 @@ static unsigned param_group(int idx)
     return idx == AIDF_FILTER_NAMES + 3 ? AIDF_PARAM_DETAILED : AIDF_PARAM_PAGING;
 }
 
-int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
-                         size_t n, int64_t now_ms, struct aidf_error *err)
+static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
+                        size_t n, int64_t now_ms, struct aidf_error *err)
 {
     unsigned seen = 0;
-    memset(q, 0, sizeof(*q));
-    aidf_filter_init(&q->f);
-    q->limit = AIDF_SRV_LIMIT_DEFAULT;
     if (n > AIDF_SRV_MAX_PARAMS)
         return aidf_fail(err, AIDF_EINVAL, "too many query parameters (at most %d)",
                          AIDF_SRV_MAX_PARAMS);
@@ -113,7 +110,8 @@ int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struc
         int idx = param_index(key);
         if (idx < 0 || !(param_group(idx) & allowed))
             return aidf_fail(err, AIDF_EINVAL, "unknown parameter '%.64s'", key);
-        if (seen & (1u << idx))
+        /* Filters may repeat (each time adds values); the others may not. */
+        if (idx >= AIDF_FILTER_NAMES && (seen & (1u << idx)))
             return aidf_fail(err, AIDF_EINVAL, "parameter '%s' given more than once", key);
         seen |= 1u << idx;
         if (kv[i].value && strlen(val) != kv[i].value_len)
@@ -152,21 +150,26 @@ int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struc
     return AIDF_OK;
 }
 
-static void key_str(struct aidf_buf *out, const char *name, const char *v)
+int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
+                         size_t n, int64_t now_ms, struct aidf_error *err)
 {
-    if (v)
-        aidf_buf_addf(out, "%s=%zu:%s;", name, strlen(v), v);
-    else
-        aidf_buf_addf(out, "%s=-;", name);
+    memset(q, 0, sizeof(*q));
+    aidf_filter_init(&q->f);
+    q->limit = AIDF_SRV_LIMIT_DEFAULT;
+    int rc = parse_params(q, allowed, kv, n, now_ms, err);
+    if (rc != AIDF_OK)
+        aidf_srv_query_release(q);
+    return rc;
 }
 
 void aidf_srv_query_key(const struct aidf_srv_query *q, struct aidf_buf *out)
 {
-    aidf_buf_addf(out, "since=%lld;until=%lld;status=%d;", (long long)q->f.since_ms,
-                  (long long)q->f.until_ms, (int)q->f.status);
-    key_str(out, "task", q->f.task_glob);
-    key_str(out, "provider", q->f.provider);
-    key_str(out, "model", q->f.model);
+    aidf_filter_key(&q->f, out);
+}
+
+void aidf_srv_query_release(struct aidf_srv_query *q)
+{
+    aidf_filter_release(&q->f);
 }
 
 /* ---- cursors: base64url without padding -------------------------------------------- */

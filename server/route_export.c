@@ -35,8 +35,7 @@
 struct export_stream {
     struct aidf_srv_state *st;
     struct aidf_req *req; /* for the access log's byte count; valid while MHD reads */
-    struct aidf_filter f;
-    char *task, *provider, *model; /* owned copies of the filter's texts */
+    struct aidf_filter f; /* owned */
     bool detailed;
     bool started;    /* the header is written */
     bool done;       /* every run was looked at */
@@ -52,9 +51,7 @@ static void stream_free(void *cls)
 {
     struct export_stream *s = cls;
     aidf_buf_release(&s->out);
-    free(s->task);
-    free(s->provider);
-    free(s->model);
+    aidf_filter_release(&s->f);
     free(s);
 }
 
@@ -148,13 +145,8 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
     struct export_stream *s = aidf_xcalloc(1, sizeof(*s));
     s->st = &req->srv->state;
     s->req = req;
-    s->f = q.f;
-    s->task = q.f.task_glob ? aidf_xstrdup(q.f.task_glob) : NULL;
-    s->provider = q.f.provider ? aidf_xstrdup(q.f.provider) : NULL;
-    s->model = q.f.model ? aidf_xstrdup(q.f.model) : NULL;
-    s->f.task_glob = s->task;
-    s->f.provider = s->provider;
-    s->f.model = s->model;
+    s->f = q.f; /* the stream takes the filter over */
+    aidf_filter_init(&q.f);
     s->detailed = q.detailed;
     aidf_buf_init(&s->out, AIDF_BUF_NOLIMIT);
 

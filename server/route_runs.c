@@ -77,12 +77,6 @@ size_t aidf_srv_first_after(const struct aidf_store *s, int64_t ts, const char *
     return lo;
 }
 
-static bool any_filter(const struct aidf_filter *f)
-{
-    return f->since_ms != INT64_MIN || f->until_ms != INT64_MAX ||
-           f->status != AIDF_STATUS_UNKNOWN || f->task_glob || f->provider || f->model;
-}
-
 /*
  * One pass over the index in newest-first order, without copying it: count the
  * matches (the total), note where the page starts (offset, or the first match after
@@ -109,7 +103,7 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
     aidf_srv_read_lock(st);
     const struct aidf_store *s = st->store;
     size_t n = aidf_store_count(s);
-    if (!any_filter(&q.f)) {
+    if (!aidf_filter_any(&q.f)) {
         total = n;
         if (q.has_cursor)
             start = aidf_srv_first_after(s, q.cursor_ts, q.cursor_id);
@@ -149,6 +143,7 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
     else
         more = false;
     aidf_srv_read_unlock(st);
+    aidf_srv_query_release(&q);
 
     json_t *o = json_object();
     json_object_set_new(o, "total", json_integer((json_int_t)total));

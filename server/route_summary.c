@@ -16,13 +16,6 @@
 /* The flags `aidf report summary --json` prints with (cli_print_json). */
 #define SUMMARY_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
-/* True when the filter lets every run through. */
-static bool filter_is_empty(const struct aidf_filter *f)
-{
-    return f->since_ms == INT64_MIN && f->until_ms == INT64_MAX &&
-           f->status == AIDF_STATUS_UNKNOWN && !f->task_glob && !f->provider && !f->model;
-}
-
 enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *req)
 {
     struct aidf_srv_query q;
@@ -43,7 +36,7 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
     body = aidf_srv_cache_get(st, key.ptr, gen, &len);
     if (!body) {
         struct aidf_aggregate agg;
-        if (filter_is_empty(&q.f)) {
+        if (!aidf_filter_any(&q.f)) {
             /* Every run: from the accumulator that POSTs keep up to date. */
             aidf_srv_summary_all(st, &agg);
         } else {
@@ -72,6 +65,7 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
         aidf_srv_read_unlock(st);
     }
     aidf_buf_release(&key);
+    aidf_srv_query_release(&q);
     if (!body)
         return aidf_srv_send_error(c, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                                    "cannot encode the summary");

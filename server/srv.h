@@ -171,17 +171,17 @@ struct aidf_srv_kv {
 
 /** Which parameters an endpoint takes. */
 enum aidf_srv_params {
-    AIDF_PARAM_FILTERS = 1 << 0,  /* since until status task provider model */
+    AIDF_PARAM_FILTERS = 1 << 0,  /* the filters of aidf/filter_parse.h */
     AIDF_PARAM_PAGING = 1 << 1,   /* limit offset cursor */
     AIDF_PARAM_DETAILED = 1 << 2, /* detailed */
 };
 
 #define AIDF_SRV_LIMIT_DEFAULT 20
 #define AIDF_SRV_LIMIT_MAX     1000
-#define AIDF_SRV_MAX_PARAMS    32
+#define AIDF_SRV_MAX_PARAMS    160
 #define AIDF_SRV_CURSOR_MAX    96
 
-/** A parsed query. Text filters borrow the parameter values. */
+/** A parsed query. It owns its filter: release it with aidf_srv_query_release(). */
 struct aidf_srv_query {
     struct aidf_filter f;
     int64_t limit, offset;
@@ -192,18 +192,23 @@ struct aidf_srv_query {
 
 /**
  * Parse `n` parameters accepted per `allowed` (enum aidf_srv_params) into `q`
- * (overwritten; dates relative to `now_ms`). Unknown or repeated parameters, values
- * with NUL bytes and bad values fail with AIDF_EINVAL and a message naming the
- * parameter.
+ * (overwritten; dates relative to `now_ms`). A filter may be given several times (each
+ * adds values, see aidf/filter_parse.h); unknown parameters, more than
+ * AIDF_SRV_MAX_PARAMS, a repeated non-filter parameter (limit, offset, cursor, detailed),
+ * values with NUL bytes and bad values fail with AIDF_EINVAL and a message naming the
+ * parameter; `q` then holds nothing to release (releasing it is harmless).
  */
 int aidf_srv_query_parse(struct aidf_srv_query *q, unsigned allowed, const struct aidf_srv_kv *kv,
                          size_t n, int64_t now_ms, struct aidf_error *err);
 
 /**
- * The normalised filter part of `q` as a cache key (resolved dates, so "7d" at two
- * moments gives two keys). Appends to `out`.
+ * The normalised filter part of `q` as a cache key (aidf_filter_key(): values sorted,
+ * resolved dates, so "7d" at two moments gives two keys). Appends to `out`.
  */
 void aidf_srv_query_key(const struct aidf_srv_query *q, struct aidf_buf *out);
+
+/** Free what `q` owns (its filter). */
+void aidf_srv_query_release(struct aidf_srv_query *q);
 
 /** The opaque cursor for the item (ts_ms, run_id): base64url of "<ts_ms>:<runId>". */
 void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX]);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "aidf/buf.h"
+#include "aidf/containers.h"
 #include "aidf/err.h"
 #include "aidf/report.h"
 
@@ -95,19 +96,39 @@ const char *aidf_run_summary_tag(const struct aidf_run_summary *s, const char *k
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
                                       struct aidf_buf *scratch);
 
-/** Filters shared by `aidf report`, and the server. */
+/**
+ * Run filters, shared by `aidf report` and the server (built from text by
+ * aidf_filter_set(), include/aidf/filter_parse.h). A filter with several values lets a
+ * run through when the run has any of them; different filters are ANDed. Empty lists,
+ * zero masks and the open bounds match every run.
+ *
+ * Ownership: the filter owns its strings (aidf_filter_release() frees them). A filter may
+ * be moved by struct assignment; the source is then re-initialised, not released.
+ */
 struct aidf_filter {
-    int64_t since_ms;        /* INT64_MIN: no lower bound */
-    int64_t until_ms;        /* INT64_MAX: no upper bound (inclusive) */
-    enum aidf_status status; /* AIDF_STATUS_UNKNOWN: any */
-    const char *task_glob;   /* fnmatch() against taskPath and its basename; NULL: any */
-    const char *provider;    /* exact provider type; NULL: any */
-    const char *model;       /* exact model, or a glob; NULL: any */
+    int64_t since_ms;          /* INT64_MIN: no lower bound */
+    int64_t until_ms;          /* INT64_MAX: no upper bound (inclusive) */
+    int64_t received_since_ms; /* received_ms >= it; INT64_MIN: any */
+    unsigned status_mask;      /* bit (1u << enum aidf_status) per wanted status; 0: any */
+    unsigned ci_mask;          /* bit 0: runs outside CI, bit 1: runs in CI; 0: any */
+    /* Value lists, each sorted and without duplicates: */
+    struct aidf_strlist task;     /* fnmatch() globs against taskPath, its basename, taskName */
+    struct aidf_strlist provider; /* exact provider types */
+    struct aidf_strlist model;    /* exact models or globs */
+    struct aidf_strlist project;  /* exact project names */
+    struct aidf_strlist actor;    /* exact actors */
+    struct aidf_strlist branch;   /* exact branches */
+    struct aidf_strlist tag;      /* "key=value" (that value) or "key" (any value) */
+    size_t n_values;              /* values held in all (see AIDF_FILTER_MAX_TOTAL) */
 };
 
 /** Initialise a filter that matches everything. */
 void aidf_filter_init(struct aidf_filter *f);
-/** True when `s` passes every set filter. */
+/** Free the filter's strings and leave it matching everything. NULL is a no-op. */
+void aidf_filter_release(struct aidf_filter *f);
+/** True when some filter is set (the filter may reject a run). */
+bool aidf_filter_any(const struct aidf_filter *f);
+/** True when `s` passes every set filter (NULL `f`: always). */
 bool aidf_filter_match(const struct aidf_filter *f, const struct aidf_run_summary *s);
 
 struct aidf_store;

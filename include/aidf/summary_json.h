@@ -5,10 +5,14 @@
  * {"runId","timestamp","taskPath","status","provider","model","iterations",
  *  "maxIterations","tokens":{"input","output","total","cacheRead","cacheWrite",
  *  "estimated"},"cost":number|null,"unpriced":bool,"durationMs","filesChanged",
- *  "scopeViolations","validationFailures","errorCategory"?,"file"}
+ *  "scopeViolations","validationFailures","errorCategory"?,"file",
+ *  "taskName","taskType","project","actor","branch","tags":{key:value},"ci":bool,
+ *  "currency","receivedAt"}
  *
- * Counts that are unknown are null; errorCategory is present only when the run
- * recorded one.
+ * Counts that are unknown are null, and so are absent names (taskName ... branch);
+ * tags is {} for a run without tags; currency is "USD" when the report names none;
+ * receivedAt is when the store first saw the run (ISO 8601 UTC with milliseconds; null
+ * when unknown). errorCategory is present only when the run recorded one.
  */
 #ifndef AIDF_SUMMARY_JSON_H
 #define AIDF_SUMMARY_JSON_H

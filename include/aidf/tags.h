@@ -26,6 +26,12 @@
 bool aidf_tag_key_valid(const char *key);
 
 /**
+ * Why `value` is not a valid tag value ("is longer than 256 bytes", "is not valid UTF-8",
+ * "contains a control character"), or NULL when it is valid.
+ */
+const char *aidf_tag_value_problem(const char *value);
+
+/**
  * Set `key` to `value` in `tags`, replacing an earlier value of the same key. `source` names
  * where the tag came from for error messages ("--tag", "AIDF_TAGS", ".ai/config.yml").
  * Returns AIDF_OK, or AIDF_EINVAL (bad key or value) / AIDF_ETOOBIG (a 33rd tag) with a

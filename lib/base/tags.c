@@ -18,8 +18,7 @@ bool aidf_tag_key_valid(const char *key)
     return strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-/* The reason `value` is not a valid tag value, or NULL when it is. */
-static const char *value_problem(const char *value)
+const char *aidf_tag_value_problem(const char *value)
 {
     size_t n = strlen(value);
     if (n > AIDF_TAG_VALUE_MAX)
@@ -45,7 +44,7 @@ int aidf_tags_set(struct aidf_kvlist *tags, const char *key, const char *value, 
                          "%s: invalid tag key: a key is 1 to 64 characters of letters, digits, "
                          "'_', '.' and '-'",
                          source);
-    const char *why = value ? value_problem(value) : "is missing";
+    const char *why = value ? aidf_tag_value_problem(value) : "is missing";
     if (why)
         return aidf_fail(err, AIDF_EINVAL, "%s: the value of tag '%s' %s", source, key, why);
     for (size_t i = 0; i < tags->n; i++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aidf/buf.h"
+#include "aidf/tags.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
@@ -181,12 +182,93 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
 
 void aidf_filter_init(struct aidf_filter *f)
 {
+    memset(f, 0, sizeof(*f));
     f->since_ms = INT64_MIN;
     f->until_ms = INT64_MAX;
-    f->status = AIDF_STATUS_UNKNOWN;
-    f->task_glob = NULL;
-    f->provider = NULL;
-    f->model = NULL;
+    f->received_since_ms = INT64_MIN;
+}
+
+void aidf_filter_release(struct aidf_filter *f)
+{
+    if (!f)
+        return;
+    struct aidf_strlist *lists[] = {&f->task,  &f->provider, &f->model, &f->project,
+                                    &f->actor, &f->branch,   &f->tag};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+        aidf_strlist_release(lists[i]);
+    aidf_filter_init(f);
+}
+
+bool aidf_filter_any(const struct aidf_filter *f)
+{
+    return f &&
+           (f->since_ms != INT64_MIN || f->until_ms != INT64_MAX ||
+            f->received_since_ms != INT64_MIN || f->status_mask || f->ci_mask || f->task.n ||
+            f->provider.n || f->model.n || f->project.n || f->actor.n || f->branch.n || f->tag.n);
+}
+
+/* True when `l` is empty (no filter) or holds `v` exactly. */
+static bool exact_any(const struct aidf_strlist *l, const char *v)
+{
+    if (l->n == 0)
+        return true;
+    v = nz(v);
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i], v) == 0)
+            return true;
+    return false;
+}
+
+/* True when `l` is empty or one of its globs matches the task path, its basename or
+ * the task name. */
+static bool task_any(const struct aidf_strlist *l, const struct aidf_run_summary *s)
+{
+    if (l->n == 0)
+        return true;
+    const char *task = nz(s->task_path);
+    const char *base = strrchr(task, '/');
+    base = base ? base + 1 : task;
+    const char *name = nz(s->task_name);
+    for (size_t i = 0; i < l->n; i++) {
+        const char *g = l->items[i];
+        if (fnmatch(g, task, 0) == 0 || fnmatch(g, base, 0) == 0 || fnmatch(g, name, 0) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* True when `l` is empty or one of its names or globs matches the model. */
+static bool model_any(const struct aidf_strlist *l, const char *model)
+{
+    if (l->n == 0)
+        return true;
+    model = nz(model);
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i], model) == 0 || fnmatch(l->items[i], model, 0) == 0)
+            return true;
+    return false;
+}
+
+/* True when `l` is empty or the run has one of its tags ("key=value" or just "key"). */
+static bool tag_any(const struct aidf_strlist *l, const struct aidf_run_summary *s)
+{
+    if (l->n == 0)
+        return true;
+    char key[AIDF_TAG_KEY_MAX + 1];
+    for (size_t i = 0; i < l->n; i++) {
+        const char *t = l->items[i];
+        const char *eq = strchr(t, '=');
+        size_t kl = eq ? (size_t)(eq - t) : strlen(t);
+        if (kl > AIDF_TAG_KEY_MAX)
+            continue;
+        memcpy(key, t, kl);
+        key[kl] = '\0';
+        size_t vl;
+        const char *v = aidf_run_summary_tag(s, key, &vl);
+        if (v && (!eq || (strlen(eq + 1) == vl && memcmp(eq + 1, v, vl) == 0)))
+            return true;
+    }
+    return false;
 }
 
 bool aidf_filter_match(const struct aidf_filter *f, const struct aidf_run_summary *s)
@@ -195,21 +277,13 @@ bool aidf_filter_match(const struct aidf_filter *f, const struct aidf_run_summar
         return true;
     if (s->ts_ms < f->since_ms || s->ts_ms > f->until_ms)
         return false;
-    if (f->status != AIDF_STATUS_UNKNOWN && s->status != f->status)
+    if (s->received_ms < f->received_since_ms)
         return false;
-    if (f->task_glob) {
-        const char *task = s->task_path ? s->task_path : "";
-        const char *base = strrchr(task, '/');
-        base = base ? base + 1 : task;
-        if (fnmatch(f->task_glob, task, 0) != 0 && fnmatch(f->task_glob, base, 0) != 0)
-            return false;
-    }
-    if (f->provider && strcmp(f->provider, s->provider ? s->provider : "") != 0)
+    if (f->status_mask && !(f->status_mask & (1u << (unsigned)s->status)))
         return false;
-    if (f->model) {
-        const char *m = s->model ? s->model : "";
-        if (strcmp(f->model, m) != 0 && fnmatch(f->model, m, 0) != 0)
-            return false;
-    }
-    return true;
+    if (f->ci_mask && !(f->ci_mask & (s->ci ? 2u : 1u)))
+        return false;
+    return exact_any(&f->provider, s->provider) && exact_any(&f->project, s->project) &&
+           exact_any(&f->actor, s->actor) && exact_any(&f->branch, s->branch) &&
+           model_any(&f->model, s->model) && task_any(&f->task, s) && tag_any(&f->tag, s);
 }

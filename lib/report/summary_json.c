@@ -4,8 +4,10 @@
 #include "aidf/summary_json.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "aidf/jsonutil.h"
+#include "aidf/timeutil.h"
 
 /* An integer count, or null when unknown (AIDF_UNSET or negative). */
 static json_t *count_or_null(int64_t v)
@@ -24,6 +26,45 @@ static json_t *ms_value(double ms)
     if (ms == floor(ms) && ms < 9007199254740992.0)
         return json_integer((json_int_t)ms);
     return json_real(ms);
+}
+
+/* The tags ("key=value" lines) as an object. */
+static json_t *tags_object(const char *tags)
+{
+    json_t *o = json_object();
+    for (const char *p = tags ? tags : ""; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (eq)
+            json_object_setn_new_nocheck(o, p, (size_t)(eq - p),
+                                         json_stringn(eq + 1, n - (size_t)(eq - p) - 1));
+        if (!eol)
+            break;
+        p = eol + 1;
+    }
+    return o;
+}
+
+/* The team dimensions and when the store first saw the run. */
+static void add_dimensions(json_t *o, const struct aidf_run_summary *s)
+{
+    json_object_set_new(o, "taskName", aidf_json_str_or_null(NONEMPTY(s->task_name)));
+    json_object_set_new(o, "taskType", aidf_json_str_or_null(NONEMPTY(s->task_type)));
+    json_object_set_new(o, "project", aidf_json_str_or_null(NONEMPTY(s->project)));
+    json_object_set_new(o, "actor", aidf_json_str_or_null(NONEMPTY(s->actor)));
+    json_object_set_new(o, "branch", aidf_json_str_or_null(NONEMPTY(s->branch)));
+    json_object_set_new(o, "tags", tags_object(s->tags));
+    json_object_set_new(o, "ci", json_boolean(s->ci));
+    json_object_set_new(o, "currency",
+                        json_string(s->currency && *s->currency ? s->currency : "USD"));
+    if (s->received_ms > 0) {
+        char iso[AIDF_ISO_LEN];
+        aidf_iso_format(s->received_ms, iso);
+        json_object_set_new(o, "receivedAt", json_string(iso));
+    } else {
+        json_object_set_new(o, "receivedAt", json_null());
+    }
 }
 
 json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
@@ -73,5 +114,6 @@ json_t *aidf_run_summary_to_json(const struct aidf_run_summary *s)
     if (s->error_category && *s->error_category)
         json_object_set_new(o, "errorCategory", json_string(s->error_category));
     json_object_set_new(o, "file", aidf_json_str_or_null(NONEMPTY(s->file)));
+    add_dimensions(o, s);
     return o;
 }

@@ -92,7 +92,7 @@ expect 0 "list --json" report list --json --reports-dir "$small"
 check "list --json writes nothing to stderr" err_empty
 check "list --json shape" jq_ok '(.total | type) == "number" and (.runs | type) == "array"'
 check "list --json total and runs" jq_ok '.total == 6 and (.runs | length) == 6'
-check "list --json keys" jq_ok 'all(.runs[]; keys - ["errorCategory"] == (["runId","timestamp","taskPath","status","provider","model","iterations","maxIterations","tokens","cost","unpriced","durationMs","filesChanged","scopeViolations","validationFailures","file"] | sort))'
+check "list --json keys" jq_ok 'all(.runs[]; keys - ["errorCategory"] == (["runId","timestamp","taskPath","status","provider","model","iterations","maxIterations","tokens","cost","unpriced","durationMs","filesChanged","scopeViolations","validationFailures","file","taskName","taskType","project","actor","branch","tags","ci","currency","receivedAt"] | sort))'
 check "list --json token keys" jq_ok 'all(.runs[]; (.tokens | keys) == (["input","output","total","cacheRead","cacheWrite","totalWithCache","estimated"] | sort))'
 check "list --json totalWithCache adds the cache" jq_ok 'all(.runs[]; .tokens.totalWithCache == .tokens.total + .tokens.cacheRead + .tokens.cacheWrite)'
 check "list --json newest first" jq_ok '[.runs[].runId] == $want' \

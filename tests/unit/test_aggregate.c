@@ -312,47 +312,6 @@ static void test_summary_from_report(void **state)
     aidf_buf_release(&scratch);
 }
 
-static void test_filter(void **state)
-{
-    (void)state;
-    struct aidf_run_summary s = mk("x", 5000, ".ai/tasks/pending/042-add-login.md", "claude-cli",
-                                   "claude-sonnet-4-5", AIDF_STATUS_COMPLETED, 1);
-    struct aidf_filter f;
-    aidf_filter_init(&f);
-    assert_true(aidf_filter_match(&f, &s));
-    assert_true(aidf_filter_match(NULL, &s));
-    f.since_ms = 5000;
-    f.until_ms = 5000;
-    assert_true(aidf_filter_match(&f, &s));
-    f.since_ms = 5001;
-    assert_false(aidf_filter_match(&f, &s));
-    aidf_filter_init(&f);
-    f.until_ms = 4999;
-    assert_false(aidf_filter_match(&f, &s));
-    aidf_filter_init(&f);
-    f.status = AIDF_STATUS_FAILED;
-    assert_false(aidf_filter_match(&f, &s));
-    aidf_filter_init(&f);
-    f.task_glob = "042-*";
-    assert_true(aidf_filter_match(&f, &s));
-    f.task_glob = ".ai/tasks/*"; /* '*' crosses '/' (no FNM_PATHNAME) */
-    assert_true(aidf_filter_match(&f, &s));
-    f.task_glob = "*logout*";
-    assert_false(aidf_filter_match(&f, &s));
-    aidf_filter_init(&f);
-    f.model = "claude-sonnet-4-5";
-    assert_true(aidf_filter_match(&f, &s));
-    f.model = "claude-*";
-    assert_true(aidf_filter_match(&f, &s));
-    f.model = "claude-sonnet";
-    assert_false(aidf_filter_match(&f, &s));
-    aidf_filter_init(&f);
-    f.provider = "claude-cli";
-    assert_true(aidf_filter_match(&f, &s));
-    f.provider = "claude-*"; /* provider is exact */
-    assert_false(aidf_filter_match(&f, &s));
-}
-
 /*
  * The accumulator run by run, oldest first, gives exactly (bit for bit, in JSON) what a
  * fresh computation over the newest-first list gives, and it owns its strings.
@@ -713,10 +672,13 @@ static void test_many_currencies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),           cmocka_unit_test(test_arithmetic),
-        cmocka_unit_test(test_ties_and_limits), cmocka_unit_test(test_summary_from_report),
-        cmocka_unit_test(test_filter),          cmocka_unit_test(test_accumulator_matches_compute),
-        cmocka_unit_test(test_sums_at_bounds),  cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_arithmetic),
+        cmocka_unit_test(test_ties_and_limits),
+        cmocka_unit_test(test_summary_from_report),
+        cmocka_unit_test(test_accumulator_matches_compute),
+        cmocka_unit_test(test_sums_at_bounds),
+        cmocka_unit_test(test_currencies),
         cmocka_unit_test(test_many_currencies),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);

@@ -145,10 +145,30 @@ static void test_query_filters(void **state)
     assert_int_equal(aidf_parse_when("2026-11-02", 0, true, &b), AIDF_OK);
     assert_true(q.f.since_ms == a);
     assert_true(q.f.until_ms == b);
-    assert_int_equal(q.f.status, AIDF_STATUS_FAILED);
-    assert_string_equal(q.f.task_glob, "*login*");
-    assert_string_equal(q.f.provider, "claude-cli");
-    assert_string_equal(q.f.model, "claude-*");
+    assert_int_equal(q.f.status_mask, 1u << AIDF_STATUS_FAILED);
+    assert_string_equal(q.f.task.items[0], "*login*");
+    assert_string_equal(q.f.provider.items[0], "claude-cli");
+    assert_string_equal(q.f.model.items[0], "claude-*");
+    aidf_srv_query_release(&q);
+
+    /* The team filters; repeated filters add values, in any mix with commas. */
+    assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "project=acme/widgets", "actor=octocat",
+                           "branch=main", "tag=team:core", "ci=true", "receivedSince=1h",
+                           "model=gpt-4o", "status=failed,blocked", "model=gpt-5,claude-*",
+                           "status=completed", "tag=ticket:*", NULL),
+                     AIDF_OK);
+    assert_string_equal(q.f.project.items[0], "acme/widgets");
+    assert_string_equal(q.f.actor.items[0], "octocat");
+    assert_string_equal(q.f.branch.items[0], "main");
+    assert_int_equal(q.f.tag.n, 2);
+    assert_string_equal(q.f.tag.items[0], "team=core");
+    assert_string_equal(q.f.tag.items[1], "ticket");
+    assert_int_equal(q.f.ci_mask, 2);
+    assert_true(q.f.received_since_ms == 1800000000000LL - 3600000);
+    assert_int_equal(q.f.model.n, 3);
+    assert_int_equal(q.f.status_mask, (1u << AIDF_STATUS_FAILED) | (1u << AIDF_STATUS_BLOCKED) |
+                                          (1u << AIDF_STATUS_COMPLETED));
+    aidf_srv_query_release(&q);
 
     /* Relative dates count back from the given now. */
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "since=7d", NULL), AIDF_OK);
@@ -161,6 +181,14 @@ static void test_query_filters(void **state)
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "status=done", NULL), AIDF_EINVAL);
     assert_string_equal(e.msg, "invalid status 'done' (expected completed, blocked or failed)");
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "status", NULL), AIDF_EINVAL);
+    assert_string_equal(e.msg, "status needs a value");
+    assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "tag=bad key:x", NULL), AIDF_EINVAL);
+    assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "ci=maybe", NULL), AIDF_EINVAL);
+    assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "receivedSince=5q", NULL), AIDF_EINVAL);
+    assert_non_null(strstr(e.msg, "invalid receivedSince '5q'"));
+    /* A date takes one value. */
+    assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "since=1d", "since=2d", NULL), AIDF_EINVAL);
+    assert_string_equal(e.msg, "since given more than once (it takes one date)");
 }
 
 static void test_query_rejects(void **state)
@@ -177,9 +205,33 @@ static void test_query_rejects(void **state)
                      AIDF_OK);
     assert_true(q.detailed);
     assert_int_equal(parse(&q, AIDF_PARAM_DETAILED, &e, "detailed=yes", NULL), AIDF_EINVAL);
+    /* Filters repeat; the other parameters do not. */
     assert_int_equal(parse(&q, AIDF_PARAM_FILTERS, &e, "status=failed", "status=completed", NULL),
-                     AIDF_EINVAL);
-    assert_non_null(strstr(e.msg, "more than once"));
+                     AIDF_OK);
+    aidf_srv_query_release(&q);
+    const char *once[] = {"limit=5", "offset=1", "detailed=1"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(parse(&q, AIDF_PARAM_FILTERS | AIDF_PARAM_PAGING | AIDF_PARAM_DETAILED, &e,
+                               once[i], once[i], NULL),
+                         AIDF_EINVAL);
+        assert_non_null(strstr(e.msg, "more than once"));
+    }
+
+    /* Up to 64 values per filter; more is a clear error, whatever the form. */
+    struct aidf_srv_kv vals[AIDF_FILTER_MAX_VALUES + 1];
+    char names[AIDF_FILTER_MAX_VALUES + 1][8];
+    for (size_t i = 0; i <= AIDF_FILTER_MAX_VALUES; i++) {
+        snprintf(names[i], sizeof(names[i]), "m%zu", i);
+        vals[i] = (struct aidf_srv_kv){"model", names[i], strlen(names[i])};
+    }
+    assert_int_equal(
+        aidf_srv_query_parse(&q, AIDF_PARAM_FILTERS, vals, AIDF_FILTER_MAX_VALUES, 0, &e), AIDF_OK);
+    assert_int_equal(q.f.model.n, AIDF_FILTER_MAX_VALUES);
+    aidf_srv_query_release(&q);
+    assert_int_equal(
+        aidf_srv_query_parse(&q, AIDF_PARAM_FILTERS, vals, AIDF_FILTER_MAX_VALUES + 1, 0, &e),
+        AIDF_EINVAL);
+    assert_string_equal(e.msg, "too many values for model (at most 64)");
 
     /* A value with a NUL byte inside is refused, not cut short. */
     struct aidf_srv_kv kv = {"task", "ab\0cd", 5};
@@ -237,10 +289,33 @@ static void test_query_key(void **state)
     aidf_srv_query_key(&q1, &a);
     aidf_srv_query_key(&q2, &b);
     assert_string_equal(a.ptr, b.ptr);
+    aidf_srv_query_release(&q2);
     aidf_buf_reset(&b);
-    parse(&q2, AIDF_PARAM_FILTERS, &e, "model=m", "status=failed", "task=", NULL);
+    parse(&q2, AIDF_PARAM_FILTERS, &e, "model=m", "status=failed", "task=t", NULL);
     aidf_srv_query_key(&q2, &b);
     assert_string_not_equal(a.ptr, b.ptr);
+    aidf_srv_query_release(&q1);
+    aidf_srv_query_release(&q2);
+
+    /* a,b and b,a (and the repeated form) share a key; project=x and actor=x do not. */
+    aidf_buf_reset(&a);
+    aidf_buf_reset(&b);
+    parse(&q1, AIDF_PARAM_FILTERS, &e, "model=a,b", "tag=team:core", NULL);
+    parse(&q2, AIDF_PARAM_FILTERS, &e, "tag=team=core", "model=b", "model=a", NULL);
+    aidf_srv_query_key(&q1, &a);
+    aidf_srv_query_key(&q2, &b);
+    assert_string_equal(a.ptr, b.ptr);
+    aidf_srv_query_release(&q1);
+    aidf_srv_query_release(&q2);
+    aidf_buf_reset(&a);
+    aidf_buf_reset(&b);
+    parse(&q1, AIDF_PARAM_FILTERS, &e, "project=x", NULL);
+    parse(&q2, AIDF_PARAM_FILTERS, &e, "actor=x", NULL);
+    aidf_srv_query_key(&q1, &a);
+    aidf_srv_query_key(&q2, &b);
+    assert_string_not_equal(a.ptr, b.ptr);
+    aidf_srv_query_release(&q1);
+    aidf_srv_query_release(&q2);
     aidf_buf_release(&a);
     aidf_buf_release(&b);
 }

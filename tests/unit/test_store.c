@@ -22,6 +22,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/report.h"
+#include "aidf/filter_parse.h"
 #include "aidf/store.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
@@ -200,6 +201,14 @@ static int teardown(void **state)
 }
 
 /* ---- writes and reads ------------------------------------------------------------------ */
+
+/* Set a filter from text; the value must be valid. */
+static void filter_set(struct aidf_filter *f, const char *name, const char *value)
+{
+    struct aidf_error err;
+    aidf_error_clear(&err);
+    assert_int_equal(aidf_filter_set(f, name, value, "", 0, &err), AIDF_OK);
+}
 
 static void test_round_trip(void **state)
 {
@@ -539,51 +548,55 @@ static void test_list_filters(void **state)
     assert_string_equal(v[3]->run_id, ID1);
     free(v);
 
-    int64_t t;
-    aidf_iso_parse("2026-11-05T10:00:00Z", &t);
-    f.since_ms = t; /* inclusive */
+    filter_set(&f, "since", "2026-11-05T10:00:00Z"); /* inclusive */
     assert_int_equal(aidf_store_list(s, &f, &v), 3);
     free(v);
-    f.until_ms = t; /* inclusive */
+    filter_set(&f, "until", "2026-11-05T10:00:00Z"); /* inclusive */
     assert_int_equal(aidf_store_list(s, &f, &v), 1);
     assert_string_equal(v[0]->run_id, ID2);
     free(v);
 
-    aidf_filter_init(&f);
-    f.status = AIDF_STATUS_COMPLETED;
+    aidf_filter_release(&f);
+    filter_set(&f, "status", "completed");
     assert_int_equal(aidf_store_list(s, &f, &v), 2);
     free(v);
 
-    aidf_filter_init(&f);
-    f.task_glob = "*login*"; /* basename or full path */
+    aidf_filter_release(&f);
+    filter_set(&f, "task", "*login*"); /* basename or full path */
     assert_int_equal(aidf_store_list(s, &f, &v), 2);
     free(v);
-    f.task_glob = "0*-log*.md";
+    aidf_filter_release(&f);
+    filter_set(&f, "task", "0*-log*.md");
     assert_int_equal(aidf_store_list(s, &f, &v), 3);
     free(v);
-    f.task_glob = "other/*";
+    aidf_filter_release(&f);
+    filter_set(&f, "task", "other/*");
     assert_int_equal(aidf_store_list(s, &f, &v), 1);
     assert_string_equal(v[0]->run_id, ID4);
     free(v);
 
-    aidf_filter_init(&f);
-    f.provider = "claude-cli";
+    aidf_filter_release(&f);
+    filter_set(&f, "provider", "claude-cli");
     assert_int_equal(aidf_store_list(s, &f, &v), 2);
     free(v);
-    f.provider = "claude";
+    aidf_filter_release(&f);
+    filter_set(&f, "provider", "claude");
     assert_int_equal(aidf_store_list(s, &f, &v), 0);
     free(v);
 
-    aidf_filter_init(&f);
-    f.model = "gpt-4o-mini";
+    aidf_filter_release(&f);
+    filter_set(&f, "model", "gpt-4o-mini");
     assert_int_equal(aidf_store_list(s, &f, &v), 1);
     free(v);
-    f.model = "claude-*";
+    aidf_filter_release(&f);
+    filter_set(&f, "model", "claude-*");
     assert_int_equal(aidf_store_list(s, &f, &v), 3);
     free(v);
-    f.model = "gpt-4o";
+    aidf_filter_release(&f);
+    filter_set(&f, "model", "gpt-4o");
     assert_int_equal(aidf_store_list(s, &f, &v), 0);
     free(v);
+    aidf_filter_release(&f);
     aidf_store_free(s);
 }
 
