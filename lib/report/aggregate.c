@@ -449,7 +449,8 @@ void aidf_agg_acc_add_many(struct aidf_agg_acc *acc, const struct aidf_run_summa
             out->last_ts_ms = r->ts_ms;
         for (int p = 0; p < AIDF_PHASE_COUNT; p++)
             ADD_MS(acc->phase_sum[p], r->phases[p]);
-        group_add(&acc->tasks, group_of(&acc->tasks, r->task_path ? r->task_path : ""), cur, r,
+        /* A task is its file's name wherever the file sits (pending/, blocked/, completed/). */
+        group_add(&acc->tasks, group_of(&acc->tasks, r->task_name ? r->task_name : ""), cur, r,
                   sat);
         group_add(&acc->providers, group_of(&acc->providers, r->provider ? r->provider : ""), cur,
                   r, sat);

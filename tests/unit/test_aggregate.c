@@ -30,6 +30,7 @@ static struct aidf_run_summary mk(const char *id, int64_t ts, const char *task, 
     s.ts_ms = ts;
     s.timestamp = "";
     s.task_path = task;
+    s.task_name = strrchr(task, '/') ? strrchr(task, '/') + 1 : task;
     s.provider = prov;
     s.model = model;
     s.error_category = "";
@@ -68,7 +69,7 @@ static void fill(struct fixture *f)
     f->r[1].phases[AIDF_PHASE_VALIDATION] = 1000;
 
     /* Unpriced: must not count as $0 in averages. */
-    f->r[2] = mk("c3", 2000, ".ai/tasks/a.md", "p2", "m1", AIDF_STATUS_COMPLETED, NAN);
+    f->r[2] = mk("c3", 2000, ".ai/tasks/blocked/a.md", "p2", "m1", AIDF_STATUS_COMPLETED, NAN);
     f->r[2].tokens_in = 50, f->r[2].tokens_out = 5, f->r[2].tokens_total = 55;
     f->r[2].iterations = 1, f->r[2].duration_ms = 500, f->r[2].files_total = 3;
     f->r[2].changed_files = "z.c\nx.c\nx.c"; /* listed twice: one run */
@@ -151,13 +152,13 @@ static void test_arithmetic(void **state)
 
     /* Top tasks by summed cost. */
     assert_int_equal(a.n_top_tasks, 3);
-    assert_string_equal(a.top_tasks[0].name, ".ai/tasks/b.md");
-    assert_string_equal(a.top_tasks[1].name, ".ai/tasks/a.md");
+    assert_string_equal(a.top_tasks[0].name, "b.md");
+    assert_string_equal(a.top_tasks[1].name, "a.md"); /* one task in two folders */
     assert_int_equal(a.top_tasks[1].runs, 2);
     assert_int_equal(a.top_tasks[1].unpriced_runs, 1);
     assert_true(fabs(a.top_tasks[1].cost - 1.0) < EPS);
     assert_int_equal(a.top_tasks[1].tokens_total, 165);
-    assert_string_equal(a.top_tasks[2].name, ".ai/tasks/c.md");
+    assert_string_equal(a.top_tasks[2].name, "c.md");
 
     /* Top files by number of runs, ties by path. */
     assert_int_equal(a.n_top_files, 3);
@@ -192,8 +193,7 @@ static void test_arithmetic(void **state)
     assert_true(fabs(json_real_value(json_object_get(ai, "avgMs")) - 775) < EPS);
     json_t *tt = json_object_get(j, "topTasks");
     assert_int_equal(json_array_size(tt), 3);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(tt, 0), "task")),
-                        ".ai/tasks/b.md");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tt, 0), "task")), "b.md");
     json_t *tf = json_object_get(j, "topFiles");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(tf, 0), "runs")), 3);
     json_t *bp = json_object_get(j, "byProvider");
@@ -334,8 +334,8 @@ static void test_accumulator_matches_compute(void **state)
     for (int i = 3; i >= 0; i--) {
         /* Strings of a summary may be freed after it was added: use a scratch copy. */
         struct aidf_run_summary tmp = *list[i];
-        snprintf(task, sizeof(task), "%s", list[i]->task_path);
-        tmp.task_path = task;
+        snprintf(task, sizeof(task), "%s", list[i]->task_name);
+        tmp.task_name = task;
         const struct aidf_run_summary *one = &tmp;
         aidf_agg_acc_add_many(acc, &one, 1, false);
         memset(task, 'Z', sizeof(task) - 1);
