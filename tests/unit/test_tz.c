@@ -198,12 +198,13 @@ static void test_offset_span(void **state)
             if (!(from <= t && t < until))
                 fail_msg("%s at %lld: span [%lld, %lld) misses it", zones[z], (long long)t,
                          (long long)from, (long long)until);
-            /* Ends and a few inner points (spans of a rule year or of a table entry). */
+            /* Ends and a few inner points (spans of a rule year or of a table entry); an
+             * unbounded span (UTC, Etc/GMT-14) has none to probe. */
+            if (from == INT64_MIN || until == INT64_MAX)
+                continue;
             int64_t probes[4] = {from, until - 1, from + (until - from) / 3,
                                  from + 2 * ((until - from) / 3)};
             for (int k = 0; k < 4; k++) {
-                if (from == INT64_MIN || until == INT64_MAX)
-                    break;
                 if (aidf_tz_offset(tz, probes[k]) != off)
                     fail_msg("%s: offset at %lld differs inside the span of %lld", zones[z],
                              (long long)probes[k], (long long)t);
