@@ -179,11 +179,9 @@ static uint32_t dim_id(struct values *v, const struct aidf_stats_key *k,
     return 0;
 }
 
-static void values_release(struct values *v, bool free_items)
+/* Free the table; its strings have moved to the result (take_strings()). */
+static void values_release(struct values *v)
 {
-    if (free_items)
-        for (size_t i = 0; i < v->n; i++)
-            free(v->items[i]);
     free(v->items);
     aidf_strmap_release(&v->map);
 }
@@ -510,10 +508,10 @@ void aidf_stats_compute(const struct aidf_stats_query *q,
         free(ranks[w]);
     free(rank_words);
     free(ents);
-    values_release(&c.periods, false);
-    values_release(&c.currencies, false);
+    values_release(&c.periods);
+    values_release(&c.currencies);
     for (size_t b = 0; b < q->n_by; b++)
-        values_release(&c.by[b], false);
+        values_release(&c.by[b]);
     while (c.chunks) {
         struct chunk *next = c.chunks->next;
         free(c.chunks);
