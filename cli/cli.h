@@ -32,6 +32,12 @@ int cmd_report_list(int argc, char **argv);
 int cmd_report_show(int argc, char **argv);
 /** `aidf report summary ...`. */
 int cmd_report_summary(int argc, char **argv);
+/** `aidf report stats ...`: a time series (cmd_report_stats.c). */
+int cmd_report_stats(int argc, char **argv);
+/** `aidf report daily ...`: report stats --interval day. */
+int cmd_report_daily(int argc, char **argv);
+/** `aidf report monthly ...`: report stats --interval month. */
+int cmd_report_monthly(int argc, char **argv);
 /** `aidf report export ...`. */
 int cmd_report_export(int argc, char **argv);
 /** `aidf report clean ...`. */
@@ -57,7 +63,7 @@ int cmd_completion(int argc, char **argv);
 extern const struct optp_cmd cli_spec_init, cli_spec_run, cli_spec_status, cli_spec_serve,
     cli_spec_version, cli_spec_completion, cli_spec_report_list, cli_spec_report_show,
     cli_spec_report_summary, cli_spec_report_export, cli_spec_report_clean, cli_spec_report_push,
-    cli_spec_report_webhook;
+    cli_spec_report_webhook, cli_spec_report_stats, cli_spec_report_daily, cli_spec_report_monthly;
 
 /**
  * A node of the command tree: a command with its function and spec, or a group (aidf
@@ -273,5 +279,11 @@ int cli_print_json(json_t *v);
  */
 int cli_write_csv(struct aidf_store *s, const struct aidf_run_summary *const *runs, size_t n,
                   bool detailed, const char *path, size_t *rows);
+
+/**
+ * Write `len` bytes of `text` to `path` ("-" = stdout), a file atomically. Returns 0, or 1
+ * after printing the error.
+ */
+int cli_write_text(const char *path, const char *text, size_t len);
 
 #endif

@@ -110,17 +110,20 @@ int cli_write_csv(struct aidf_store *s, const struct aidf_run_summary *const *ru
                   bool detailed, const char *path, size_t *rows)
 {
     struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-    struct aidf_error err = {0};
-    int rc = 0;
-
     aidf_export_csv(s, runs, n, detailed, &b, rows);
-
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(b.ptr, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
-            rc = cli_fail("cannot write to standard output: %s", strerror(errno));
-    } else if (aidf_write_file_atomic(path, b.ptr, b.len, 0, &err) != AIDF_OK) {
-        rc = err.msg[0] ? cli_fail("%s", err.msg) : cli_fail("cannot write '%s'", path);
-    }
+    int rc = cli_write_text(path, b.ptr, b.len);
     aidf_buf_release(&b);
     return rc;
+}
+
+int cli_write_text(const char *path, const char *text, size_t len)
+{
+    struct aidf_error err = {0};
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+            return cli_fail("cannot write to standard output: %s", strerror(errno));
+    } else if (aidf_write_file_atomic(path, text, len, 0, &err) != AIDF_OK) {
+        return err.msg[0] ? cli_fail("%s", err.msg) : cli_fail("cannot write '%s'", path);
+    }
+    return 0;
 }

@@ -37,7 +37,7 @@ static const struct optp_opt no_opts[] = {CLI_OPTS_END};
 static const struct optp_cmd report_spec = {
     .name = "report",
     .synopsis = "<command> [options]",
-    .summary = "list, show, summarise, export and clean execution reports",
+    .summary = "list, show, summarise, chart, export and clean execution reports",
     .description = "Query the execution reports in .ai/reports/.",
     .opts = no_opts,
     .epilog = "Run 'aidf report <command> --help' for the options of a command.",
@@ -48,6 +48,9 @@ static const struct cli_command report_cmds[] = {
     {"list", cmd_report_list, &cli_spec_report_list, NULL},
     {"show", cmd_report_show, &cli_spec_report_show, NULL},
     {"summary", cmd_report_summary, &cli_spec_report_summary, NULL},
+    {"stats", cmd_report_stats, &cli_spec_report_stats, NULL},
+    {"daily", cmd_report_daily, &cli_spec_report_daily, NULL},
+    {"monthly", cmd_report_monthly, &cli_spec_report_monthly, NULL},
     {"export", cmd_report_export, &cli_spec_report_export, NULL},
     {"clean", cmd_report_clean, &cli_spec_report_clean, NULL},
     {"push", cmd_report_push, &cli_spec_report_push, NULL},

@@ -222,21 +222,23 @@ int term_columns(FILE *f)
     return 0;
 }
 
-void term_bar(double pct, char *out, size_t outlen)
+void term_bar_n(double pct, int width, char *out, size_t outlen)
 {
     if (!(pct >= 0))
         pct = 0;
     if (pct > 100)
         pct = 100;
-    long filled = lround(pct * TERM_BAR_WIDTH / 100.0);
+    if (width < 0)
+        width = 0;
+    long filled = lround(pct * width / 100.0);
     if (filled < 0)
         filled = 0;
-    if (filled > TERM_BAR_WIDTH)
-        filled = TERM_BAR_WIDTH;
+    if (filled > width)
+        filled = width;
     size_t off = 0;
     if (outlen == 0)
         return;
-    for (long i = 0; i < TERM_BAR_WIDTH; i++) {
+    for (long i = 0; i < width; i++) {
         const char *ch = i < filled ? "\xE2\x96\x88" : "\xE2\x96\x91"; /* █ ░ */
         if (off + 3 >= outlen)
             break;
@@ -244,6 +246,11 @@ void term_bar(double pct, char *out, size_t outlen)
         off += 3;
     }
     out[off] = '\0';
+}
+
+void term_bar(double pct, char *out, size_t outlen)
+{
+    term_bar_n(pct, TERM_BAR_WIDTH, out, outlen);
 }
 
 void term_pct(double pct, char *out, size_t outlen)

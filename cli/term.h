@@ -84,6 +84,8 @@ int term_columns(FILE *f);
 
 /** The phase bar: round(pct*25/100) of "█" then "░" (clamped to 0..25). */
 void term_bar(double pct, char *out, size_t outlen);
+/** A bar of `width` cells (round(pct*width/100) of "█" then "░"); `outlen` >= width*3+1. */
+void term_bar_n(double pct, int width, char *out, size_t outlen);
 /** A percentage: "<1%" when 0 < pct < 1, otherwise rounded, e.g. "78%". */
 void term_pct(double pct, char *out, size_t outlen);
 /** An integer with thousands separators: "12,345", "-1,000". */

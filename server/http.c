@@ -245,6 +245,8 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *r
         return aidf_srv_get_summary(c, req);
     case AIDF_ROUTE_EXPORT:
         return aidf_srv_get_export(c, req);
+    case AIDF_ROUTE_STATS:
+        return aidf_srv_get_stats(c, req);
     default:
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
     }

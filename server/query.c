@@ -25,6 +25,8 @@ enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id)
         return AIDF_ROUTE_SUMMARY;
     if (strcmp(path, "/export.csv") == 0)
         return AIDF_ROUTE_EXPORT;
+    if (strcmp(path, "/stats") == 0)
+        return AIDF_ROUTE_STATS;
     if (strcmp(path, "/healthz") == 0)
         return AIDF_ROUTE_HEALTHZ;
     return AIDF_ROUTE_NONE;
@@ -80,11 +82,12 @@ static bool parse_uint(const char *s, int64_t max, int64_t *out)
 
 static int param_index(const char *key)
 {
-    static const char *const others[] = {"limit", "offset", "cursor", "detailed"};
+    static const char *const others[] = {"limit",    "offset", "cursor", "detailed",
+                                         "interval", "by",     "tz"};
     for (int i = 0; i < AIDF_FILTER_NAMES; i++)
         if (strcmp(key, aidf_filter_names[i]) == 0)
             return i;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < (int)(sizeof(others) / sizeof(others[0])); i++)
         if (strcmp(key, others[i]) == 0)
             return AIDF_FILTER_NAMES + i;
     return -1;
@@ -94,6 +97,8 @@ static unsigned param_group(int idx)
 {
     if (idx < AIDF_FILTER_NAMES)
         return AIDF_PARAM_FILTERS;
+    if (idx >= AIDF_FILTER_NAMES + 4)
+        return AIDF_PARAM_STATS;
     return idx == AIDF_FILTER_NAMES + 3 ? AIDF_PARAM_DETAILED : AIDF_PARAM_PAGING;
 }
 
@@ -110,8 +115,8 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
         int idx = param_index(key);
         if (idx < 0 || !(param_group(idx) & allowed))
             return aidf_fail(err, AIDF_EINVAL, "unknown parameter '%.64s'", key);
-        /* Filters may repeat (each time adds values); the others may not. */
-        if (idx >= AIDF_FILTER_NAMES && (seen & (1u << idx)))
+        /* Filters may repeat (each time adds values), and so may `by`; the others may not. */
+        if (idx >= AIDF_FILTER_NAMES && (seen & (1u << idx)) && strcmp(key, "by") != 0)
             return aidf_fail(err, AIDF_EINVAL, "parameter '%s' given more than once", key);
         seen |= 1u << idx;
         if (kv[i].value && strlen(val) != kv[i].value_len)
@@ -120,6 +125,13 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
             int rc = aidf_filter_set(&q->f, key, val, "", now_ms, err);
             if (rc != AIDF_OK)
                 return rc;
+        } else if (param_group(idx) == AIDF_PARAM_STATS) {
+            if (strcmp(key, "by") == 0)
+                q->by[q->n_by++] = val; /* at most AIDF_SRV_MAX_PARAMS */
+            else if (strcmp(key, "interval") == 0)
+                q->interval = val;
+            else
+                q->tz = val;
         } else if (strcmp(key, "limit") == 0) {
             if (!parse_uint(val, AIDF_SRV_LIMIT_MAX, &q->limit) || q->limit < 1)
                 return aidf_fail(err, AIDF_EINVAL, "invalid limit '%.64s' (expected 1..%d)", val,

@@ -20,6 +20,7 @@
 #include "aidf/aggregate.h"
 #include "aidf/buf.h"
 #include "aidf/err.h"
+#include "aidf/stats.h"
 #include "aidf/store.h"
 #include "aidf/version.h"
 #include "server.h"
@@ -142,10 +143,12 @@ enum aidf_srv_route {
     AIDF_ROUTE_RUN, /* /runs/{id} */
     AIDF_ROUTE_SUMMARY,
     AIDF_ROUTE_EXPORT,
+    AIDF_ROUTE_STATS,
 };
 
 /**
- * Match a (decoded) path exactly: /healthz, /runs, /runs/{id}, /summary, /export.csv.
+ * Match a (decoded) path exactly: /healthz, /runs, /runs/{id}, /summary, /export.csv,
+ * /stats.
  * For AIDF_ROUTE_RUN `*id` points at the id part inside `path` (may be empty or
  * invalid: check with aidf_srv_id_valid()).
  */
@@ -174,6 +177,7 @@ enum aidf_srv_params {
     AIDF_PARAM_FILTERS = 1 << 0,  /* the filters of aidf/filter_parse.h */
     AIDF_PARAM_PAGING = 1 << 1,   /* limit offset cursor */
     AIDF_PARAM_DETAILED = 1 << 2, /* detailed */
+    AIDF_PARAM_STATS = 1 << 3,    /* interval by tz (by may repeat) */
 };
 
 #define AIDF_SRV_LIMIT_DEFAULT 20
@@ -188,6 +192,10 @@ struct aidf_srv_query {
     bool has_offset, has_cursor, detailed;
     int64_t cursor_ts;
     char cursor_id[AIDF_RUN_ID_LEN + 1];
+    /* AIDF_PARAM_STATS, as given (checked by aidf_srv_stats_query()); NULL when absent */
+    const char *interval, *tz;
+    const char *by[AIDF_SRV_MAX_PARAMS];
+    size_t n_by;
 };
 
 /**
@@ -209,6 +217,16 @@ void aidf_srv_query_key(const struct aidf_srv_query *q, struct aidf_buf *out);
 
 /** Free what `q` owns (its filter). */
 void aidf_srv_query_release(struct aidf_srv_query *q);
+
+/**
+ * The /stats parameters of `q` as a stats query (stats_params.c): interval (default day),
+ * the `by` lists in order, tz (default UTC). AIDF_OK, or AIDF_EINVAL with a message naming
+ * the parameter (an unknown interval, `by` key or zone among them).
+ */
+int aidf_srv_stats_query(const struct aidf_srv_query *q, struct aidf_stats_query *out,
+                         struct aidf_error *err);
+/** Append the normalised stats part of a cache key (interval, zone, by keys) to `out`. */
+void aidf_srv_stats_key(const struct aidf_stats_query *sq, struct aidf_buf *out);
 
 /** The opaque cursor for the item (ts_ms, run_id): base64url of "<ts_ms>:<runId>". */
 void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX]);
@@ -430,6 +448,8 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
 enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *req);
 /** GET /export.csv. */
 enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /stats. */
+enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *req);
 
 /**
  * POST /runs, first callback (headers only): 415/413 early, else start accumulating.

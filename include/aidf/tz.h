@@ -38,6 +38,24 @@ const char *aidf_tz_name(const struct aidf_tz *tz);
 int32_t aidf_tz_offset(const struct aidf_tz *tz, int64_t t);
 
 /**
+ * The offset at `t` as aidf_tz_offset() gives it, and an interval [`*from`, `*until`) that
+ * holds `t` and over which the offset stays the same, so a caller can reuse the offset for
+ * nearby instants without asking again. The interval is not always the longest one (it may
+ * end at a year boundary of the zone's rule); INT64_MIN / INT64_MAX stand for no bound.
+ */
+int32_t aidf_tz_offset_span(const struct aidf_tz *tz, int64_t t, int64_t *from, int64_t *until);
+
+/**
+ * The local zone of this process: $TZ when set (":Area/City", "Area/City", an absolute path
+ * to a TZif file, or a POSIX rule such as "EST5EDT,M3.2.0,M11.1.0"; empty means UTC), else
+ * /etc/localtime under the IANA name it links to (or /etc/timezone names), else UTC. Read
+ * once and kept, like aidf_tz_get()'s zones (never free it). A $TZ that names no readable
+ * zone falls back to UTC with a message in `err` (AIDF_ENOTFOUND or AIDF_EINVAL); the
+ * result is never NULL.
+ */
+const struct aidf_tz *aidf_tz_local(struct aidf_error *err);
+
+/**
  * Parse a POSIX TZ rule string ("CET-1CEST,M3.5.0,M10.5.0/3", "<+0530>-5:30") into a zone
  * with no transition table, for tests and for files whose table is empty. NULL with
  * AIDF_EINVAL on a malformed rule. The caller frees it with aidf_tz_free().

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aidf/fsutil.h"
 #include "aidf/timeutil.h"
@@ -393,6 +394,70 @@ int32_t aidf_tz_offset(const struct aidf_tz *tz, int64_t t)
     return tz->off_at[lo];
 }
 
+/* The interval around `t` over which the rule gives one offset: within the rule's year of
+ * `t` (years are counted in standard time, as rule_offset() does) the offset changes only
+ * at the year's DST start and end. */
+static void rule_span(const struct rule *r, int64_t t, int64_t *from, int64_t *until)
+{
+    *from = INT64_MIN;
+    *until = INT64_MAX;
+    if (!r->has_dst)
+        return;
+    int y, m, d;
+    aidf_civil_from_days(aidf_floor_div(t + r->std_off, 86400), &y, &m, &d);
+    *from = aidf_days_from_civil(y, 1, 1) * 86400 - r->std_off;
+    *until = aidf_days_from_civil((int64_t)y + 1, 1, 1) * 86400 - r->std_off;
+    int64_t breaks[2] = {when_local(&r->start, y) - r->std_off,
+                         when_local(&r->end, y) - r->dst_off};
+    for (int i = 0; i < 2; i++) {
+        if (breaks[i] <= t && breaks[i] > *from)
+            *from = breaks[i];
+        if (breaks[i] > t && breaks[i] < *until)
+            *until = breaks[i];
+    }
+}
+
+int32_t aidf_tz_offset_span(const struct aidf_tz *tz, int64_t t, int64_t *from, int64_t *until)
+{
+    const int64_t lim = INT64_C(1) << 40; /* as in aidf_tz_offset() */
+    int32_t off = aidf_tz_offset(tz, t);
+    if (t > lim || t < -lim) {
+        *from = t > lim ? lim + 1 : INT64_MIN;
+        *until = t > lim ? INT64_MAX : -lim;
+        return off;
+    }
+    *from = INT64_MIN;
+    *until = INT64_MAX;
+    if (tz->n == 0) {
+        if (tz->has_rule)
+            rule_span(&tz->rule, t, from, until);
+    } else if (t < tz->trans[0]) {
+        *until = tz->trans[0];
+    } else if (t >= tz->trans[tz->n - 1]) {
+        *from = tz->trans[tz->n - 1];
+        if (tz->has_rule) {
+            int64_t f, u;
+            rule_span(&tz->rule, t, &f, &u);
+            *from = f > *from ? f : *from;
+            *until = u;
+        }
+    } else {
+        size_t lo = 0, hi = tz->n; /* as in aidf_tz_offset() */
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tz->trans[mid] <= t)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        *from = tz->trans[lo];
+        *until = tz->trans[lo + 1];
+    }
+    /* Past ±lim aidf_tz_offset() answers as at ±lim, which is inside this span when the
+     * span reaches that far: no clamp needed. */
+    return off;
+}
+
 /* ---- the cache of named zones -------------------------------------------------------------- */
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -473,4 +538,108 @@ const struct aidf_tz *aidf_tz_get(const char *name, struct aidf_error *err)
     }
     pthread_mutex_unlock(&cache_mu);
     return tz;
+}
+
+/* ---- the local zone ------------------------------------------------------------------------ */
+
+/* A zone that aidf_tz_get() cannot name (a rule, a file path), kept in the cache under a name
+ * that is not a valid zone name, so aidf_tz_get() never returns it. */
+static const struct aidf_tz *cache_own(struct aidf_tz *tz)
+{
+    pthread_mutex_lock(&cache_mu);
+    for (struct cached *c = cache; c; c = c->next)
+        if (strcmp(c->tz->name, tz->name) == 0) {
+            pthread_mutex_unlock(&cache_mu);
+            aidf_tz_free(tz);
+            return c->tz;
+        }
+    struct cached *c = aidf_xmalloc(sizeof(*c));
+    c->tz = tz;
+    c->next = cache;
+    cache = c;
+    pthread_mutex_unlock(&cache_mu);
+    return tz;
+}
+
+/* The IANA name in a path to a zone file ("/usr/share/zoneinfo/Europe/Berlin" →
+ * "Europe/Berlin"), or NULL. */
+static const char *name_in_path(const char *path)
+{
+    const char *p = strstr(path, "zoneinfo/");
+    if (!p)
+        return NULL;
+    p += strlen("zoneinfo/");
+    if (strncmp(p, "posix/", 6) == 0)
+        p += 6;
+    return valid_name(p) ? p : NULL;
+}
+
+/* A TZif file at an absolute path, under its IANA name when the path shows one. */
+static const struct aidf_tz *zone_file(const char *path, struct aidf_error *err)
+{
+    const char *name = name_in_path(path);
+    if (name) {
+        const struct aidf_tz *tz = aidf_tz_get(name, err);
+        if (tz)
+            return tz;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int rc = aidf_read_file(path, TZ_FILE_MAX, &data, &len, err);
+    if (rc != AIDF_OK)
+        return NULL;
+    struct aidf_tz *tz = aidf_tz_parse(path, (const unsigned char *)data, len, err);
+    free(data);
+    return tz ? cache_own(tz) : NULL;
+}
+
+static const struct aidf_tz *utc(void)
+{
+    return aidf_tz_get("UTC", NULL);
+}
+
+const struct aidf_tz *aidf_tz_local(struct aidf_error *err)
+{
+    const char *env = getenv("TZ");
+    const struct aidf_tz *tz = NULL;
+    if (env) {
+        if (*env == ':')
+            env++;
+        if (!*env)
+            return utc();
+        if (*env == '/') {
+            tz = zone_file(env, err);
+        } else if (valid_name(env)) {
+            tz = aidf_tz_get(env, err);
+        }
+        if (!tz && *env != '/') {
+            /* Not a zone file: a POSIX rule ("EST5EDT,M3.2.0,M11.1.0", "<+0530>-5:30"). */
+            struct aidf_tz *r = aidf_tz_from_rule(env, NULL);
+            if (r)
+                return cache_own(r);
+            if (!valid_name(env))
+                aidf_fail(err, AIDF_EINVAL, "invalid TZ '%.80s' (a zone name or a POSIX rule)",
+                          env);
+        }
+        return tz ? tz : utc();
+    }
+    char link[512];
+    ssize_t n = readlink("/etc/localtime", link, sizeof(link) - 1);
+    if (n > 0) {
+        link[n] = '\0';
+        const char *name = name_in_path(link);
+        if (name && (tz = aidf_tz_get(name, NULL)) != NULL)
+            return tz;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (aidf_read_file("/etc/timezone", 256, &text, &len, NULL) == AIDF_OK) {
+        text[strcspn(text, " \t\r\n")] = '\0';
+        tz = valid_name(text) ? aidf_tz_get(text, NULL) : NULL;
+        free(text);
+        if (tz)
+            return tz;
+    }
+    tz = zone_file("/etc/localtime", NULL);
+    return tz ? tz : utc();
 }

@@ -76,7 +76,8 @@ check "the id after -- is shown" out_has "a1b2c3d4"
 check "help --man exits 0" [ $? = 0 ]
 "$AIDF" completion bash >"$TMP/aidf.bash" 2>"$ERR"
 check "completion bash exits 0" [ $? = 0 ]
-for cmd in "init" "run" "report" "report list" "report show" "report summary" "report export" \
+for cmd in "init" "run" "report" "report list" "report show" "report summary" "report stats" \
+    "report daily" "report monthly" "report export" \
     "report clean" "report push" "report webhook" "status" "serve" "version" "completion"; do
     # shellcheck disable=SC2086
     expect 0 "aidf $cmd -h exits 0" $cmd -h
@@ -149,7 +150,7 @@ complete_words() {
 }
 check "bash completes the commands" [ "$(complete_words aidf re)" = "report" ]
 check "bash completes the report commands" \
-    [ "$(complete_words aidf report "")" = "list show summary export clean push webhook help" ]
+    [ "$(complete_words aidf report "")" = "list show summary stats daily monthly export clean push webhook help" ]
 check "bash completes the options" [ "$(complete_words aidf report list --li)" = "--limit" ]
 check "bash completes --status values" \
     [ "$(complete_words aidf report summary --status "")" = "completed blocked failed" ]

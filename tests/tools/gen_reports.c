@@ -27,6 +27,7 @@
 
 #include "aidf/err.h"
 #include "aidf/fsutil.h"
+#include "aidf/kvlist.h"
 #include "aidf/report.h"
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
@@ -392,6 +393,49 @@ static void pick_files(struct rng *r, struct aidf_strlist *l, int64_t k,
     }
 }
 
+/* Projects (with their share of runs); a few runs record none. */
+static const char *const projects[] = {"acme/webapp", "acme/api", "acme/billing-service",
+                                       "platform/monorepo"};
+static const double project_w[] = {45, 25, 15, 10, 5};
+/* Actors: people, a bot, one name outside ASCII; a few runs record none. */
+static const char *const actors[] = {"ana@acme.dev", "jkim", "mlopez@acme.dev",
+                                     "github-actions[bot]", "jos\xC3\xA9"};
+static const double actor_w[] = {30, 20, 15, 20, 10, 5};
+static const char *const teams[] = {"core", "payments", "platform"};
+
+/* project.name, .repository and .branch, actor, tags (team on most runs, ticket on some),
+ * taskName (the task file's name) and the currency (EUR on about one run in seven). */
+static void add_dimensions(struct rng *r, struct aidf_report *rep, const struct task *task, bool ci)
+{
+    size_t p = rng_weighted(r, project_w, sizeof(project_w) / sizeof(project_w[0]));
+    if (p < sizeof(projects) / sizeof(projects[0])) {
+        rep->project.present = true;
+        rep->project.name = aidf_xstrdup(projects[p]);
+        rep->project.repository = xfmt("https://github.com/%s.git", projects[p]);
+        rep->project.branch = aidf_xstrdup(
+            ci && rep->environment.ci_branch ? rep->environment.ci_branch : PICK(r, branches));
+        char commit[41];
+        hex_digits(r, commit, 40);
+        rep->project.commit = aidf_xstrdup(commit);
+    }
+    size_t a = rng_weighted(r, actor_w, sizeof(actor_w) / sizeof(actor_w[0]));
+    if (a < sizeof(actors) / sizeof(actors[0]))
+        rep->actor = aidf_xstrdup(actors[a]);
+    if (rng_chance(r, 0.8))
+        aidf_kvlist_add(&rep->tags, "team", PICK(r, teams));
+    if (rng_chance(r, 0.3)) {
+        char ticket[32];
+        snprintf(ticket, sizeof(ticket), "WID-%d", (int)rng_range(r, 1, 60));
+        aidf_kvlist_add(&rep->tags, "ticket", ticket);
+    }
+    const char *slash = strrchr(task->path, '/');
+    rep->task_name = aidf_xstrdup(slash ? slash + 1 : task->path);
+    if (rng_chance(r, 1.0 / 7)) {
+        free(rep->cost.currency);
+        rep->cost.currency = aidf_xstrdup("EUR");
+    }
+}
+
 static const double status_w[] = {75, 15, 10}; /* completed, blocked, failed */
 static const double iter_w[] = {20, 22, 17, 12, 9, 6, 4, 3, 2, 2, 1.5, 1.5};
 
@@ -680,6 +724,9 @@ static void gen_report(uint64_t seed, uint64_t index, int64_t now_ms, int64_t da
     rep->timing.total_duration_ms = total_ms;
     rep->timing.started_at = iso_dup(start);
     rep->timing.completed_at = iso_dup(start + (int64_t)total_ms);
+
+    /* Team dimensions, drawn last so that every field above stays what it was. */
+    add_dimensions(r, rep, task, ci);
 }
 
 /* ---- Writing ---- */

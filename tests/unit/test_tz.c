@@ -180,13 +180,95 @@ static void test_hostile_files(void **state)
     assert_null(aidf_tz_parse("x", (const unsigned char *)"TZif", 4, &err));
 }
 
+/* The span of an offset holds that offset at both ends and in between, for every zone
+ * (transition tables, rule footers, slim files) from 1901 to 2199. */
+static void test_offset_span(void **state)
+{
+    (void)state;
+    struct aidf_error err = {0};
+    for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+        const struct aidf_tz *tz = aidf_tz_get(zones[z], &err);
+        assert_non_null(tz);
+        uint64_t x = 0x9e3779b97f4a7c15ull + z;
+        for (int i = 0; i < 3000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int64_t t = -2177452800LL + (int64_t)(x % 9435571200ULL), from, until;
+            int32_t off = aidf_tz_offset_span(tz, t, &from, &until);
+            assert_int_equal(off, aidf_tz_offset(tz, t));
+            if (!(from <= t && t < until))
+                fail_msg("%s at %lld: span [%lld, %lld) misses it", zones[z], (long long)t,
+                         (long long)from, (long long)until);
+            /* Ends and a few inner points (spans of a rule year or of a table entry); an
+             * unbounded span (UTC, Etc/GMT-14) has none to probe. */
+            if (from == INT64_MIN || until == INT64_MAX)
+                continue;
+            int64_t probes[4] = {from, until - 1, from + (until - from) / 3,
+                                 from + 2 * ((until - from) / 3)};
+            for (int k = 0; k < 4; k++) {
+                if (aidf_tz_offset(tz, probes[k]) != off)
+                    fail_msg("%s: offset at %lld differs inside the span of %lld", zones[z],
+                             (long long)probes[k], (long long)t);
+            }
+        }
+    }
+    /* A rule zone: the span ends at the DST change (2026-03-08T07:00Z). */
+    struct aidf_tz *r = aidf_tz_from_rule("EST5EDT,M3.2.0,M11.1.0", &err);
+    assert_non_null(r);
+    int64_t from, until;
+    assert_int_equal(aidf_tz_offset_span(r, 1772900000, &from, &until), -5 * 3600);
+    assert_int_equal(until, 1772953200);
+    assert_int_equal(aidf_tz_offset_span(r, 1772953200, &from, &until), -4 * 3600);
+    assert_int_equal(from, 1772953200);
+    aidf_tz_free(r);
+    /* UTC never changes. */
+    assert_int_equal(aidf_tz_offset_span(aidf_tz_get("UTC", &err), 0, &from, &until), 0);
+    assert_true(from == INT64_MIN && until == INT64_MAX);
+}
+
+/* The local zone from TZ in its forms; never NULL. */
+static void test_local(void **state)
+{
+    (void)state;
+    struct aidf_error err = {0};
+    const char *saved = getenv("TZ");
+    char *keep = saved ? strdup(saved) : NULL;
+
+    setenv("TZ", "America/New_York", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "America/New_York");
+    setenv("TZ", ":Europe/Berlin", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "Europe/Berlin");
+    setenv("TZ", "/usr/share/zoneinfo/Asia/Tokyo", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "Asia/Tokyo");
+    setenv("TZ", "", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "UTC");
+    setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+    const struct aidf_tz *rule = aidf_tz_local(&err);
+    assert_string_equal(aidf_tz_name(rule), "EST5EDT,M3.2.0,M11.1.0");
+    assert_int_equal(aidf_tz_offset(rule, 1772953200), -4 * 3600);
+    assert_ptr_equal(aidf_tz_local(&err), rule); /* kept */
+    aidf_error_clear(&err);
+    setenv("TZ", "Nowhere/Zone", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "UTC");
+    assert_int_equal(err.code, AIDF_ENOTFOUND);
+    aidf_error_clear(&err);
+    setenv("TZ", "../../etc/passwd", 1);
+    assert_string_equal(aidf_tz_name(aidf_tz_local(&err)), "UTC");
+    assert_int_equal(err.code, AIDF_EINVAL);
+    /* No TZ: /etc/localtime (or UTC), whatever this machine has. */
+    unsetenv("TZ");
+    assert_non_null(aidf_tz_local(&err));
+
+    if (keep)
+        setenv("TZ", keep, 1);
+    free(keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_against_libc),
-        cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_hostile_files),
+        cmocka_unit_test(test_against_libc), cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_names),        cmocka_unit_test(test_hostile_files),
+        cmocka_unit_test(test_offset_span),  cmocka_unit_test(test_local),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
