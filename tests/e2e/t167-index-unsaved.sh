@@ -12,7 +12,8 @@
 
 # The answers of a directory whose index saves normally, to compare with.
 REF=$TMP/ref
-cp -r "$DATA/reportdirs/small" "$REF"
+# -p keeps the file times: receivedAt (the file time of a run found on disk) is in the answers.
+cp -rp "$DATA/reportdirs/small" "$REF"
 for c in "list" "list --json" "show 77aa88bb" "summary" "summary --json"; do
     # shellcheck disable=SC2086 # the words of $c are the arguments
     "$AIDF" report $c --reports-dir "$REF" >"$TMP/ref-${c// /_}" 2>/dev/null
@@ -63,7 +64,7 @@ serve_checks() {
 
 # --- .index is a directory --------------------------------------------------------------
 D=$TMP/dirindex
-cp -r "$DATA/reportdirs/small" "$D"
+cp -rp "$DATA/reportdirs/small" "$D"
 mkdir "$D/.index"
 cli_checks "index is a directory" "$D"
 serve_checks "dirindex" "$D"
@@ -74,7 +75,7 @@ F=$TMP/full
 mkdir "$F"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m,mode=0755 aidf-e2e-full "$F" 2>/dev/null; then
     at_exit "umount '$F' 2>/dev/null"
-    cp -r "$DATA/reportdirs/small/." "$F/"
+    cp -rp "$DATA/reportdirs/small/." "$F/"
     dd if=/dev/zero of="$F/filler" bs=4k 2>/dev/null
     check "the tmpfs is full" [ "$(df --output=avail -k "$F" | tail -n 1 | tr -d ' ')" = 0 ]
     check "writing there fails with ENOSPC" bash -c "! echo x >'$F/probe' 2>/dev/null"
