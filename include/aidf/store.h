@@ -37,7 +37,6 @@
     X(provider)                     \
     X(model)                        \
     X(error_category)               \
-    X(changed_files)                \
     X(project)                      \
     X(actor)                        \
     X(branch)                       \
@@ -64,8 +63,10 @@ struct aidf_run_summary {
     const char *model;    /* provider.model */
     const char *error_category;
     const char *file; /* path relative to the reports dir, e.g. "2026-11-24/run-1a2b3c4d.json" */
-    const char *changed_files; /* files.modified then files.created, '\n'-separated */
-    const char *project;       /* project.name */
+    /* files.modified then files.created: a NULL-terminated list of paths, or NULL when the
+     * run changed none. In a store the paths are interned: equal paths share a pointer. */
+    const char *const *changed_files;
+    const char *project; /* project.name */
     const char *actor;
     const char *branch;   /* project.branch, else environment.ciBranch */
     const char *tags;     /* "key=value" lines sorted by key, '\n'-separated (see tags.h) */
@@ -89,9 +90,9 @@ const char *aidf_run_summary_tag(const struct aidf_run_summary *s, const char *k
 
 /**
  * Fill `out` from a decoded report; strings point into `r` (borrowed), except
- * `changed_files`, `task_name` and `tags`, which are built in the caller's `scratch`
- * buffer (reset first), valid until `scratch` changes. `file` is "" and `received_ms` 0
- * (the store sets both).
+ * `task_name`, `tags` and the `changed_files` array (whose paths are r's), which are built
+ * in the caller's `scratch` buffer (reset first), valid until `scratch` changes. `file` is "" and
+ * `received_ms` 0 (the store sets both).
  */
 void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_run_summary *out,
                                       struct aidf_buf *scratch);

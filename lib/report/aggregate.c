@@ -306,60 +306,80 @@ static int cmp_file(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Slots of add_files()' pointer cache (a power of two). */
+#define FILE_CACHE 1024
+
+struct file_cache {
+    const char *ptr;
+    size_t idx;
+};
+
+/* The index of `path` in acc->files (added when new), through the pointer cache. */
+static size_t file_index(struct aidf_agg_acc *acc, struct file_cache *cache, const char *path)
+{
+    struct file_cache *slot = &cache[((uintptr_t)path >> 3) % FILE_CACHE];
+    if (slot->ptr == path)
+        return slot->idx;
+    size_t len = strlen(path);
+    size_t *v = aidf_strmap_find(&acc->files_map, path, len);
+    if (!v) {
+        char *own = aidf_xstrndup(path, len);
+        v = aidf_strmap_put(&acc->files_map, own, len, NULL);
+        acc->files = aidf_xgrow(acc->files, &acc->capf, acc->nf + 1, sizeof(*acc->files));
+        acc->files[acc->nf] = (struct file_count){own, len, 0};
+        *v = acc->nf++;
+    }
+    slot->ptr = path;
+    slot->idx = *v;
+    return *v;
+}
+
+/* True when list[i] appeared earlier in the list (a file listed twice counts once). */
+static bool listed_before(const char *const *list, size_t i, struct aidf_strmap *seen)
+{
+    if (!seen) {
+        for (size_t j = 0; j < i; j++)
+            if (list[j] == list[i] || strcmp(list[j], list[i]) == 0)
+                return true;
+        return false;
+    }
+    bool added = false;
+    aidf_strmap_put(seen, list[i], strlen(list[i]), &added);
+    return !added;
+}
+
 /*
  * Count the runs that changed each file; a file listed twice in one run counts once.
- * Runs often share the same change list (the store dedupes strings), so count the
- * distinct lists first and split each only once.
+ * Paths from a store are interned (equal paths share a pointer), so a direct-mapped
+ * cache by address finds most of them without hashing their text. It lives only during
+ * this call: the store may free the strings afterwards.
  */
 static void add_files(struct aidf_agg_acc *acc, const struct aidf_run_summary *const *runs,
                       size_t n, bool reverse)
 {
-    struct aidf_strmap lists, seen;
-    aidf_strmap_init(&lists);
+    struct file_cache *cache = aidf_xcalloc(FILE_CACHE, sizeof(*cache));
+    struct aidf_strmap seen;
     aidf_strmap_init(&seen);
-    struct file_count *lc = NULL;
-    size_t nl = 0, lcap = 0;
     for (size_t k = 0; k < n; k++) {
-        const char *p = runs[reverse ? n - 1 - k : k]->changed_files;
-        if (!p || !*p)
+        const char *const *list = runs[reverse ? n - 1 - k : k]->changed_files;
+        if (!list)
             continue;
-        size_t len = strlen(p);
-        bool added;
-        size_t *v = aidf_strmap_put(&lists, p, len, &added);
-        if (added) {
-            lc = aidf_xgrow(lc, &lcap, nl + 1, sizeof(*lc));
-            lc[nl] = (struct file_count){p, len, 0};
-            *v = nl++;
-        }
-        lc[*v].runs++;
-    }
-    for (size_t l = 0; l < nl; l++) {
-        const char *p = lc[l].path, *end = p + lc[l].len;
-        aidf_strmap_reset(&seen);
-        while (p < end) {
-            const char *nlp = memchr(p, '\n', (size_t)(end - p));
-            size_t len = nlp ? (size_t)(nlp - p) : (size_t)(end - p);
-            bool fresh = false;
-            if (len > 0)
-                aidf_strmap_put(&seen, p, len, &fresh);
-            if (fresh) {
-                size_t *v = aidf_strmap_find(&acc->files_map, p, len);
-                if (!v) {
-                    char *own = aidf_xstrndup(p, len);
-                    v = aidf_strmap_put(&acc->files_map, own, len, NULL);
-                    acc->files =
-                        aidf_xgrow(acc->files, &acc->capf, acc->nf + 1, sizeof(*acc->files));
-                    acc->files[acc->nf] = (struct file_count){own, len, 0};
-                    *v = acc->nf++;
-                }
-                acc->files[*v].runs += lc[l].runs;
-            }
-            p += len + 1;
+        size_t len = 0;
+        while (list[len])
+            len++;
+        /* Short lists are checked for repeats pairwise, long ones with a set. */
+        struct aidf_strmap *set = len > 16 ? &seen : NULL;
+        if (set)
+            aidf_strmap_reset(set);
+        for (size_t i = 0; i < len; i++) {
+            if (!*list[i] || listed_before(list, i, set))
+                continue;
+            size_t idx = file_index(acc, cache, list[i]); /* may move acc->files */
+            acc->files[idx].runs++;
         }
     }
-    free(lc);
-    aidf_strmap_release(&lists);
     aidf_strmap_release(&seen);
+    free(cache);
 }
 
 struct aidf_agg_acc *aidf_agg_acc_new(void)

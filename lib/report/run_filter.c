@@ -132,21 +132,19 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
                            : out->files_modified + out->files_created + out->files_deleted;
 
     /*
-     * The built strings go into `scratch` one after the other, NUL-terminated; the
-     * pointers are taken at the end, once the buffer no longer moves.
+     * `scratch` gets the changed files' pointer array first (the buffer's start is aligned
+     * for pointers), then the built strings, NUL-terminated; the pointers are taken at the
+     * end, once the buffer no longer moves.
      */
     aidf_buf_reset(scratch);
     const struct aidf_strlist *lists[2] = {&r->files.modified, &r->files.created};
-    bool first = true;
-    for (int l = 0; l < 2; l++) {
-        for (size_t i = 0; i < lists[l]->n; i++) {
-            if (!first)
-                aidf_buf_addch(scratch, '\n');
-            aidf_buf_addstr(scratch, lists[l]->items[i]);
-            first = false;
-        }
+    size_t n_changed = lists[0]->n + lists[1]->n;
+    if (n_changed > 0) {
+        for (int l = 0; l < 2; l++)
+            aidf_buf_add(scratch, lists[l]->items, lists[l]->n * sizeof(char *));
+        const char *end = NULL;
+        aidf_buf_add(scratch, &end, sizeof(end));
     }
-    aidf_buf_addch(scratch, '\0');
     size_t at_name = scratch->len;
     if (r->task_name && *r->task_name) {
         aidf_buf_addstr(scratch, r->task_name);
@@ -158,7 +156,7 @@ void aidf_run_summary_from_report_buf(const struct aidf_report *r, struct aidf_r
     size_t at_tags = scratch->len;
     add_tags(scratch, &r->tags);
     aidf_buf_addch(scratch, '\0');
-    out->changed_files = scratch->ptr;
+    out->changed_files = n_changed ? (const char *const *)(void *)scratch->ptr : NULL;
     out->task_name = scratch->ptr + at_name;
     out->tags = scratch->ptr + at_tags;
 

@@ -228,7 +228,7 @@ struct strtab {
     struct str_item {
         const char *s;
         size_t len, uses;
-        char *owned; /* a copy of a line of a list (s points to it), or NULL */
+
     } * items;
     size_t n, cap;
 };
@@ -242,7 +242,7 @@ static void strtab_count(struct strtab *t, const char *s)
     size_t *v = aidf_strmap_put(&t->ids, s, len, &added);
     if (added) {
         t->items = aidf_xgrow(t->items, &t->cap, t->n + 1, sizeof(*t->items));
-        t->items[t->n] = (struct str_item){s, len, 0, NULL};
+        t->items[t->n] = (struct str_item){s, len, 0};
         *v = t->n++;
     }
     t->items[*v].uses++;
@@ -277,72 +277,15 @@ static uint64_t strtab_id(const struct strtab *t, const char *s)
     return v ? *v : 0;
 }
 
-/*
- * Call fn for each '\n'-separated line of `list` (none when `list` is empty; "a\n" is
- * "a" then ""), so that joining the lines with '\n' gives `list` back exactly.
- */
-static void for_each_line(const char *list, void (*fn)(const char *line, size_t len, void *ctx),
-                          void *ctx)
+/* The changed files: the number of paths, then each path's string number. */
+static void put_lines(struct aidf_buf *b, const struct strtab *t, const char *const *list)
 {
-    if (!*list)
-        return;
-    for (;;) {
-        const char *eol = strchr(list, '\n');
-        size_t n = eol ? (size_t)(eol - list) : strlen(list);
-        fn(list, n, ctx);
-        if (!eol)
-            return;
-        list = eol + 1;
-    }
-}
-
-/* A line as a string of the table (counted under a NUL-terminated copy). */
-static void count_line(const char *line, size_t len, void *ctx)
-{
-    struct strtab *t = ctx;
-    if (len == 0)
-        return;
-    bool added;
-    size_t *v = aidf_strmap_put(&t->ids, line, len, &added);
-    if (added) {
-        char *copy = aidf_xmalloc(len + 1);
-        memcpy(copy, line, len);
-        copy[len] = '\0';
-        /* The map keeps `line` as its key; the item keeps the copy (freed with the table). */
-        t->items = aidf_xgrow(t->items, &t->cap, t->n + 1, sizeof(*t->items));
-        t->items[t->n] = (struct str_item){copy, len, 0, copy};
-        *v = t->n++;
-    }
-    t->items[*v].uses++;
-}
-
-struct line_out {
-    struct aidf_buf *b;
-    const struct strtab *t;
-    size_t n;
-};
-
-static void put_line(const char *line, size_t len, void *ctx)
-{
-    struct line_out *o = ctx;
-    const size_t *v = len ? aidf_strmap_find(&o->t->ids, line, len) : NULL;
-    aidf_sidx_put_varint(o->b, v ? *v : 0);
-}
-
-static void count_lines(const char *line, size_t len, void *ctx)
-{
-    (void)line;
-    (void)len;
-    ((struct line_out *)ctx)->n++;
-}
-
-/* The changed files: the number of lines, then each line's string number. */
-static void put_lines(struct aidf_buf *b, const struct strtab *t, const char *list)
-{
-    struct line_out o = {b, t, 0};
-    for_each_line(list, count_lines, &o);
-    aidf_sidx_put_varint(b, o.n);
-    for_each_line(list, put_line, &o);
+    size_t n = 0;
+    while (list && list[n])
+        n++;
+    aidf_sidx_put_varint(b, n);
+    for (size_t i = 0; i < n; i++)
+        aidf_sidx_put_varint(b, strtab_id(t, list[i]));
 }
 
 /* What a usable record stores as text rather than derives. */
@@ -384,8 +327,8 @@ static void put_record(struct aidf_buf *b, const struct strtab *t, const struct 
             aidf_sidx_put_varint(b, strtab_id(t, m->timestamp));
         if (flags & REC_FILE_TEXT)
             aidf_sidx_put_varint(b, strtab_id(t, m->file));
-#define PUT_STR(f)                                            \
-    if (&m->f != &m->timestamp && &m->f != &m->changed_files) \
+#define PUT_STR(f)              \
+    if (&m->f != &m->timestamp) \
         aidf_sidx_put_varint(b, strtab_id(t, m->f));
         AIDF_RUN_SUMMARY_STRINGS(PUT_STR)
 #undef PUT_STR
@@ -461,13 +404,13 @@ int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
             strtab_count(&t, m->timestamp);
         if (f & REC_FILE_TEXT)
             strtab_count(&t, m->file);
-#define COUNT(fld)                                                \
-    if (&m->fld != &m->timestamp && &m->fld != &m->changed_files) \
+#define COUNT(fld)                \
+    if (&m->fld != &m->timestamp) \
         strtab_count(&t, m->fld);
         AIDF_RUN_SUMMARY_STRINGS(COUNT)
 #undef COUNT
-        for_each_line(m->changed_files, count_line, &t);
-        for_each_line(m->changed_files, count_line, &t);
+        for (size_t k = 0; m->changed_files && m->changed_files[k]; k++)
+            strtab_count(&t, m->changed_files[k]);
     }
     strtab_finish(&t, &tab);
 
@@ -514,8 +457,6 @@ int aidf_sidx_save(struct aidf_store *s, struct aidf_error *err)
     free(path);
     free(perm);
     free(pos);
-    for (size_t i = 0; i < t.n; i++)
-        free(t.items[i].owned);
     free(t.items);
     aidf_strmap_release(&t.ids);
     aidf_buf_release(&tab);
@@ -582,34 +523,24 @@ static const char *get_str(struct rd *r, const char *const *strs, size_t n_strin
     return strs[id];
 }
 
-/* The changed files: a count of lines, then their string numbers, joined with '\n'. */
-static const char *get_lines(struct aidf_store *s, struct rd *r, const char *const *strs,
-                             size_t n_strings)
+/* The changed files: a count of paths, then their string numbers (NULL when none). */
+static const char *const *get_lines(struct aidf_store *s, struct rd *r, const char *const *strs,
+                                    size_t n_strings)
 {
     uint64_t n = get_uv(r);
     if (n == 0)
-        return "";
+        return NULL;
     if (n > (uint64_t)(r->end - r->p)) { /* each number takes a byte at least */
         r->bad = true;
         return NULL;
     }
-    const unsigned char *start = r->p;
-    size_t total = 0;
-    for (uint64_t i = 0; i < n && !r->bad; i++) {
-        const char *line = get_str(r, strs, n_strings);
-        total += line ? strlen(line) + 1 : 0;
-    }
-    if (r->bad)
-        return NULL;
-    char *out = aidf_sidx_arena_alloc(s, total), *o = out;
-    r->p = start;
+    const char **out = aidf_sidx_arena_alloc_ptrs(s, (size_t)n + 1);
     for (uint64_t i = 0; i < n; i++) {
-        const char *line = get_str(r, strs, n_strings);
-        size_t len = strlen(line);
-        memcpy(o, line, len);
-        o += len;
-        *o++ = i + 1 < n ? '\n' : '\0';
+        out[i] = get_str(r, strs, n_strings);
+        if (!out[i])
+            out[i] = "";
     }
+    out[n] = NULL;
     return out;
 }
 
@@ -693,8 +624,8 @@ static bool get_record(struct aidf_store *s, struct rd *r, const char *const *st
             m->file = f;
         }
         const char *ts = m->timestamp;
-#define GET_STR(f)                                            \
-    if (&m->f != &m->timestamp && &m->f != &m->changed_files) \
+#define GET_STR(f)              \
+    if (&m->f != &m->timestamp) \
         m->f = get_str(r, strs, n_strings);
         AIDF_RUN_SUMMARY_STRINGS(GET_STR)
 #undef GET_STR

@@ -89,6 +89,29 @@ void aidf_sidx_set_summary(struct aidf_store *s, struct aidf_sidx_ent *e,
 #undef INTERN
     e->sum.timestamp = arena_strdup(s, src->timestamp);
     e->sum.file = arena_strdup(s, file);
+    e->sum.changed_files = aidf_sidx_intern_list(s, src->changed_files);
+}
+
+const char *const *aidf_sidx_intern_list(struct aidf_store *s, const char *const *list)
+{
+    size_t n = 0;
+    while (list && list[n])
+        n++;
+    if (n == 0)
+        return NULL;
+    const char **out = aidf_sidx_arena_alloc_ptrs(s, n + 1);
+    for (size_t i = 0; i < n; i++)
+        out[i] = arena_intern(s, list[i]);
+    out[n] = NULL;
+    return out;
+}
+
+const char **aidf_sidx_arena_alloc_ptrs(struct aidf_store *s, size_t n)
+{
+    /* The arena packs strings byte by byte: take room for an aligned start. */
+    char *p = aidf_sidx_arena_alloc(s, n * sizeof(char *) + sizeof(char *) - 1);
+    p += (sizeof(char *) - (uintptr_t)p % sizeof(char *)) % sizeof(char *);
+    return (const char **)(void *)p;
 }
 
 struct aidf_sidx_ent *aidf_sidx_append(struct aidf_store *s)
@@ -306,14 +329,33 @@ struct job_queue {
     atomic_size_t next;
 };
 
+/*
+ * Copy the summary's strings and its changed-files list into one new block (the
+ * pointer array first, aligned) and point `m` at the copies.
+ */
 static char *pack_strings(struct aidf_run_summary *m)
 {
-    size_t total = 0;
+    size_t n_files = 0, total = 0;
+    while (m->changed_files && m->changed_files[n_files])
+        total += strlen(m->changed_files[n_files++]) + 1;
+    size_t head = n_files ? (n_files + 1) * sizeof(char *) : 0;
+    total += head;
 #define SIZE(f) total += strlen(m->f) + 1;
     AIDF_RUN_SUMMARY_STRINGS(SIZE)
 #undef SIZE
     char *blob = aidf_xmalloc(total);
-    char *p = blob;
+    char *p = blob + head;
+    if (n_files) {
+        const char **list = (const char **)(void *)blob;
+        for (size_t i = 0; i < n_files; i++) {
+            size_t n = strlen(m->changed_files[i]) + 1;
+            memcpy(p, m->changed_files[i], n);
+            list[i] = p;
+            p += n;
+        }
+        list[n_files] = NULL;
+        m->changed_files = list;
+    }
 #define COPY(f)                      \
     do {                             \
         size_t n = strlen(m->f) + 1; \
@@ -398,6 +440,17 @@ static bool same_summary(const struct aidf_run_summary *a, const struct aidf_run
         return false;
     AIDF_RUN_SUMMARY_STRINGS(DIFFERS)
 #undef DIFFERS
+    for (size_t i = 0;; i++) {
+        const char *x = a->changed_files ? a->changed_files[i] : NULL;
+        const char *y = b->changed_files ? b->changed_files[i] : NULL;
+        if (!x || !y) {
+            if (x != y)
+                return false;
+            break;
+        }
+        if (strcmp(x, y) != 0)
+            return false;
+    }
     bool costs = (isnan(a->cost) && isnan(b->cost)) || a->cost == b->cost;
     return costs && a->ts_ms == b->ts_ms && a->status == b->status && a->ci == b->ci &&
            a->iterations == b->iterations && a->max_iterations == b->max_iterations &&

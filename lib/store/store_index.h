@@ -76,6 +76,13 @@ struct aidf_store {
 
 /** `n` bytes from the store's arena (freed with the store). Never NULL. */
 char *aidf_sidx_arena_alloc(struct aidf_store *s, size_t n);
+/** An array of `n` pointers from the store's arena (aligned; freed with the store). */
+const char **aidf_sidx_arena_alloc_ptrs(struct aidf_store *s, size_t n);
+/**
+ * A copy of the NULL-terminated `list` in the arena with every path interned (equal paths
+ * share a pointer); NULL for NULL or an empty list.
+ */
+const char *const *aidf_sidx_intern_list(struct aidf_store *s, const char *const *list);
 /** Wall clock in nanoseconds since the epoch. */
 int64_t aidf_sidx_now_ns(void);
 /**

@@ -118,7 +118,8 @@ jq --argjson p "\"$P\"" '
     | .blockedReason = ("blocked" + $p)
     | .environment.ciBuildUrl = ("https://ci.example/1" + $p)
     | .scope.blockedFiles = ["secret" + $p] | .files.created = ["new" + $p]
-    | .files.deleted = ["gone" + $p]' \
+    | .files.deleted = ["gone" + $p]
+    | .files.modified += ["c1\u009b31m\u009d0;T\u009c\u0085\u007f\u202eRLO\u2066\u0001>"]' \
     "$DATA/reportdirs/small/2026-11-20/run-0f1e2d3c.json" >"$R/2026-11-20/run-0f1e2d3c.json" ||
     { not_ok "writing the hostile report"; finish; }
 check "the hostile report is valid (aidf reads it)" \
@@ -154,6 +155,8 @@ EOF
 tty_run "$C.summary" "$AIDF" report summary --reports-dir "$R"
 check "report summary: exit 0" [ "$RC" = 0 ]
 check "report summary: colours on" has_sgr "$C.summary"
+# (The changed file "c1<C1 controls, RLO>" is short enough to show whole in "Most changed
+# files": the longer hostile strings are cut to their column.)
 tty_checks "report summary" "$C.summary"
 # Beside a run in plain USD the hostile currency is a second one: its own "Cost in" line
 # and cost cells, escaped.

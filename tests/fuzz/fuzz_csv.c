@@ -155,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.currency = part[5][0] ? part[5] : NULL; /* NULL and "" are written as USD */
     s.project = part[6];
     s.actor = part[7];
-    s.error_category = s.file = s.changed_files = "";
+    s.error_category = s.file = "";
     s.status = (enum aidf_status)(size % 4);
     s.iterations = (int64_t)size - 3;
     s.has_tokens = size % 2;

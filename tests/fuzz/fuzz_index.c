@@ -242,22 +242,23 @@ static unsigned char *build(const struct seed_rec *r, size_t nr, const uint32_t 
         put_z(&recs, 0); /* received at the timestamp */
         aidf_sidx_put_varint(&recs, tab_id(&t, r[i].timestamp));
         aidf_sidx_put_varint(&recs, tab_id(&t, r[i].file));
-        /* task_path, task_name, task_type, provider, model, error_category, changed_files,
-         * project, actor, branch, tags, currency */
-        const char *strs[12] = {raw_str ? raw_str : ".ai/tasks/t.md",
+        /* task_path, task_name, task_type, provider, model, error_category, project, actor,
+         * branch, tags, currency; then the changed files: a count and a string each */
+        const char *strs[11] = {raw_str ? raw_str : ".ai/tasks/t.md",
                                 "t.md",
                                 "",
                                 "claude-cli",
                                 "claude-sonnet-4-5",
                                 "",
-                                "src/a.c",
                                 "acme/widgets",
                                 "octocat",
                                 "main",
                                 "team=core",
                                 "USD"};
-        for (size_t k = 0; k < 12; k++)
+        for (size_t k = 0; k < 11; k++)
             aidf_sidx_put_varint(&recs, k == 0 && task_id ? task_id : tab_id(&t, strs[k]));
+        aidf_sidx_put_varint(&recs, 1);
+        aidf_sidx_put_varint(&recs, tab_id(&t, "src/a.c"));
         /* iterations, max_iterations, tokens in and out, total - in - out, cache read and
          * write, reasoning, files modified, created, deleted, total - sum, scope
          * violations, validation runs and failures */
@@ -282,7 +283,7 @@ static unsigned char *build(const struct seed_rec *r, size_t nr, const uint32_t 
     put32(p, 16, HDR);
     put32(p, 20, DIR_SIZE);
     put32(p, 24, AIDF_PHASE_COUNT);
-    put32(p, 28, 13);
+    put32(p, 28, 12);
     put64(p, OFF_N_DIRS, 2);
     put64(p, OFF_N_RECS, nr);
     put64(p, OFF_N_LIVE, n_live);
@@ -462,6 +463,9 @@ static void check_store(struct aidf_store *s)
         for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
             if (!strs[k] || !utf8_ok(strs[k]))
                 fail("a string is NULL or not UTF-8", r);
+        for (size_t k = 0; r->changed_files && r->changed_files[k]; k++)
+            if (!utf8_ok(r->changed_files[k]))
+                fail("a changed file that is not UTF-8", r);
         if (!aidf_run_id_valid(r->run_id))
             fail("a run id that is not a run id", r);
         if (r->status < AIDF_STATUS_COMPLETED || r->status > AIDF_STATUS_FAILED)

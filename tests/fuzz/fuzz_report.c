@@ -39,13 +39,18 @@ static void fail(const char *what, const struct aidf_error *err, const char *tex
 /* Touch every string of the summary so a dangling pointer shows up under ASan. */
 static size_t summary_weight(const struct aidf_run_summary *s)
 {
-    const char *strs[] = {s->timestamp,      s->task_path, s->provider,     s->model,
-                          s->error_category, s->file,      s->changed_files};
+    const char *strs[] = {s->file,
+#define STR(f) s->f,
+                          AIDF_RUN_SUMMARY_STRINGS(STR)
+#undef STR
+    };
     size_t n = strlen(s->run_id);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strs[i])
             n += strlen(strs[i]);
     }
+    for (size_t i = 0; s->changed_files && s->changed_files[i]; i++)
+        n += strlen(s->changed_files[i]);
     return n;
 }
 

@@ -35,7 +35,7 @@ static struct aidf_run_summary mk(const char *id, int64_t ts, const char *task, 
     s.model = model;
     s.error_category = "";
     s.file = "";
-    s.changed_files = "";
+    s.changed_files = NULL;
     s.status = st;
     s.cost = cost;
     s.cost_unpriced = isnan(cost);
@@ -54,7 +54,10 @@ static void fill(struct fixture *f)
     f->r[0].tokens_in = 100, f->r[0].tokens_out = 10, f->r[0].tokens_total = 110;
     f->r[0].cache_read = 5, f->r[0].cache_write = 1, f->r[0].reasoning = 2;
     f->r[0].iterations = 2, f->r[0].duration_ms = 1000, f->r[0].files_total = 2;
-    f->r[0].changed_files = "x.c\ny.c";
+    static const char *const files0[] = {"x.c", "y.c", NULL};
+    static const char *const files1[] = {"x.c", NULL};
+    static const char *const files2[] = {"z.c", "x.c", "x.c", NULL}; /* x.c twice: one run */
+    f->r[0].changed_files = files0;
     f->r[0].validation_runs = 2, f->r[0].validation_failures = 1;
     f->r[0].phases[AIDF_PHASE_AI_EXECUTION] = 600;
     f->r[0].phases[AIDF_PHASE_VALIDATION] = 400;
@@ -63,7 +66,7 @@ static void fill(struct fixture *f)
     f->r[1].tokens_in = 200, f->r[1].tokens_out = 20, f->r[1].tokens_total = 220;
     f->r[1].tokens_estimated = true;
     f->r[1].iterations = 4, f->r[1].duration_ms = 3000, f->r[1].files_total = 1;
-    f->r[1].changed_files = "x.c";
+    f->r[1].changed_files = files1;
     f->r[1].scope_violations = 1, f->r[1].validation_runs = 1;
     f->r[1].phases[AIDF_PHASE_AI_EXECUTION] = 2000;
     f->r[1].phases[AIDF_PHASE_VALIDATION] = 1000;
@@ -72,7 +75,7 @@ static void fill(struct fixture *f)
     f->r[2] = mk("c3", 2000, ".ai/tasks/blocked/a.md", "p2", "m1", AIDF_STATUS_COMPLETED, NAN);
     f->r[2].tokens_in = 50, f->r[2].tokens_out = 5, f->r[2].tokens_total = 55;
     f->r[2].iterations = 1, f->r[2].duration_ms = 500, f->r[2].files_total = 3;
-    f->r[2].changed_files = "z.c\nx.c\nx.c"; /* listed twice: one run */
+    f->r[2].changed_files = files2;
     f->r[2].phases[AIDF_PHASE_AI_EXECUTION] = 500;
 
     f->r[3] = mk("d4", 500, ".ai/tasks/c.md", "p2", "m3", AIDF_STATUS_BLOCKED, 0.5);
@@ -216,11 +219,15 @@ static void test_ties_and_limits(void **state)
     const struct aidf_run_summary *p[16];
     static const char *const tasks[] = {"t-b", "t-a", "t-c", "t-c", "t-d", "t-e", "t-f", "t-g"};
     char files[16][32];
+    const char *lists[16][3];
     for (int i = 0; i < 16; i++) {
         r[i] = mk("x", i, tasks[i % 8], "p", "m", AIDF_STATUS_COMPLETED, 1.0);
         /* Twelve different files, each in one run except f00, in every run. */
-        snprintf(files[i], sizeof(files[i]), "f00\nf%02d", 1 + i % 12);
-        r[i].changed_files = files[i];
+        snprintf(files[i], sizeof(files[i]), "f%02d", 1 + i % 12);
+        lists[i][0] = "f00";
+        lists[i][1] = files[i];
+        lists[i][2] = NULL;
+        r[i].changed_files = lists[i];
         p[i] = &r[i];
     }
     struct aidf_aggregate a;
@@ -273,7 +280,9 @@ static void test_summary_from_report(void **state)
     assert_true(fabs(s.phases[AIDF_PHASE_AI_EXECUTION] - 76110.3) < EPS);
     assert_true(fabs(s.phases[AIDF_PHASE_OTHER] - 1582.1) < EPS);
     assert_int_equal(s.files_total, 1);
-    assert_string_equal(s.changed_files, "src/core/config.ts");
+    assert_non_null(s.changed_files);
+    assert_string_equal(s.changed_files[0], "src/core/config.ts");
+    assert_null(s.changed_files[1]);
     assert_int_equal(s.scope_violations, 2);
     int64_t ts;
     assert_int_equal(aidf_iso_parse("2026-11-23T16:40:09.007Z", &ts), AIDF_OK);
@@ -288,7 +297,7 @@ static void test_summary_from_report(void **state)
     assert_int_equal(aidf_report_parse(min, strlen(min), &r, NULL), AIDF_OK);
     aidf_run_summary_from_report_buf(&r, &s, &scratch);
     assert_string_equal(s.task_path, "");
-    assert_string_equal(s.changed_files, "");
+    assert_null(s.changed_files);
     assert_true(s.cost_unpriced);
     assert_true(isnan(s.cost));
     assert_false(s.has_tokens);
@@ -305,7 +314,10 @@ static void test_summary_from_report(void **state)
     assert_int_equal(aidf_report_parse(unp, strlen(unp), &r, NULL), AIDF_OK);
     aidf_run_summary_from_report_buf(&r, &s, &scratch);
     assert_true(s.cost_unpriced);
-    assert_string_equal(s.changed_files, "a\nb\nc");
+    assert_string_equal(s.changed_files[0], "a");
+    assert_string_equal(s.changed_files[1], "b");
+    assert_string_equal(s.changed_files[2], "c");
+    assert_null(s.changed_files[3]);
     assert_int_equal(s.files_total, 4);
     assert_int_equal(s.files_deleted, 1);
     aidf_report_release(&r);
@@ -669,6 +681,22 @@ static void test_many_currencies(void **state)
     free(r);
 }
 
+/* A path is one file even when it holds a newline; an empty path is no file. */
+static void test_files_whole_paths(void **state)
+{
+    (void)state;
+    static const char *const list[] = {"a\nb", "", "a\nb", NULL};
+    struct aidf_run_summary r = mk("x", 1, "t.md", "p", "m", AIDF_STATUS_COMPLETED, 1.0);
+    r.changed_files = list;
+    const struct aidf_run_summary *p = &r;
+    struct aidf_aggregate a;
+    aidf_aggregate_compute(&p, 1, &a);
+    assert_int_equal(a.n_top_files, 1);
+    assert_string_equal(a.top_files[0].path, "a\nb");
+    assert_int_equal(a.top_files[0].runs, 1);
+    aidf_aggregate_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_accumulator_matches_compute),
         cmocka_unit_test(test_sums_at_bounds),
         cmocka_unit_test(test_currencies),
+        cmocka_unit_test(test_files_whole_paths),
         cmocka_unit_test(test_many_currencies),
     };
     return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);

@@ -94,7 +94,6 @@ static struct aidf_run_summary base(void)
     s.model = "claude-sonnet-4-5";
     s.error_category = "";
     s.file = "";
-    s.changed_files = "";
     s.status = AIDF_STATUS_COMPLETED;
     s.iterations = 3;
     s.has_tokens = true;

@@ -45,7 +45,7 @@ static struct aidf_run_summary run(const char *task_path, const char *task_name,
     snprintf(s.run_id, sizeof(s.run_id), "%s", "r1");
     s.ts_ms = 5000;
     s.received_ms = 9000;
-    s.timestamp = s.error_category = s.file = s.changed_files = s.task_type = "";
+    s.timestamp = s.error_category = s.file = s.task_type = "";
     s.task_path = task_path;
     s.task_name = task_name;
     s.provider = "claude-cli";

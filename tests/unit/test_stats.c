@@ -37,7 +37,7 @@ static struct aidf_run_summary run(int64_t ms)
     memset(&r, 0, sizeof(r));
     r.ts_ms = ms;
     r.timestamp = r.task_path = r.task_name = r.task_type = r.provider = r.model = "";
-    r.error_category = r.file = r.changed_files = r.project = r.actor = r.branch = r.tags = "";
+    r.error_category = r.file = r.project = r.actor = r.branch = r.tags = "";
     r.currency = "USD";
     r.status = AIDF_STATUS_COMPLETED;
     r.cost = NAN;

@@ -250,7 +250,8 @@ static void test_round_trip(void **state)
     assert_string_equal(sum->file, "2026-11-24/run-1a2b3c4d.json");
     assert_int_equal(sum->tokens_total, 150);
     assert_true(fabs(sum->cost - 0.25) < 1e-12);
-    assert_string_equal(sum->changed_files, "src/a.c");
+    assert_string_equal(sum->changed_files[0], "src/a.c");
+    assert_null(sum->changed_files[1]);
     assert_int_equal(aidf_store_count(s), 1);
 
     /* A sync persists the index (the server syncs after writes); a fresh store sees
