@@ -112,7 +112,7 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
                         size_t n, int64_t now_ms, struct aidf_error *err)
 {
     unsigned seen = 0;
-    enum aidf_srv_sort cursor_sort = AIDF_SORT_TS_DESC;
+    enum aidf_run_sort cursor_sort = AIDF_SORT_TS_DESC;
     if (n > AIDF_SRV_MAX_PARAMS)
         return aidf_fail(err, AIDF_EINVAL, "too many query parameters (at most %d)",
                          AIDF_SRV_MAX_PARAMS);
@@ -157,11 +157,9 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
             q->cursor_ts = (int64_t)q->cursor_key;
             q->has_cursor = true;
         } else if (strcmp(key, "sort") == 0) {
-            if (aidf_srv_sort_parse(val, &q->sort) != AIDF_OK)
+            if (aidf_run_sort_parse(val, &q->sort) != AIDF_OK)
                 return aidf_fail(err, AIDF_EINVAL,
-                                 "invalid sort '%.64s' (expected timestamp, cost, tokens or "
-                                 "durationMs, with '-' for descending)",
-                                 val);
+                                 "invalid sort '%.64s' (expected " AIDF_RUN_SORT_WORDS ")", val);
         } else {
             if (strcmp(val, "1") == 0 || strcmp(val, "true") == 0)
                 q->detailed = true;
@@ -176,7 +174,7 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
         return aidf_fail(err, AIDF_EINVAL, "invalid cursor: cannot be combined with offset");
     if (q->has_cursor && cursor_sort != q->sort)
         return aidf_fail(err, AIDF_EINVAL, "invalid cursor: it pages sort=%s, not sort=%s",
-                         aidf_srv_sort_name(cursor_sort), aidf_srv_sort_name(q->sort));
+                         aidf_run_sort_name(cursor_sort), aidf_run_sort_name(q->sort));
     return AIDF_OK;
 }
 
@@ -285,73 +283,13 @@ int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_I
     return AIDF_OK;
 }
 
-/* ---- sort orders ------------------------------------------------------------------ */
-
-static const char *const sort_names[] = {
-    [AIDF_SORT_TS_DESC] = "-timestamp",      [AIDF_SORT_TS_ASC] = "timestamp",
-    [AIDF_SORT_COST_ASC] = "cost",           [AIDF_SORT_COST_DESC] = "-cost",
-    [AIDF_SORT_TOKENS_ASC] = "tokens",       [AIDF_SORT_TOKENS_DESC] = "-tokens",
-    [AIDF_SORT_DURATION_ASC] = "durationMs", [AIDF_SORT_DURATION_DESC] = "-durationMs",
-};
-#define N_SORTS (sizeof(sort_names) / sizeof(sort_names[0]))
-
-int aidf_srv_sort_parse(const char *s, enum aidf_srv_sort *out)
-{
-    for (size_t i = 0; s && i < N_SORTS; i++)
-        if (strcmp(s, sort_names[i]) == 0) {
-            *out = (enum aidf_srv_sort)i;
-            return AIDF_OK;
-        }
-    return AIDF_EINVAL;
-}
-
-const char *aidf_srv_sort_name(enum aidf_srv_sort s)
-{
-    return (size_t)s < N_SORTS ? sort_names[s] : "-timestamp";
-}
-
-double aidf_srv_sort_key(const struct aidf_run_summary *m, enum aidf_srv_sort s)
-{
-    switch (s) {
-    case AIDF_SORT_COST_ASC:
-    case AIDF_SORT_COST_DESC:
-        return m->cost_unpriced || isnan(m->cost) ? NAN : m->cost;
-    case AIDF_SORT_TOKENS_ASC:
-    case AIDF_SORT_TOKENS_DESC:
-        return (double)m->tokens_total;
-    case AIDF_SORT_DURATION_ASC:
-    case AIDF_SORT_DURATION_DESC:
-        return m->duration_ms;
-    default:
-        return (double)m->ts_ms;
-    }
-}
-
-static bool sort_descending(enum aidf_srv_sort s)
-{
-    return s == AIDF_SORT_TS_DESC || s == AIDF_SORT_COST_DESC || s == AIDF_SORT_TOKENS_DESC ||
-           s == AIDF_SORT_DURATION_DESC;
-}
-
-int aidf_srv_sort_cmp(enum aidf_srv_sort s, double ka, const char *ida, double kb, const char *idb)
-{
-    bool na = isnan(ka), nb = isnan(kb);
-    if (na != nb)
-        return na ? 1 : -1; /* unpriced last, whatever the direction */
-    if (!na && ka != kb) {
-        int c = ka < kb ? -1 : 1;
-        return sort_descending(s) ? -c : c;
-    }
-    return strcasecmp(ida, idb);
-}
-
 /* Codes of the orders in a cursor (the default order keeps the older "<ts>:<id>" form). */
 static const char sort_codes[] = "-TcCkKdD";
 
-void aidf_srv_sort_cursor_encode(enum aidf_srv_sort s, double key, const char *run_id,
+void aidf_srv_sort_cursor_encode(enum aidf_run_sort s, double key, const char *run_id,
                                  char out[AIDF_SRV_CURSOR_MAX])
 {
-    if (s == AIDF_SORT_TS_DESC || (size_t)s >= N_SORTS) {
+    if (s == AIDF_SORT_TS_DESC || (size_t)s >= sizeof(sort_codes) - 1) {
         aidf_srv_cursor_encode((int64_t)key, run_id, out);
         return;
     }
@@ -363,7 +301,7 @@ void aidf_srv_sort_cursor_encode(enum aidf_srv_sort s, double key, const char *r
     b64_encode(raw, strlen(raw), out);
 }
 
-int aidf_srv_sort_cursor_decode(const char *s, enum aidf_srv_sort *sort, double *key,
+int aidf_srv_sort_cursor_decode(const char *s, enum aidf_run_sort *sort, double *key,
                                 char run_id[AIDF_RUN_ID_LEN + 1])
 {
     char raw[AIDF_SRV_CURSOR_MAX];
@@ -393,7 +331,7 @@ int aidf_srv_sort_cursor_decode(const char *s, enum aidf_srv_sort *sort, double 
         if (errno || end == v || *end != '\0' || !isfinite(k) || strchr(v, ' '))
             return AIDF_EINVAL;
     }
-    *sort = (enum aidf_srv_sort)(code - sort_codes);
+    *sort = (enum aidf_run_sort)(code - sort_codes);
     *key = k;
     snprintf(run_id, AIDF_RUN_ID_LEN + 1, "%s", colon + 1);
     return AIDF_OK;

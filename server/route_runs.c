@@ -125,43 +125,22 @@ static char *next_link(struct MHD_Connection *c, const char *cursor)
     return aidf_buf_detach(&b, &len);
 }
 
-/* One run of a sorted page, with its key. */
-struct keyed {
-    double key;
-    const struct aidf_run_summary *m;
-};
-
-static _Thread_local enum aidf_srv_sort sort_order;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-    const struct keyed *x = a, *y = b;
-    return aidf_srv_sort_cmp(sort_order, x->key, x->m->run_id, y->key, y->m->run_id);
-}
-
 /* The page of every matching run in another order than the index's: sort the matches,
  * then start after the cursor (binary search) or at the offset. Under the shared lock. */
 static void sorted_page(struct aidf_srv_state *st, const struct aidf_srv_query *q, json_t *arr,
                         size_t *total, size_t *start, size_t *shown,
                         char cursor[AIDF_SRV_CURSOR_MAX], bool *more)
 {
-    const struct aidf_run_summary **runs = NULL;
-    size_t n = aidf_store_list(st->store, &q->f, &runs);
-    struct keyed *v = aidf_xcalloc(n ? n : 1, sizeof(*v));
-    for (size_t i = 0; i < n; i++) {
-        v[i].m = runs[i];
-        v[i].key = aidf_srv_sort_key(runs[i], q->sort);
-    }
-    free(runs);
-    sort_order = q->sort;
-    qsort(v, n, sizeof(*v), cmp_keyed);
+    const struct aidf_run_summary **v = NULL;
+    size_t n = aidf_store_list(st->store, &q->f, &v);
+    aidf_run_sort(v, n, q->sort);
     size_t lo = 0;
     if (q->has_cursor) {
         size_t hi = n;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (aidf_srv_sort_cmp(q->sort, v[mid].key, v[mid].m->run_id, q->cursor_key,
-                                  q->cursor_id) > 0)
+            if (aidf_run_sort_cmp(q->sort, aidf_run_sort_key(v[mid], q->sort), v[mid]->run_id,
+                                  q->cursor_key, q->cursor_id) > 0)
                 hi = mid;
             else
                 lo = mid + 1;
@@ -171,15 +150,18 @@ static void sorted_page(struct aidf_srv_state *st, const struct aidf_srv_query *
     }
     size_t k = 0;
     for (; lo + k < n && k < (size_t)q->limit; k++)
-        json_array_append_new(arr, aidf_run_summary_to_json(v[lo + k].m));
+        json_array_append_new(arr, aidf_run_summary_to_json(v[lo + k]));
     *total = n;
     *start = lo;
     *shown = k;
     *more = lo + k < n;
-    if (*more && k > 0)
-        aidf_srv_sort_cursor_encode(q->sort, v[lo + k - 1].key, v[lo + k - 1].m->run_id, cursor);
-    else
+    if (*more && k > 0) {
+        const struct aidf_run_summary *last = v[lo + k - 1];
+        aidf_srv_sort_cursor_encode(q->sort, aidf_run_sort_key(last, q->sort), last->run_id,
+                                    cursor);
+    } else {
         *more = false;
+    }
     free(v);
 }
 
@@ -187,7 +169,7 @@ static void sorted_page(struct aidf_srv_state *st, const struct aidf_srv_query *
 static void runs_key(const struct aidf_srv_query *q, struct aidf_buf *key)
 {
     aidf_srv_query_key(q, key);
-    aidf_buf_addf(key, ";limit=%lld;sort=%s", (long long)q->limit, aidf_srv_sort_name(q->sort));
+    aidf_buf_addf(key, ";limit=%lld;sort=%s", (long long)q->limit, aidf_run_sort_name(q->sort));
     if (q->has_cursor) {
         char cur[AIDF_SRV_CURSOR_MAX];
         aidf_srv_sort_cursor_encode(q->sort, q->cursor_key, q->cursor_id, cur);

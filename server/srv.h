@@ -20,6 +20,7 @@
 #include "aidf/aggregate.h"
 #include "aidf/buf.h"
 #include "aidf/err.h"
+#include "aidf/run_sort.h"
 #include "aidf/stats.h"
 #include "aidf/store.h"
 #include "aidf/version.h"
@@ -209,40 +210,12 @@ enum aidf_srv_params {
 #define AIDF_SRV_MAX_PARAMS    160
 #define AIDF_SRV_CURSOR_MAX    128
 
-/** The orders of GET /runs (`sort`): a key, ascending or descending; ties by run id. */
-enum aidf_srv_sort {
-    AIDF_SORT_TS_DESC = 0, /* -timestamp, the default: the index's own order */
-    AIDF_SORT_TS_ASC,
-    AIDF_SORT_COST_ASC,
-    AIDF_SORT_COST_DESC,
-    AIDF_SORT_TOKENS_ASC,
-    AIDF_SORT_TOKENS_DESC,
-    AIDF_SORT_DURATION_ASC,
-    AIDF_SORT_DURATION_DESC,
-};
-
-/** The `sort` word ("timestamp", "-cost", ...) as an order. AIDF_OK or AIDF_EINVAL. */
-int aidf_srv_sort_parse(const char *s, enum aidf_srv_sort *out);
-/** The canonical word of an order ("-timestamp", "cost", ...). */
-const char *aidf_srv_sort_name(enum aidf_srv_sort s);
-/**
- * A run's sort key: the time (ms), the cost (NaN when unpriced), total tokens (0 when
- * unknown) or the duration (ms, 0 when unknown). Every value is exact in a double.
- */
-double aidf_srv_sort_key(const struct aidf_run_summary *m, enum aidf_srv_sort s);
-/**
- * Compare the items (ka, ida) and (kb, idb) in order `s`: <0 when a comes first. Keys in
- * the order's direction, a NaN key (an unpriced cost) last in both directions, ties by
- * run id ascending (case-insensitive), as the index orders equal times.
- */
-int aidf_srv_sort_cmp(enum aidf_srv_sort s, double ka, const char *ida, double kb, const char *idb);
-
 /** A parsed query. It owns its filter: release it with aidf_srv_query_release(). */
 struct aidf_srv_query {
     struct aidf_filter f;
     int64_t limit, offset;
     bool has_offset, has_cursor, detailed;
-    enum aidf_srv_sort sort; /* `sort`; the cursor must have been made for the same */
+    enum aidf_run_sort sort; /* `sort`; the cursor must have been made for the same */
     int64_t cursor_ts;       /* AIDF_SORT_TS_DESC cursors */
     double cursor_key;       /* every cursor: the last item's sort key (NaN: unpriced) */
     char cursor_id[AIDF_RUN_ID_LEN + 1];
@@ -290,11 +263,11 @@ int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_I
  * The opaque cursor for the item (key, run_id) in order `s`: the default order's form
  * above, else base64url of "<order>:<key>:<runId>" (key "%.17g", "null" for NaN).
  */
-void aidf_srv_sort_cursor_encode(enum aidf_srv_sort s, double key, const char *run_id,
+void aidf_srv_sort_cursor_encode(enum aidf_run_sort s, double key, const char *run_id,
                                  char out[AIDF_SRV_CURSOR_MAX]);
 /** Decode either form: the order it was made for, the key and the run id. AIDF_OK or
  * AIDF_EINVAL (outputs untouched). */
-int aidf_srv_sort_cursor_decode(const char *s, enum aidf_srv_sort *sort, double *key,
+int aidf_srv_sort_cursor_decode(const char *s, enum aidf_run_sort *sort, double *key,
                                 char run_id[AIDF_RUN_ID_LEN + 1]);
 
 /* ---- request headers (negotiate.c) -------------------------------------------------- */

@@ -195,14 +195,14 @@ static void test_sort_parse(void **state)
     const char *words[] = {"-timestamp", "timestamp", "cost",       "-cost",
                            "tokens",     "-tokens",   "durationMs", "-durationMs"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        enum aidf_srv_sort s = AIDF_SORT_TS_DESC;
-        assert_int_equal(aidf_srv_sort_parse(words[i], &s), AIDF_OK);
-        assert_string_equal(aidf_srv_sort_name(s), words[i]);
+        enum aidf_run_sort s = AIDF_SORT_TS_DESC;
+        assert_int_equal(aidf_run_sort_parse(words[i], &s), AIDF_OK);
+        assert_string_equal(aidf_run_sort_name(s), words[i]);
     }
     const char *bad[] = {"", "Cost", "+cost", "--cost", "duration", "cost ", "ts", NULL};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        enum aidf_srv_sort s = AIDF_SORT_TS_ASC;
-        assert_int_equal(aidf_srv_sort_parse(bad[i], &s), AIDF_EINVAL);
+        enum aidf_run_sort s = AIDF_SORT_TS_ASC;
+        assert_int_equal(aidf_run_sort_parse(bad[i], &s), AIDF_EINVAL);
         assert_int_equal(s, AIDF_SORT_TS_ASC);
     }
 }
@@ -211,16 +211,16 @@ static void test_sort_cmp(void **state)
 {
     (void)state;
     /* Keys in the order's direction, ties by id, NaN last both ways. */
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_ASC, 1, "b", 2, "a") < 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_DESC, 1, "b", 2, "a") > 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_ASC, 1, "a", 1, "b") < 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_DESC, 1, "a", 1, "b") < 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_DESC, 1, "A", 1, "a") == 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_ASC, NAN, "a", 1e9, "b") > 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_DESC, NAN, "a", -1, "b") > 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_DESC, 0, "z", NAN, "a") < 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_COST_ASC, NAN, "a", NAN, "b") < 0);
-    assert_true(aidf_srv_sort_cmp(AIDF_SORT_TS_DESC, 5, "a", 4, "b") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_ASC, 1, "b", 2, "a") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_DESC, 1, "b", 2, "a") > 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_ASC, 1, "a", 1, "b") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_DESC, 1, "a", 1, "b") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_DESC, 1, "A", 1, "a") == 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_ASC, NAN, "a", 1e9, "b") > 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_DESC, NAN, "a", -1, "b") > 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_DESC, 0, "z", NAN, "a") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_COST_ASC, NAN, "a", NAN, "b") < 0);
+    assert_true(aidf_run_sort_cmp(AIDF_SORT_TS_DESC, 5, "a", 4, "b") < 0);
 
     struct aidf_run_summary m;
     memset(&m, 0, sizeof(m));
@@ -228,28 +228,62 @@ static void test_sort_cmp(void **state)
     m.cost = 0.25;
     m.tokens_total = 1234;
     m.duration_ms = 99.5;
-    assert_true(aidf_srv_sort_key(&m, AIDF_SORT_TS_ASC) == 1790000000123.0);
-    assert_true(aidf_srv_sort_key(&m, AIDF_SORT_COST_DESC) == 0.25);
-    assert_true(aidf_srv_sort_key(&m, AIDF_SORT_TOKENS_ASC) == 1234.0);
-    assert_true(aidf_srv_sort_key(&m, AIDF_SORT_DURATION_DESC) == 99.5);
+    assert_true(aidf_run_sort_key(&m, AIDF_SORT_TS_ASC) == 1790000000123.0);
+    assert_true(aidf_run_sort_key(&m, AIDF_SORT_COST_DESC) == 0.25);
+    assert_true(aidf_run_sort_key(&m, AIDF_SORT_TOKENS_ASC) == 1234.0);
+    assert_true(aidf_run_sort_key(&m, AIDF_SORT_DURATION_DESC) == 99.5);
     m.cost_unpriced = true;
-    assert_true(isnan(aidf_srv_sort_key(&m, AIDF_SORT_COST_ASC)));
+    assert_true(isnan(aidf_run_sort_key(&m, AIDF_SORT_COST_ASC)));
     m.cost_unpriced = false;
     m.cost = NAN;
-    assert_true(isnan(aidf_srv_sort_key(&m, AIDF_SORT_COST_ASC)));
+    assert_true(isnan(aidf_run_sort_key(&m, AIDF_SORT_COST_ASC)));
+}
+
+/* aidf_run_sort(): a total order, whatever the input order. */
+static void test_run_sort(void **state)
+{
+    (void)state;
+    struct aidf_run_summary m[6];
+    const struct aidf_run_summary *v[6], *w[6];
+    memset(m, 0, sizeof(m));
+    const double costs[] = {0.5, NAN, 0.1, 0.5, NAN, 2};
+    const char *ids[] = {"b", "d", "c", "a", "e", "f"};
+    for (int i = 0; i < 6; i++) {
+        snprintf(m[i].run_id, sizeof(m[i].run_id), "%s", ids[i]);
+        m[i].cost = costs[i];
+        m[i].cost_unpriced = isnan(costs[i]);
+        m[i].tokens_total = 6 - i;
+        v[i] = &m[i];
+        w[5 - i] = &m[i];
+    }
+    aidf_run_sort(v, 6, AIDF_SORT_COST_DESC);
+    aidf_run_sort(w, 6, AIDF_SORT_COST_DESC);
+    const char *want = "fabcde";
+    for (int i = 0; i < 6; i++) {
+        assert_ptr_equal(v[i], w[i]);
+        assert_int_equal(v[i]->run_id[0], want[i]);
+    }
+    aidf_run_sort(v, 6, AIDF_SORT_COST_ASC);
+    want = "cabfde";
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(v[i]->run_id[0], want[i]);
+    aidf_run_sort(v, 6, AIDF_SORT_TOKENS_ASC);
+    assert_int_equal(v[0]->run_id[0], 'f');
+    assert_int_equal(v[5]->run_id[0], 'b');
+    aidf_run_sort(v, 0, AIDF_SORT_TOKENS_ASC);
 }
 
 static void test_sort_cursor(void **state)
 {
     (void)state;
     char c[AIDF_SRV_CURSOR_MAX], id[AIDF_RUN_ID_LEN + 1];
-    enum aidf_srv_sort s;
+    enum aidf_run_sort s;
     double k;
     const char *longid = "3f2b9c1e-7a4d-4e8b-9c21-5d6e7f8a9b0c";
     const double keys[] = {0.1 + 0.2, 1e-300, 123456789.123456789, 0, -0.5, 1790000000123.0};
     for (int so = AIDF_SORT_TS_ASC; so <= AIDF_SORT_DURATION_DESC; so++) {
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-            aidf_srv_sort_cursor_encode((enum aidf_srv_sort)so, keys[i], longid, c);
+            aidf_srv_sort_cursor_encode((enum aidf_run_sort)so, keys[i], longid, c);
             assert_true(strlen(c) < AIDF_SRV_CURSOR_MAX);
             assert_int_equal(aidf_srv_sort_cursor_decode(c, &s, &k, id), AIDF_OK);
             assert_int_equal(s, so);
@@ -341,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_sort_cmp),
         cmocka_unit_test(test_sort_cursor),
         cmocka_unit_test(test_sort_query),
+        cmocka_unit_test(test_run_sort),
     };
     return cmocka_run_group_tests_name("server_http", tests, NULL, NULL);
 }
