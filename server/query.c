@@ -154,7 +154,11 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
                 return aidf_fail(err, AIDF_EINVAL,
                                  "invalid cursor '%.64s' (use nextCursor from a previous page)",
                                  val);
-            q->cursor_ts = (int64_t)q->cursor_key;
+            /* The default order's cursor again, for its exact time (a double holds
+             * every real time, not every int64). */
+            if (cursor_sort == AIDF_SORT_TS_DESC &&
+                aidf_srv_cursor_decode(val, &q->cursor_ts, q->cursor_id) != AIDF_OK)
+                return aidf_fail(err, AIDF_EINVAL, "invalid cursor '%.64s'", val);
             q->has_cursor = true;
         } else if (strcmp(key, "sort") == 0) {
             if (aidf_run_sort_parse(val, &q->sort) != AIDF_OK)
@@ -290,7 +294,9 @@ void aidf_srv_sort_cursor_encode(enum aidf_run_sort s, double key, const char *r
                                  char out[AIDF_SRV_CURSOR_MAX])
 {
     if (s == AIDF_SORT_TS_DESC || (size_t)s >= sizeof(sort_codes) - 1) {
-        aidf_srv_cursor_encode((int64_t)key, run_id, out);
+        /* Clamped: converting a double out of int64's range is undefined. */
+        int64_t ts = !(key > -9.2e18) ? -INT64_MAX : key < 9.2e18 ? (int64_t)key : INT64_MAX;
+        aidf_srv_cursor_encode(ts, run_id, out);
         return;
     }
     char raw[96];

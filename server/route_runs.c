@@ -170,7 +170,9 @@ static void runs_key(const struct aidf_srv_query *q, struct aidf_buf *key)
 {
     aidf_srv_query_key(q, key);
     aidf_buf_addf(key, ";limit=%lld;sort=%s", (long long)q->limit, aidf_run_sort_name(q->sort));
-    if (q->has_cursor) {
+    if (q->has_cursor && q->sort == AIDF_SORT_TS_DESC) {
+        aidf_buf_addf(key, ";cursor=%lld:%s", (long long)q->cursor_ts, q->cursor_id);
+    } else if (q->has_cursor) {
         char cur[AIDF_SRV_CURSOR_MAX];
         aidf_srv_sort_cursor_encode(q->sort, q->cursor_key, q->cursor_id, cur);
         aidf_buf_addf(key, ";cursor=%s", cur);

@@ -301,6 +301,22 @@ static void test_sort_cursor(void **state)
     assert_int_equal(ts, 1790000000123LL);
     assert_int_equal(aidf_srv_sort_cursor_decode(c, &s, &k, id), AIDF_OK);
     assert_true(s == AIDF_SORT_TS_DESC && k == 1790000000123.0);
+    /* Times out of a double's exact range: clamped, exact through the parser. */
+    aidf_srv_sort_cursor_encode(AIDF_SORT_TS_DESC, 1e300, "ab", c);
+    assert_int_equal(aidf_srv_cursor_decode(c, &ts, id), AIDF_OK);
+    assert_true(ts == INT64_MAX);
+    aidf_srv_sort_cursor_encode(AIDF_SORT_TS_DESC, -1e300, "ab", c);
+    assert_int_equal(aidf_srv_cursor_decode(c, &ts, id), AIDF_OK);
+    assert_true(ts == -INT64_MAX);
+    aidf_srv_cursor_encode(INT64_MAX, "ab", c);
+    struct aidf_srv_kv kv = {"cursor", c, strlen(c)};
+    struct aidf_srv_query q;
+    struct aidf_error e;
+    aidf_error_clear(&e);
+    assert_int_equal(
+        aidf_srv_query_parse(&q, AIDF_PARAM_FILTERS | AIDF_PARAM_PAGING, &kv, 1, 0, &e), AIDF_OK);
+    assert_true(q.cursor_ts == INT64_MAX);
+    aidf_srv_query_release(&q);
     /* Bad ones: not base64url, unknown order, bad key, bad id. */
     char raw[128];
     const char *bad_raw[] = {"x:1:ab",  "c:1:zz", "c:nan:ab", "c:inf:ab", "c::ab",
