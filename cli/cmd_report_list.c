@@ -7,12 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aidf/run_sort.h"
 #include "aidf/summary_json.h"
 #include "aidf/xalloc.h"
 #include "term.h"
 
+enum { OPT_SORT = 800 };
+
+static const char *const sort_choices[] = {"-timestamp",  "timestamp",  "-cost",
+                                           "cost",        "-tokens",    "tokens",
+                                           "-durationMs", "durationMs", NULL};
+
 static const struct optp_opt list_opts[] = {
     CLI_FILTER_OPTS,
+    {.name = "sort",
+     .kind = OPTP_CHOICE,
+     .id = OPT_SORT,
+     .value_name = "ORDER",
+     .choices = sort_choices,
+     .help = "order by timestamp, cost, tokens or durationMs, ascending; with a\n"
+             "leading '-' descending (default -timestamp; unpriced runs last; the\n"
+             "same words as GET /runs?sort=)"},
     {.name = "limit",
      .kind = OPTP_INT,
      .id = OPT_LIMIT,
@@ -30,7 +45,8 @@ static const struct optp_opt list_opts[] = {
 const struct optp_cmd cli_spec_report_list = {
     .name = "report list",
     .summary = "list recent runs, newest first",
-    .description = "List execution reports, newest first.\n\n" CLI_FILTER_NOTE,
+    .description =
+        "List execution reports, newest first (or in the --sort order).\n\n" CLI_FILTER_NOTE,
     .opts = list_opts,
 };
 
@@ -122,6 +138,7 @@ static int list_main(int argc, char **argv, struct cli_filter *cf)
 {
     struct cli_common co = {.cmd = "report list"};
     int64_t limit = 20;
+    enum aidf_run_sort order = AIDF_SORT_TS_DESC;
     struct optp p;
     int id, h;
 
@@ -134,6 +151,9 @@ static int list_main(int argc, char **argv, struct cli_filter *cf)
             return CLI_EXIT_USAGE;
         if (id == OPT_LIMIT)
             limit = p.num;
+        if (id == OPT_SORT && aidf_run_sort_parse(p.arg, &order) != AIDF_OK)
+            return cli_usage_error(co.cmd, "invalid --sort '%s' (expected %s)", p.arg,
+                                   AIDF_RUN_SORT_WORDS);
     }
     if (id == OPTP_STOP)
         return p.status;
@@ -147,6 +167,8 @@ static int list_main(int argc, char **argv, struct cli_filter *cf)
 
     const struct aidf_run_summary **runs = NULL;
     size_t total = store ? aidf_store_list(store, &cf->f, &runs) : 0;
+    if (order != AIDF_SORT_TS_DESC)
+        aidf_run_sort(runs, total, order);
     size_t stored = store ? aidf_store_count(store) : 0;
     size_t shown = limit == 0 || (uint64_t)limit >= total ? total : (size_t)limit;
     int rc = CLI_EXIT_OK;

@@ -24,6 +24,7 @@ enum {
     S_AUTH_READS,
     S_INSECURE,
     S_PUBLIC_HOST,
+    S_CORS_ORIGIN,
     S_MAX_BODY,
     S_MAX_CONN,
     S_MAX_PER_IP,
@@ -80,6 +81,13 @@ static const struct optp_opt serve_opts[] = {
      .value_name = "NAME",
      .help = "a host name clients may use on a loopback address (repeatable; other\n"
              "names than localhost and loopback addresses get 421)"},
+    {.name = "cors-origin",
+     .kind = OPTP_STRING,
+     .id = S_CORS_ORIGIN,
+     .value_name = "ORIGIN",
+     .help = "let web pages from ORIGIN (http[s]://host[:port]) read the answers:\n"
+             "CORS headers and preflights (repeatable; '*' for any origin, GET and\n"
+             "HEAD only; default: none)"},
     {.name = "max-body",
      .kind = OPTP_INT,
      .id = S_MAX_BODY,
@@ -219,9 +227,11 @@ int cmd_serve(int argc, char **argv)
     int id, rc;
     struct optp p;
     const char *public_hosts[32];
+    const char *cors_origins[32];
 
     aidf_server_opts_init(&o);
     o.public_hosts = public_hosts;
+    o.cors_origins = cors_origins;
     optp_init(&p, &cli_spec_serve, argc, argv);
     while ((id = optp_next(&p)) > 0) {
         switch (id) {
@@ -259,6 +269,16 @@ int cmd_serve(int argc, char **argv)
             if (o.n_public_hosts >= sizeof(public_hosts) / sizeof(public_hosts[0]))
                 return cli_usage_error(CMD, "at most 32 --public-host names");
             public_hosts[o.n_public_hosts++] = p.arg;
+            break;
+        case S_CORS_ORIGIN:
+            if (!aidf_server_cors_origin_valid(p.arg))
+                return cli_usage_error(CMD,
+                                       "invalid --cors-origin '%s' (expected '*' or "
+                                       "http[s]://host[:port], without a path)",
+                                       p.arg);
+            if (o.n_cors_origins >= sizeof(cors_origins) / sizeof(cors_origins[0]))
+                return cli_usage_error(CMD, "at most 32 --cors-origin values");
+            cors_origins[o.n_cors_origins++] = p.arg;
             break;
         case S_MAX_BODY:
             o.max_body = (size_t)p.num;

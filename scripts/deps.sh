@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
-      libcmocka-dev jq python3 python3-jsonschema python3-yaml curl zsh
+      libcmocka-dev zlib1g-dev jq python3 python3-jsonschema python3-yaml curl zsh
       tzdata bubblewrap)
 # script(1), which the terminal e2e test (t070) runs aidf under, is in bsdutils.
 pkgs+=(bsdutils)

@@ -178,16 +178,16 @@ static struct aidf_srv_conn *conn_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
-static struct aidf_req *req_new(struct aidf_srv *srv, struct MHD_Connection *c, const char *url,
-                                const char *method)
+/* A new request: `target` is the request target as sent (path and query, still
+ * percent-encoded), kept for the access log with secrets redacted. */
+static struct aidf_req *req_new(struct aidf_srv *srv, struct MHD_Connection *c, const char *target)
 {
     struct aidf_req *req = aidf_xcalloc(1, sizeof(*req));
     req->srv = srv;
     req->id = atomic_fetch_add(&srv->next_req, 1) + 1;
     req->t0_ns = aidf_mono_ns();
-    req->method = method;
     aidf_buf_init(&req->body, 0);
-    sanitize(req->path, sizeof(req->path), url);
+    aidf_srv_log_target(target, req->path, sizeof(req->path));
     client_ip(c, req->ip, sizeof(req->ip));
     req->conn = conn_of(c);
     atomic_fetch_add(&srv->active, 1);
@@ -207,6 +207,12 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req
     req->route = aidf_srv_route_match(url, &req->run_id);
     if (req->route == AIDF_ROUTE_NONE)
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
+    /* OPTIONS (the CORS preflight) carries no token: it is answered without one, on the
+     * final call like a GET. */
+    if (strcmp(method, "OPTIONS") == 0) {
+        req->is_options = true;
+        return MHD_YES;
+    }
     bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     req->is_post = strcmp(method, "POST") == 0;
     if (!is_get && !(req->is_post && req->route == AIDF_ROUTE_RUNS))
@@ -214,7 +220,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req
                                    "%s is not allowed here (allowed: %s)",
                                    strlen(method) <= 16 ? method : "this method",
                                    aidf_srv_route_allow(req->route));
-    bool needs_token = req->is_post || (srv->opts->auth_reads && req->route != AIDF_ROUTE_HEALTHZ);
+    bool needs_token = req->is_post || (srv->opts->auth_reads && req->route != AIDF_ROUTE_HEALTHZ &&
+                                        req->route != AIDF_ROUTE_OPENAPI);
     if (needs_token) {
         const char *auth =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -247,6 +254,8 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *r
         return aidf_srv_get_export(c, req);
     case AIDF_ROUTE_STATS:
         return aidf_srv_get_stats(c, req);
+    case AIDF_ROUTE_OPENAPI:
+        return aidf_srv_get_openapi(c, req);
     default:
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
     }
@@ -287,8 +296,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct aidf_req *req = *req_cls;
     (void)version;
     if (!req) {
-        req = req_new(srv, c, url, method);
+        /* on_uri made it; this is in case MHD ever calls without. */
+        req = req_new(srv, c, url);
         *req_cls = req;
+    }
+    if (!req->begun) {
+        req->begun = true;
+        req->method = method;
         /* The headers are complete; a body (of any method) now has its own deadline. */
         aidf_srv_conn_set_deadline(&srv->conns, req->conn, AIDF_SRV_PHASE_BODY,
                                    body_deadline(srv, c));
@@ -306,7 +320,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     if (req->is_post)
         return aidf_srv_post_final(c, req);
+    if (req->is_options)
+        return aidf_srv_options(c, req);
     return dispatch_get(c, req);
+}
+
+/* MHD's first look at a request: its target as sent, query included. The request is made
+ * here so the access log can show the query (MHD hands the access handler the path only). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    return req_new(cls, c, uri);
 }
 
 static const char *toe_name(enum MHD_RequestTerminationCode toe)
@@ -339,7 +362,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         return;
     double ms = (double)(aidf_mono_ns() - req->t0_ns) / 1e6;
     char method[20];
-    sanitize(method, sizeof(method), req->method);
+    sanitize(method, sizeof(method), req->method ? req->method : "-");
     int level = req->status >= 500 ? AIDF_LOG_ERROR : AIDF_LOG_INFO;
     /* The busy answer is the server protecting itself, not a failure of it. */
     if (req->status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -476,6 +499,25 @@ bool aidf_server_host_header_ok(bool loopback_listener, const char *host_header,
 
 /* ---- run ---------------------------------------------------------------------------- */
 
+/* This process's part of computed ETags: a restarted server (whose store generations
+ * start again) never answers 304 to a tag of an earlier one. */
+static void make_nonce(char out[AIDF_SRV_ETAG_HEX + 1])
+{
+    unsigned char seed[32];
+    int64_t t[2] = {aidf_wall_ms(), aidf_mono_ns()};
+    pid_t pid = getpid();
+    memset(seed, 0, sizeof(seed));
+    memcpy(seed, t, sizeof(t));
+    memcpy(seed + sizeof(t), &pid, sizeof(pid));
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(seed + 24, 1, 8, f) != 8)
+            seed[31] ^= 1;
+        fclose(f);
+    }
+    aidf_srv_etag_of(seed, sizeof(seed), out);
+}
+
 static void wait_idle(struct aidf_srv *srv, int64_t max_ms)
 {
     int64_t end = aidf_mono_ns() + max_ms * 1000000;
@@ -514,7 +556,8 @@ static struct MHD_Daemon *start_daemon(struct aidf_srv *srv, struct sockaddr_sto
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->idle_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_END);
 }
 
 int aidf_server_run(const struct aidf_server_opts *o)
@@ -576,6 +619,10 @@ int aidf_server_run(const struct aidf_server_opts *o)
 
     srv.opts = o;
     srv.loopback = aidf_server_host_is_loopback(o->host);
+    for (size_t i = 0; i < o->n_cors_origins; i++)
+        if (strcmp(o->cors_origins[i], "*") != 0)
+            srv.cors_vary = true;
+    make_nonce(srv.nonce);
     aidf_srv_token_init(&srv.token, o->token);
     aidf_srv_state_init(&srv.state, store);
     aidf_srv_budget_init(&srv.inflight, o->max_inflight);

@@ -6,6 +6,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,12 +31,14 @@ enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id)
         return AIDF_ROUTE_STATS;
     if (strcmp(path, "/healthz") == 0)
         return AIDF_ROUTE_HEALTHZ;
+    if (strcmp(path, "/openapi.yaml") == 0)
+        return AIDF_ROUTE_OPENAPI;
     return AIDF_ROUTE_NONE;
 }
 
 const char *aidf_srv_route_allow(enum aidf_srv_route r)
 {
-    return r == AIDF_ROUTE_RUNS ? "GET, HEAD, POST" : "GET, HEAD";
+    return r == AIDF_ROUTE_RUNS ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS";
 }
 
 bool aidf_srv_id_valid(const char *id)
@@ -83,7 +87,7 @@ static bool parse_uint(const char *s, int64_t max, int64_t *out)
 static int param_index(const char *key)
 {
     static const char *const others[] = {"limit",    "offset", "cursor", "detailed",
-                                         "interval", "by",     "tz"};
+                                         "interval", "by",     "tz",     "sort"};
     for (int i = 0; i < AIDF_FILTER_NAMES; i++)
         if (strcmp(key, aidf_filter_names[i]) == 0)
             return i;
@@ -97,6 +101,8 @@ static unsigned param_group(int idx)
 {
     if (idx < AIDF_FILTER_NAMES)
         return AIDF_PARAM_FILTERS;
+    if (idx == AIDF_FILTER_NAMES + 7)
+        return AIDF_PARAM_PAGING; /* sort */
     if (idx >= AIDF_FILTER_NAMES + 4)
         return AIDF_PARAM_STATS;
     return idx == AIDF_FILTER_NAMES + 3 ? AIDF_PARAM_DETAILED : AIDF_PARAM_PAGING;
@@ -106,6 +112,7 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
                         size_t n, int64_t now_ms, struct aidf_error *err)
 {
     unsigned seen = 0;
+    enum aidf_run_sort cursor_sort = AIDF_SORT_TS_DESC;
     if (n > AIDF_SRV_MAX_PARAMS)
         return aidf_fail(err, AIDF_EINVAL, "too many query parameters (at most %d)",
                          AIDF_SRV_MAX_PARAMS);
@@ -142,11 +149,21 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
                                  "invalid offset '%.64s' (expected a non-negative integer)", val);
             q->has_offset = true;
         } else if (strcmp(key, "cursor") == 0) {
-            if (aidf_srv_cursor_decode(val, &q->cursor_ts, q->cursor_id) != AIDF_OK)
+            if (aidf_srv_sort_cursor_decode(val, &cursor_sort, &q->cursor_key, q->cursor_id) !=
+                AIDF_OK)
                 return aidf_fail(err, AIDF_EINVAL,
                                  "invalid cursor '%.64s' (use nextCursor from a previous page)",
                                  val);
+            /* The default order's cursor again, for its exact time (a double holds
+             * every real time, not every int64). */
+            if (cursor_sort == AIDF_SORT_TS_DESC &&
+                aidf_srv_cursor_decode(val, &q->cursor_ts, q->cursor_id) != AIDF_OK)
+                return aidf_fail(err, AIDF_EINVAL, "invalid cursor '%.64s'", val);
             q->has_cursor = true;
+        } else if (strcmp(key, "sort") == 0) {
+            if (aidf_run_sort_parse(val, &q->sort) != AIDF_OK)
+                return aidf_fail(err, AIDF_EINVAL,
+                                 "invalid sort '%.64s' (expected " AIDF_RUN_SORT_WORDS ")", val);
         } else {
             if (strcmp(val, "1") == 0 || strcmp(val, "true") == 0)
                 q->detailed = true;
@@ -159,6 +176,9 @@ static int parse_params(struct aidf_srv_query *q, unsigned allowed, const struct
     }
     if (q->has_cursor && q->has_offset)
         return aidf_fail(err, AIDF_EINVAL, "invalid cursor: cannot be combined with offset");
+    if (q->has_cursor && cursor_sort != q->sort)
+        return aidf_fail(err, AIDF_EINVAL, "invalid cursor: it pages sort=%s, not sort=%s",
+                         aidf_run_sort_name(cursor_sort), aidf_run_sort_name(q->sort));
     return AIDF_OK;
 }
 
@@ -194,13 +214,12 @@ static int b64_val(char c)
     return p ? (int)(p - b64) : -1;
 }
 
-void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX])
+/* `n` bytes as base64url into `out` (at least 4/3 n + 2 bytes). */
+static void b64_encode(const char *raw, size_t n, char *out)
 {
-    char raw[64];
-    int n = snprintf(raw, sizeof(raw), "%lld:%.36s", (long long)ts_ms, run_id);
     size_t o = 0;
     unsigned bits = 0, nbits = 0;
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         bits = (bits << 8) | (unsigned char)raw[i];
         nbits += 8;
         while (nbits >= 6) {
@@ -213,9 +232,10 @@ void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV
     out[o] = '\0';
 }
 
-int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_ID_LEN + 1])
+/* Decode base64url text `s` (shorter than AIDF_SRV_CURSOR_MAX) into `raw` as a string
+ * without NUL bytes. AIDF_OK or AIDF_EINVAL. */
+static int b64_decode(const char *s, char *raw, size_t rawlen)
 {
-    char raw[72];
     size_t o = 0, n = strlen(s);
     unsigned bits = 0, nbits = 0;
     if (n == 0 || n >= AIDF_SRV_CURSOR_MAX)
@@ -228,14 +248,27 @@ int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_I
         nbits += 6;
         if (nbits >= 8) {
             nbits -= 8;
-            if (o + 1 >= sizeof(raw))
+            if (o + 1 >= rawlen)
                 return AIDF_EINVAL;
             raw[o++] = (char)((bits >> nbits) & 0xff);
         }
         bits &= (1u << nbits) - 1;
     }
     raw[o] = '\0';
-    if (strlen(raw) != o)
+    return strlen(raw) == o ? AIDF_OK : AIDF_EINVAL;
+}
+
+void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX])
+{
+    char raw[64];
+    int n = snprintf(raw, sizeof(raw), "%lld:%.36s", (long long)ts_ms, run_id);
+    b64_encode(raw, (size_t)n, out);
+}
+
+int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_ID_LEN + 1])
+{
+    char raw[AIDF_SRV_CURSOR_MAX];
+    if (b64_decode(s, raw, sizeof(raw)) != AIDF_OK)
         return AIDF_EINVAL;
     char *colon = strchr(raw, ':');
     if (!colon)
@@ -250,6 +283,62 @@ int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_I
     if (errno || *end != '\0')
         return AIDF_EINVAL;
     *ts_ms = (int64_t)ts;
+    snprintf(run_id, AIDF_RUN_ID_LEN + 1, "%s", colon + 1);
+    return AIDF_OK;
+}
+
+/* Codes of the orders in a cursor (the default order keeps the older "<ts>:<id>" form). */
+static const char sort_codes[] = "-TcCkKdD";
+
+void aidf_srv_sort_cursor_encode(enum aidf_run_sort s, double key, const char *run_id,
+                                 char out[AIDF_SRV_CURSOR_MAX])
+{
+    if (s == AIDF_SORT_TS_DESC || (size_t)s >= sizeof(sort_codes) - 1) {
+        /* Clamped: converting a double out of int64's range is undefined. */
+        int64_t ts = !(key > -9.2e18) ? -INT64_MAX : key < 9.2e18 ? (int64_t)key : INT64_MAX;
+        aidf_srv_cursor_encode(ts, run_id, out);
+        return;
+    }
+    char raw[96];
+    if (isnan(key))
+        snprintf(raw, sizeof(raw), "%c:null:%.36s", sort_codes[s], run_id);
+    else
+        snprintf(raw, sizeof(raw), "%c:%.17g:%.36s", sort_codes[s], key, run_id);
+    b64_encode(raw, strlen(raw), out);
+}
+
+int aidf_srv_sort_cursor_decode(const char *s, enum aidf_run_sort *sort, double *key,
+                                char run_id[AIDF_RUN_ID_LEN + 1])
+{
+    char raw[AIDF_SRV_CURSOR_MAX];
+    if (b64_decode(s, raw, sizeof(raw)) != AIDF_OK)
+        return AIDF_EINVAL;
+    const char *code = raw[0] && raw[1] == ':' ? strchr(sort_codes + 1, raw[0]) : NULL;
+    if (!code) {
+        int64_t ts;
+        if (aidf_srv_cursor_decode(s, &ts, run_id) != AIDF_OK)
+            return AIDF_EINVAL;
+        *sort = AIDF_SORT_TS_DESC;
+        *key = (double)ts;
+        return AIDF_OK;
+    }
+    char *v = raw + 2;
+    char *colon = strchr(v, ':');
+    if (!colon || !aidf_srv_id_valid(colon + 1))
+        return AIDF_EINVAL;
+    *colon = '\0';
+    double k;
+    if (strcmp(v, "null") == 0) {
+        k = NAN;
+    } else {
+        char *end;
+        errno = 0;
+        k = strtod(v, &end);
+        if (errno || end == v || *end != '\0' || !isfinite(k) || strchr(v, ' '))
+            return AIDF_EINVAL;
+    }
+    *sort = (enum aidf_run_sort)(code - sort_codes);
+    *key = k;
     snprintf(run_id, AIDF_RUN_ID_LEN + 1, "%s", colon + 1);
     return AIDF_OK;
 }

@@ -20,7 +20,7 @@ struct MHD_Response *aidf_srv_buf_response(char *heap, size_t len, const char *c
     return r;
 }
 
-struct MHD_Response *aidf_srv_json_response(json_t *v, size_t *len)
+char *aidf_srv_json_text(json_t *v, size_t *len)
 {
     char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(v);
@@ -36,7 +36,36 @@ struct MHD_Response *aidf_srv_json_response(json_t *v, size_t *len)
     body[n++] = '\n';
     body[n] = '\0';
     *len = n;
-    return aidf_srv_buf_response(body, n, "application/json; charset=utf-8");
+    return body;
+}
+
+struct MHD_Response *aidf_srv_json_response(json_t *v, size_t *len)
+{
+    char *body = aidf_srv_json_text(v, len);
+    return body ? aidf_srv_buf_response(body, *len, "application/json; charset=utf-8") : NULL;
+}
+
+/* The method a CORS decision is about: a preflight's requested one, else the request's. */
+static bool cors_read_only(struct MHD_Connection *c, const struct aidf_req *req)
+{
+    const char *m = req->method ? req->method : "";
+    if (strcmp(m, "OPTIONS") == 0) {
+        m = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        MHD_HTTP_HEADER_ACCESS_CONTROL_REQUEST_METHOD);
+        if (!m)
+            m = "GET";
+    }
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+/* Access-Control-Allow-Origin for this request, or NULL. */
+static const char *cors_origin(struct MHD_Connection *c, const struct aidf_req *req)
+{
+    const struct aidf_server_opts *o = req->srv->opts;
+    if (!o || o->n_cors_origins == 0)
+        return NULL;
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    return aidf_srv_cors_allow(o->cors_origins, o->n_cors_origins, origin, cors_read_only(c, req));
 }
 
 enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
@@ -48,6 +77,23 @@ enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, u
     /* While stopping, keep-alive clients get one last answer and go. */
     if (atomic_load(&req->srv->stopping))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    /* API answers change with every write: a cache must ask again (with the ETag). */
+    if (!MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    const char *ctype = MHD_get_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE);
+    bool vary_ae = aidf_srv_compressible(ctype) || status == MHD_HTTP_NOT_MODIFIED;
+    if (req->srv->cors_vary || vary_ae)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                                req->srv->cors_vary
+                                    ? (vary_ae ? "Origin, Accept-Encoding" : "Origin")
+                                    : "Accept-Encoding");
+    const char *acao = cors_origin(c, req);
+    if (acao) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);
+        if (!req->is_options)
+            MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                    "ETag, Link, Location, Retry-After");
+    }
     enum MHD_Result rc = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     if (rc == MHD_YES) {
@@ -57,12 +103,160 @@ enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, u
     return rc;
 }
 
+bool aidf_srv_client_gzip(struct MHD_Connection *c, const char *ctype)
+{
+    return aidf_srv_compressible(ctype) &&
+           aidf_srv_accepts_gzip(
+               MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+bool aidf_srv_want_gzip(struct MHD_Connection *c, const char *ctype, size_t len)
+{
+    return len >= AIDF_SRV_GZIP_MIN && aidf_srv_client_gzip(c, ctype);
+}
+
+bool aidf_srv_try_304(struct MHD_Connection *c, struct aidf_req *req, const char *etag_base,
+                      const char *ctype, enum MHD_Result *rc)
+{
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (!inm || !etag_base)
+        return false;
+    char etag[AIDF_SRV_ETAG_MAX];
+    aidf_srv_etag_format(etag_base, aidf_srv_client_gzip(c, ctype), etag);
+    if (!aidf_srv_etag_match(inm, etag))
+        return false;
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (r)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    *rc = aidf_srv_queue(c, req, MHD_HTTP_NOT_MODIFIED, r, 0);
+    return true;
+}
+
+enum MHD_Result aidf_srv_send_body(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
+                                   char *heap, size_t len, const char *ctype, const char *etag_base,
+                                   bool is_gz, const char *const *extra)
+{
+    bool gz = is_gz || aidf_srv_want_gzip(c, ctype, len);
+    /* The ETag names the coding the client takes, small bodies sent as they are included:
+     * the same tag never stands for two different byte sequences. */
+    bool tag_gz = is_gz || aidf_srv_client_gzip(c, ctype);
+    enum MHD_Result rc;
+    if (status == MHD_HTTP_OK && aidf_srv_try_304(c, req, etag_base, ctype, &rc)) {
+        free(heap);
+        return rc;
+    }
+    if (gz && !is_gz) {
+        size_t zlen = 0;
+        char *z = aidf_srv_gzip(heap, len, &zlen);
+        if (z) {
+            free(heap);
+            heap = z;
+            len = zlen;
+        } else {
+            gz = false;
+        }
+    }
+    struct MHD_Response *r = aidf_srv_buf_response(heap, len, ctype);
+    if (!r)
+        return MHD_NO;
+    if (gz)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
+        MHD_add_response_header(r, extra[i], extra[i + 1]);
+    if (etag_base && status == MHD_HTTP_OK) {
+        char etag[AIDF_SRV_ETAG_MAX];
+        aidf_srv_etag_format(etag_base, tag_gz, etag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    }
+    return aidf_srv_queue(c, req, status, r, len);
+}
+
+enum MHD_Result aidf_srv_send_cached(struct MHD_Connection *c, struct aidf_req *req,
+                                     const char *key, uint64_t gen, char *heap, size_t len,
+                                     bool is_gz, const char *etag_base)
+{
+    static const char ctype[] = "application/json; charset=utf-8";
+    enum MHD_Result rc;
+    if (!is_gz && aidf_srv_want_gzip(c, ctype, len)) {
+        /* Answer 304 before compressing; else compress once for every later request. */
+        if (aidf_srv_try_304(c, req, etag_base, ctype, &rc)) {
+            free(heap);
+            return rc;
+        }
+        size_t zlen = 0;
+        char *z = aidf_srv_gzip(heap, len, &zlen);
+        if (z) {
+            aidf_srv_cache_put_gz(&req->srv->state, key, gen, z, zlen);
+            free(heap);
+            heap = z;
+            len = zlen;
+            is_gz = true;
+        }
+    }
+    return aidf_srv_send_body(c, req, MHD_HTTP_OK, heap, len, ctype, etag_base, is_gz, NULL);
+}
+
+void aidf_srv_computed_etag(const struct aidf_req *req, const char *kind, uint64_t gen,
+                            const char *key, char out[AIDF_SRV_ETAG_HEX + 1])
+{
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addf(&b, "%s\n%s\n%llu\n%s", req->srv->nonce, kind, (unsigned long long)gen,
+                  key ? key : "");
+    aidf_srv_etag_of(b.ptr ? b.ptr : "", b.len, out);
+    aidf_buf_release(&b);
+}
+
+enum MHD_Result aidf_srv_options(struct MHD_Connection *c, struct aidf_req *req)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    const char *want = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_ACCESS_CONTROL_REQUEST_METHOD);
+    const char *allow = aidf_srv_route_allow(req->route);
+    struct MHD_Response *r;
+    if (!origin || !want) {
+        /* Not a preflight: what the resource allows. */
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (r)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        return aidf_srv_queue(c, req, MHD_HTTP_NO_CONTENT, r, 0);
+    }
+    /* The requested method must be one the route takes (a whole token of `allow`). */
+    bool method_ok = false;
+    size_t wn = strlen(want);
+    for (const char *p = allow; *p && !method_ok;) {
+        size_t n = strcspn(p, ",");
+        method_ok = n == wn && strncmp(p, want, n) == 0 && strcmp(want, "OPTIONS") != 0;
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    const char *acao = cors_origin(c, req);
+    if (!acao || !method_ok)
+        return aidf_srv_send_error(c, req, MHD_HTTP_FORBIDDEN, "origin_not_allowed", "%s",
+                                   !acao ? "this origin may not read this server's answers "
+                                           "(see --cors-origin)"
+                                         : "this method is not allowed here");
+    r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_METHODS,
+                            strcmp(acao, "*") == 0 ? "GET, HEAD" : allow);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_HEADERS,
+                            "Authorization, Content-Type, If-None-Match");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_MAX_AGE, AIDF_SRV_CORS_MAX_AGE);
+    return aidf_srv_queue(c, req, MHD_HTTP_NO_CONTENT, r, 0);
+}
+
 enum MHD_Result aidf_srv_send_json(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
                                    json_t *v)
 {
     size_t len = 0;
-    struct MHD_Response *r = aidf_srv_json_response(v, &len);
-    return aidf_srv_queue(c, req, status, r, len);
+    char *text = aidf_srv_json_text(v, &len);
+    if (!text)
+        return MHD_NO;
+    return aidf_srv_send_body(c, req, status, text, len, "application/json; charset=utf-8", NULL,
+                              false, NULL);
 }
 
 enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *req, unsigned status,

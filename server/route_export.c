@@ -16,6 +16,11 @@
  * stored while a download is under way appear in it when they sort after the cursor
  * (an older timestamp) and not when they sort before it (the usual case, a new run);
  * runs removed meanwhile are left out when not yet written.
+ *
+ * Compression: when the client takes gzip, the stream itself is gzipped as it goes out
+ * (one deflate stream per download, fed by the same batches; Content-Encoding: gzip).
+ * The ETag is that of the store generation and the normalised query when the download
+ * starts.
  */
 #include "srv.h"
 
@@ -45,6 +50,8 @@ struct export_stream {
     char cursor_id[AIDF_RUN_ID_LEN + 1];
     struct aidf_buf out; /* produced, not yet handed to MHD, from `off` */
     size_t off;
+    struct aidf_srv_gz *gz; /* NULL: sent as it is */
+    bool gz_done;           /* the gzip trailer is out */
 };
 
 static void stream_free(void *cls)
@@ -52,6 +59,7 @@ static void stream_free(void *cls)
     struct export_stream *s = cls;
     aidf_buf_release(&s->out);
     aidf_filter_release(&s->f);
+    aidf_srv_gz_free(s->gz);
     free(s);
 }
 
@@ -105,10 +113,48 @@ static void produce(struct export_stream *s)
     }
 }
 
+/* Rows in s->out from s->off, at least a batch unless the export is complete. */
+static void refill(struct export_stream *s)
+{
+    if (s->off == s->out.len) {
+        if (s->out.cap > 4 * EXPORT_CHUNK)
+            aidf_buf_release(&s->out);
+        else
+            aidf_buf_reset(&s->out);
+        s->off = 0;
+    }
+    while (!s->failed && !s->done && s->out.len - s->off < EXPORT_CHUNK)
+        produce(s);
+}
+
+/* The gzip form: deflate the rows into `buf` until something comes out. */
+static ssize_t stream_read_gz(struct export_stream *s, char *buf, size_t max)
+{
+    for (;;) {
+        if (s->gz_done)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        refill(s);
+        if (s->failed)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        size_t avail = s->out.len - s->off, left = avail;
+        size_t w = aidf_srv_gz_put(s->gz, s->out.ptr ? s->out.ptr + s->off : "", &left, s->done,
+                                   buf, max, &s->gz_done);
+        s->off += avail - left;
+        if (w > 0) {
+            s->req->bytes += w;
+            return (ssize_t)w;
+        }
+        if (!s->done && avail == left && avail > 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* deflate made no progress */
+    }
+}
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct export_stream *s = cls;
     (void)pos;
+    if (s->gz)
+        return stream_read_gz(s, buf, max);
     if (s->off == s->out.len) {
         /* Everything handed over: start again at the front (and give back what one
          * large detailed report made the buffer grow to). */
@@ -142,8 +188,27 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
         return aidf_srv_send_error(c, req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "%s",
                                    err.msg);
 
+    static const char ctype[] = "text/csv; charset=utf-8";
+    struct aidf_srv_state *st = &req->srv->state;
+    struct aidf_buf key = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_srv_query_key(&q, &key);
+    aidf_buf_addstr(&key, q.detailed ? ";detailed" : ";summary");
+    char etag_base[AIDF_SRV_ETAG_HEX + 1], etag[AIDF_SRV_ETAG_MAX];
+    aidf_srv_read_lock(st);
+    aidf_srv_computed_etag(req, "export", aidf_store_generation(st->store), key.ptr, etag_base);
+    aidf_srv_read_unlock(st);
+    aidf_buf_release(&key);
+    enum MHD_Result rc;
+    if (aidf_srv_try_304(c, req, etag_base, ctype, &rc)) {
+        aidf_srv_query_release(&q);
+        return rc;
+    }
+    bool gz = aidf_srv_client_gzip(c, ctype);
+    aidf_srv_etag_format(etag_base, gz, etag);
+
     struct export_stream *s = aidf_xcalloc(1, sizeof(*s));
-    s->st = &req->srv->state;
+    s->st = st;
+    s->gz = gz ? aidf_srv_gz_new() : NULL;
     s->req = req;
     s->f = q.f; /* the stream takes the filter over */
     aidf_filter_init(&q.f);
@@ -156,7 +221,10 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
         stream_free(s);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (s->gz)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
                             q.detailed ? "attachment; filename=\"aidf-runs-detailed.csv\""
                                        : "attachment; filename=\"aidf-runs.csv\"");

@@ -16,6 +16,8 @@
 #include "aidf/timeutil.h"
 #include "aidf/xalloc.h"
 
+#define JSON_CTYPE "application/json; charset=utf-8"
+
 struct args {
     struct aidf_srv_kv kv[AIDF_SRV_MAX_PARAMS + 1];
     size_t n;
@@ -77,11 +79,114 @@ size_t aidf_srv_first_after(const struct aidf_store *s, int64_t ts, const char *
     return lo;
 }
 
+/* Percent-encode `s` (all but RFC 3986's unreserved characters) onto `b`. */
+static void add_encoded(struct aidf_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            aidf_buf_addch(b, (char)ch);
+        } else {
+            aidf_buf_addch(b, '%');
+            aidf_buf_addch(b, hex[ch >> 4]);
+            aidf_buf_addch(b, hex[ch & 15]);
+        }
+    }
+}
+
 /*
- * One pass over the index in newest-first order, without copying it: count the
- * matches (the total), note where the page starts (offset, or the first match after
- * the cursor) and encode the page. Without filters the total is the count and the
- * page is read directly (binary search for a cursor).
+ * The Link header of the next page: this request's parameters (filters, limit, sort) as
+ * given, but offset and cursor, then the next cursor; relative to the server's root.
+ */
+static char *next_link(struct MHD_Connection *c, const char *cursor)
+{
+    struct args a;
+    memset(&a, 0, sizeof(a));
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, &a);
+    struct aidf_buf b = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_buf_addstr(&b, "</runs?");
+    for (size_t i = 0; i < a.n; i++) {
+        const char *k = a.kv[i].key ? a.kv[i].key : "";
+        if (strcmp(k, "cursor") == 0 || strcmp(k, "offset") == 0)
+            continue;
+        add_encoded(&b, k);
+        if (a.kv[i].value) {
+            aidf_buf_addch(&b, '=');
+            add_encoded(&b, a.kv[i].value);
+        }
+        aidf_buf_addch(&b, '&');
+    }
+    aidf_buf_addstr(&b, "cursor=");
+    aidf_buf_addstr(&b, cursor);
+    aidf_buf_addstr(&b, ">; rel=\"next\"");
+    size_t len;
+    return aidf_buf_detach(&b, &len);
+}
+
+/* The page of every matching run in another order than the index's: sort the matches,
+ * then start after the cursor (binary search) or at the offset. Under the shared lock. */
+static void sorted_page(struct aidf_srv_state *st, const struct aidf_srv_query *q, json_t *arr,
+                        size_t *total, size_t *start, size_t *shown,
+                        char cursor[AIDF_SRV_CURSOR_MAX], bool *more)
+{
+    const struct aidf_run_summary **v = NULL;
+    size_t n = aidf_store_list(st->store, &q->f, &v);
+    aidf_run_sort(v, n, q->sort);
+    size_t lo = 0;
+    if (q->has_cursor) {
+        size_t hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (aidf_run_sort_cmp(q->sort, aidf_run_sort_key(v[mid], q->sort), v[mid]->run_id,
+                                  q->cursor_key, q->cursor_id) > 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+    } else {
+        lo = (uint64_t)q->offset < n ? (size_t)q->offset : n;
+    }
+    size_t k = 0;
+    for (; lo + k < n && k < (size_t)q->limit; k++)
+        json_array_append_new(arr, aidf_run_summary_to_json(v[lo + k]));
+    *total = n;
+    *start = lo;
+    *shown = k;
+    *more = lo + k < n;
+    if (*more && k > 0) {
+        const struct aidf_run_summary *last = v[lo + k - 1];
+        aidf_srv_sort_cursor_encode(q->sort, aidf_run_sort_key(last, q->sort), last->run_id,
+                                    cursor);
+    } else {
+        *more = false;
+    }
+    free(v);
+}
+
+/* The normalised query of a /runs page, for its ETag. */
+static void runs_key(const struct aidf_srv_query *q, struct aidf_buf *key)
+{
+    aidf_srv_query_key(q, key);
+    aidf_buf_addf(key, ";limit=%lld;sort=%s", (long long)q->limit, aidf_run_sort_name(q->sort));
+    if (q->has_cursor && q->sort == AIDF_SORT_TS_DESC) {
+        aidf_buf_addf(key, ";cursor=%lld:%s", (long long)q->cursor_ts, q->cursor_id);
+    } else if (q->has_cursor) {
+        char cur[AIDF_SRV_CURSOR_MAX];
+        aidf_srv_sort_cursor_encode(q->sort, q->cursor_key, q->cursor_id, cur);
+        aidf_buf_addf(key, ";cursor=%s", cur);
+    } else {
+        aidf_buf_addf(key, ";offset=%lld", (long long)q->offset);
+    }
+}
+
+/*
+ * In the default order (newest first), one pass over the index without copying it:
+ * count the matches (the total), note where the page starts (offset, or the first match
+ * after the cursor) and encode the page. Without filters the total is the count and the
+ * page is read directly (binary search for a cursor). Other orders sort the matches
+ * (sorted_page()).
  */
 enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req)
 {
@@ -99,11 +204,25 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
     size_t total = 0, start = 0, shown = 0;
     bool more = false;
     const struct aidf_run_summary *last = NULL;
+    char etag[AIDF_SRV_ETAG_HEX + 1];
+    struct aidf_buf key = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    runs_key(&q, &key);
+    enum MHD_Result rc;
 
     aidf_srv_read_lock(st);
+    aidf_srv_computed_etag(req, "runs", aidf_store_generation(st->store), key.ptr, etag);
+    aidf_buf_release(&key);
+    if (aidf_srv_try_304(c, req, etag, JSON_CTYPE, &rc)) {
+        aidf_srv_read_unlock(st);
+        aidf_srv_query_release(&q);
+        json_decref(arr);
+        return rc;
+    }
     const struct aidf_store *s = st->store;
     size_t n = aidf_store_count(s);
-    if (!aidf_filter_any(&q.f)) {
+    if (q.sort != AIDF_SORT_TS_DESC) {
+        sorted_page(st, &q, arr, &total, &start, &shown, cursor, &more);
+    } else if (!aidf_filter_any(&q.f)) {
         total = n;
         if (q.has_cursor)
             start = aidf_srv_first_after(s, q.cursor_ts, q.cursor_id);
@@ -138,12 +257,13 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
         if (!started)
             start = total;
     }
-    if (more && last)
-        aidf_srv_cursor_encode(last->ts_ms, last->run_id, cursor);
-    else
-        more = false;
+    if (q.sort == AIDF_SORT_TS_DESC) {
+        if (more && last)
+            aidf_srv_cursor_encode(last->ts_ms, last->run_id, cursor);
+        else
+            more = false;
+    }
     aidf_srv_read_unlock(st);
-    aidf_srv_query_release(&q);
 
     json_t *o = json_object();
     json_object_set_new(o, "total", json_integer((json_int_t)total));
@@ -152,10 +272,49 @@ enum MHD_Result aidf_srv_get_runs(struct MHD_Connection *c, struct aidf_req *req
                         json_integer((json_int_t)(q.has_cursor ? (int64_t)start : q.offset)));
     json_object_set_new(o, "runs", arr);
     json_object_set_new(o, "nextCursor", more ? json_string(cursor) : json_null());
-    return aidf_srv_send_json(c, req, MHD_HTTP_OK, o);
+    aidf_srv_query_release(&q);
+    size_t len = 0;
+    char *body = aidf_srv_json_text(o, &len);
+    if (!body)
+        return MHD_NO;
+    char *link = more ? next_link(c, cursor) : NULL;
+    const char *const extra[] = {MHD_HTTP_HEADER_LINK, link, NULL};
+    rc = aidf_srv_send_body(c, req, MHD_HTTP_OK, body, len, JSON_CTYPE, etag, false,
+                            link ? extra : NULL);
+    free(link);
+    return rc;
 }
 
 #define MAX_CANDIDATES 20
+
+/* Reports up to this size are read into memory (hashed for the ETag, compressed on
+ * demand); --max-body's default, the largest a POST stores. */
+#define RUN_READ_MAX (16u * 1024 * 1024)
+
+/* Send a report's bytes (`body`, taken over), gzipping them once for the cache when the
+ * client takes gzip. */
+static enum MHD_Result send_run(struct MHD_Connection *c, struct aidf_req *req, const char *id,
+                                uint64_t gen, char *body, size_t len, bool is_gz, const char *etag)
+{
+    enum MHD_Result rc;
+    if (aidf_srv_try_304(c, req, etag, JSON_CTYPE, &rc)) {
+        free(body);
+        return rc;
+    }
+    if (!is_gz && aidf_srv_want_gzip(c, JSON_CTYPE, len)) {
+        size_t zlen = 0;
+        char *z = aidf_srv_gzip(body, len, &zlen);
+        if (z) {
+            if (len <= AIDF_SRV_RUN_MAX_BYTES)
+                aidf_srv_run_cache_put_gz(&req->srv->state, id, gen, z, zlen);
+            free(body);
+            body = z;
+            len = zlen;
+            is_gz = true;
+        }
+    }
+    return aidf_srv_send_body(c, req, MHD_HTTP_OK, body, len, JSON_CTYPE, etag, is_gz, NULL);
+}
 
 enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
 {
@@ -203,18 +362,16 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no run matches '%s'",
                                    id);
 
-    /* Served as stored, never re-encoded: from the response cache, or the file. While
-     * stopping, answers carry "Connection: close" and are not shared. */
-    bool stopping = atomic_load(&req->srv->stopping);
-    enum MHD_Result qrc;
-    size_t qlen = 0;
-    if (!stopping && aidf_srv_run_cached(st, c, hit_id, gen, &qrc, &qlen)) {
+    /* Served as stored, never re-encoded: from the cache of report bytes, or the file.
+     * The ETag is the hash of those bytes. */
+    bool want_gz = aidf_srv_client_gzip(c, JSON_CTYPE);
+    char etag[AIDF_SRV_ETAG_HEX + 1];
+    char *body = NULL;
+    size_t sz = 0;
+    bool is_gz = false;
+    if (aidf_srv_run_cached(st, hit_id, gen, want_gz, &body, &sz, &is_gz, etag)) {
         free(path);
-        if (qrc == MHD_YES) {
-            req->status = MHD_HTTP_OK;
-            req->bytes = qlen;
-        }
-        return qrc;
+        return send_run(c, req, hit_id, gen, body, sz, is_gz, etag);
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat sb;
@@ -231,11 +388,12 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
                                    "cannot read the report");
     }
     free(path);
-    if (!stopping && (uint64_t)sb.st_size <= AIDF_SRV_RUN_MAX_BYTES) {
-        /* Small (every real report): read it once and keep the response for the next
+    if ((uint64_t)sb.st_size <= RUN_READ_MAX) {
+        /* Every real report: read it whole, hash it, keep the small ones for the next
          * requests of the same generation. */
-        size_t sz = (size_t)sb.st_size, got = 0;
-        char *body = malloc(sz ? sz : 1);
+        size_t got = 0;
+        sz = (size_t)sb.st_size;
+        body = malloc(sz ? sz : 1);
         while (body && got < sz) {
             ssize_t k = read(fd, body + got, sz - got);
             if (k < 0 && errno == EINTR)
@@ -246,21 +404,10 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
         }
         if (body && got == sz) {
             close(fd);
-            struct MHD_Response *mr =
-                MHD_create_response_from_buffer(sz, body, MHD_RESPMEM_MUST_FREE);
-            if (!mr) {
-                free(body);
-                return MHD_NO;
-            }
-            MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                    "application/json; charset=utf-8");
-            MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-            enum MHD_Result prc = aidf_srv_run_cache_put(st, c, hit_id, gen, mr, sz);
-            if (prc == MHD_YES) {
-                req->status = MHD_HTTP_OK;
-                req->bytes = sz;
-            }
-            return prc;
+            aidf_srv_etag_of(body, sz, etag);
+            if (sz <= AIDF_SRV_RUN_MAX_BYTES)
+                aidf_srv_run_cache_put(st, hit_id, gen, body, sz, etag);
+            return send_run(c, req, hit_id, gen, body, sz, false, etag);
         }
         free(body);
         if (lseek(fd, 0, SEEK_SET) != 0) {
@@ -269,11 +416,13 @@ enum MHD_Result aidf_srv_get_run(struct MHD_Connection *c, struct aidf_req *req)
                                        "cannot read the report");
         }
     }
+    /* Larger than any report the server stores itself: streamed from the file, without
+     * an ETag or compression. */
     struct MHD_Response *r = MHD_create_response_from_fd((size_t)sb.st_size, fd);
     if (!r) {
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_CTYPE);
     return aidf_srv_queue(c, req, MHD_HTTP_OK, r, (size_t)sb.st_size);
 }

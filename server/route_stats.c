@@ -13,6 +13,8 @@
 
 #include "aidf/stats.h"
 
+#define JSON_CTYPE "application/json; charset=utf-8"
+
 enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *req)
 {
     struct aidf_srv_query q;
@@ -35,9 +37,21 @@ enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *re
     aidf_srv_stats_key(&sq, &key);
     size_t len = 0;
 
+    char etag[AIDF_SRV_ETAG_HEX + 1];
+    bool is_gz = false;
+    enum MHD_Result rc;
+
     aidf_srv_read_lock(st);
     uint64_t gen = aidf_store_generation(st->store);
-    char *body = aidf_srv_cache_get(st, key.ptr, gen, &len);
+    aidf_srv_computed_etag(req, "stats", gen, key.ptr, etag);
+    if (aidf_srv_try_304(c, req, etag, JSON_CTYPE, &rc)) {
+        aidf_srv_read_unlock(st);
+        aidf_buf_release(&key);
+        aidf_srv_query_release(&q);
+        return rc;
+    }
+    char *body;
+    body = aidf_srv_cache_get(st, key.ptr, gen, aidf_srv_client_gzip(c, JSON_CTYPE), &len, &is_gz);
     if (!body) {
         const struct aidf_run_summary **runs = NULL;
         size_t n = aidf_store_list(st->store, &q.f, &runs);
@@ -54,8 +68,8 @@ enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *re
     } else {
         aidf_srv_read_unlock(st);
     }
-    aidf_buf_release(&key);
     aidf_srv_query_release(&q);
-    return aidf_srv_queue(c, req, MHD_HTTP_OK,
-                          aidf_srv_buf_response(body, len, "application/json; charset=utf-8"), len);
+    rc = aidf_srv_send_cached(c, req, key.ptr, gen, body, len, is_gz, etag);
+    aidf_buf_release(&key);
+    return rc;
 }

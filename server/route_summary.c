@@ -16,6 +16,8 @@
 /* The flags `aidf report summary --json` prints with (cli_print_json). */
 #define SUMMARY_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
+#define JSON_CTYPE "application/json; charset=utf-8"
+
 enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *req)
 {
     struct aidf_srv_query q;
@@ -31,9 +33,20 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
     size_t len = 0;
     char *body = NULL;
 
+    char etag[AIDF_SRV_ETAG_HEX + 1];
+    bool is_gz = false;
+    enum MHD_Result rc;
+
     aidf_srv_read_lock(st);
     uint64_t gen = aidf_store_generation(st->store);
-    body = aidf_srv_cache_get(st, key.ptr, gen, &len);
+    aidf_srv_computed_etag(req, "summary", gen, key.ptr, etag);
+    if (aidf_srv_try_304(c, req, etag, JSON_CTYPE, &rc)) {
+        aidf_srv_read_unlock(st);
+        aidf_buf_release(&key);
+        aidf_srv_query_release(&q);
+        return rc;
+    }
+    body = aidf_srv_cache_get(st, key.ptr, gen, aidf_srv_client_gzip(c, JSON_CTYPE), &len, &is_gz);
     if (!body) {
         struct aidf_aggregate agg;
         if (!aidf_filter_any(&q.f)) {
@@ -64,11 +77,13 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
     } else {
         aidf_srv_read_unlock(st);
     }
-    aidf_buf_release(&key);
     aidf_srv_query_release(&q);
-    if (!body)
+    if (!body) {
+        aidf_buf_release(&key);
         return aidf_srv_send_error(c, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                                    "cannot encode the summary");
-    return aidf_srv_queue(c, req, MHD_HTTP_OK,
-                          aidf_srv_buf_response(body, len, "application/json; charset=utf-8"), len);
+    }
+    rc = aidf_srv_send_cached(c, req, key.ptr, gen, body, len, is_gz, etag);
+    aidf_buf_release(&key);
+    return rc;
 }

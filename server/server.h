@@ -37,6 +37,11 @@ struct aidf_server_opts {
      * other names with 421, so a web page cannot reach it through a DNS-rebinding name. */
     const char *const *public_hosts;
     size_t n_public_hosts;
+    /* Origins (--cors-origin: "http[s]://host[:port]", or "*" for GET and HEAD only) whose
+     * pages may read the answers: Access-Control-Allow-Origin and the OPTIONS preflight;
+     * borrowed. None: no CORS headers at all. */
+    const char *const *cors_origins;
+    size_t n_cors_origins;
     size_t max_body; /* bytes */
     /* Request-body bytes held in memory across all connections (>= max_body); a POST that
      * would go beyond gets 503 server_busy with Retry-After. */
@@ -56,6 +61,12 @@ struct aidf_server_opts {
     aidf_store_progress_fn index_progress;
     void *index_progress_ctx;
 };
+
+/**
+ * True when `o` is what --cors-origin takes: "*", or an origin as browsers send it,
+ * "http://" or "https://" then a host and an optional port, no path (no trailing '/').
+ */
+bool aidf_server_cors_origin_valid(const char *o);
 
 /** Fill `o` with the defaults of docs/serve.md (reports_dir NULL). */
 void aidf_server_opts_init(struct aidf_server_opts *o);

@@ -20,6 +20,7 @@
 #include "aidf/aggregate.h"
 #include "aidf/buf.h"
 #include "aidf/err.h"
+#include "aidf/run_sort.h"
 #include "aidf/stats.h"
 #include "aidf/store.h"
 #include "aidf/version.h"
@@ -33,12 +34,15 @@
 /* Externally written reports show up after at most this long. */
 #define AIDF_SRV_REFRESH_MS 1000
 
-/** One cached response body, keyed by a normalised query and the store generation. */
+/** One cached response body, keyed by a normalised query and the store generation, with
+ * its gzip form once a client asked for it. */
 struct aidf_srv_cache_ent {
     char *key;
     uint64_t gen;
     char *body;
     size_t len;
+    char *gz; /* NULL until compressed */
+    size_t gz_len;
     uint64_t used; /* tick of the last hit, for eviction */
 };
 
@@ -46,12 +50,23 @@ struct aidf_srv_cache_ent {
 #define AIDF_SRV_RUN_SLOTS     256
 #define AIDF_SRV_RUN_MAX_BYTES (64u * 1024)
 
-/** One report file as a ready response, shared by every connection that asks for it. */
+/* ETags: the first 16 bytes of a SHA-256 in hex, quoted, "-gz" for the gzip form. */
+#define AIDF_SRV_ETAG_HEX 32
+#define AIDF_SRV_ETAG_MAX 40
+/* Bodies smaller than this are sent as they are. */
+#define AIDF_SRV_GZIP_MIN 1024
+
+/** One report file's bytes (and their gzip form once asked for), read at a generation.
+ * Each answer gets its own copy: the headers of an answer depend on the request (CORS),
+ * so a ready response cannot be shared. */
 struct aidf_srv_run_ent {
     char id[AIDF_RUN_ID_LEN + 1];
-    uint64_t gen;              /* store generation the file was read at */
-    struct MHD_Response *resp; /* owned reference; MHD counts the queued ones */
+    uint64_t gen; /* store generation the file was read at */
+    char *body;   /* owned; NULL: empty slot */
     size_t len;
+    char *gz; /* owned; NULL until compressed */
+    size_t gz_len;
+    char etag[AIDF_SRV_ETAG_HEX + 1]; /* hash of `body` */
 };
 
 /**
@@ -77,18 +92,20 @@ struct aidf_srv_state {
 };
 
 /**
- * Queue the cached response of run `id` read at generation `gen`, if there is one.
- * Returns true (with `*rc` and `*len` set) when it was queued, false on a miss.
+ * The cached report of run `id` read at generation `gen`: true on a hit, with `*body` a
+ * new heap copy (caller frees) of its gzip form when `want_gz` and it has one (`*is_gz`
+ * then true), else of its bytes, and `etag` its content hash. False on a miss.
  */
-bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, const char *id,
-                         uint64_t gen, enum MHD_Result *rc, size_t *len);
-/**
- * Keep `resp` (a reference the cache takes over) as run `id`'s response at `gen`, replacing
- * what its slot held, and queue it on `c`. Returns MHD_queue_response()'s result.
- */
-enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Connection *c,
-                                       const char *id, uint64_t gen, struct MHD_Response *resp,
-                                       size_t len);
+bool aidf_srv_run_cached(struct aidf_srv_state *st, const char *id, uint64_t gen, bool want_gz,
+                         char **body, size_t *len, bool *is_gz, char etag[AIDF_SRV_ETAG_HEX + 1]);
+/** Keep a copy of run `id`'s bytes read at `gen`, with their hash `etag`, replacing what
+ * its slot held. */
+void aidf_srv_run_cache_put(struct aidf_srv_state *st, const char *id, uint64_t gen,
+                            const char *body, size_t len, const char *etag);
+/** Keep a copy of the gzip form of run `id`'s cached bytes at `gen` (no-op when the slot
+ * holds something else by now). */
+void aidf_srv_run_cache_put_gz(struct aidf_srv_state *st, const char *id, uint64_t gen,
+                               const char *gz, size_t len);
 
 /**
  * The aggregate of every run (the unfiltered /summary) into `out`, from the accumulator,
@@ -122,12 +139,18 @@ void aidf_srv_write_lock(struct aidf_srv_state *st);
 void aidf_srv_write_unlock(struct aidf_srv_state *st);
 /**
  * A copy (new heap string, caller frees) of the cached body for `key` at generation
- * `gen`, or NULL.
+ * `gen`, or NULL: its gzip form when `want_gz` and the entry has one (`*is_gz` true),
+ * else the body itself.
  */
-char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, size_t *len);
+char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, bool want_gz,
+                         size_t *len, bool *is_gz);
 /** Remember a copy of `body` for `key` at generation `gen` (borrows both). */
 void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen, const char *body,
                         size_t len);
+/** Remember a copy of the gzip form of the entry for `key` at `gen` (no-op when there is
+ * no such entry any more). */
+void aidf_srv_cache_put_gz(struct aidf_srv_state *st, const char *key, uint64_t gen, const char *gz,
+                           size_t len);
 /**
  * Save the index file now if it has unsaved changes (under the shared lock, so reads go
  * on). AIDF_OK or the save error.
@@ -144,6 +167,7 @@ enum aidf_srv_route {
     AIDF_ROUTE_SUMMARY,
     AIDF_ROUTE_EXPORT,
     AIDF_ROUTE_STATS,
+    AIDF_ROUTE_OPENAPI, /* /openapi.yaml */
 };
 
 /**
@@ -154,7 +178,8 @@ enum aidf_srv_route {
  */
 enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id);
 
-/** The methods a route accepts, for the Allow header ("GET, HEAD" or "GET, HEAD, POST"). */
+/** The methods a route accepts, for the Allow header ("GET, HEAD, OPTIONS" or
+ * "GET, HEAD, POST, OPTIONS"). */
 const char *aidf_srv_route_allow(enum aidf_srv_route r);
 
 /** True when `id` is 1..36 characters of hex digits and '-'. */
@@ -183,14 +208,16 @@ enum aidf_srv_params {
 #define AIDF_SRV_LIMIT_DEFAULT 20
 #define AIDF_SRV_LIMIT_MAX     1000
 #define AIDF_SRV_MAX_PARAMS    160
-#define AIDF_SRV_CURSOR_MAX    96
+#define AIDF_SRV_CURSOR_MAX    128
 
 /** A parsed query. It owns its filter: release it with aidf_srv_query_release(). */
 struct aidf_srv_query {
     struct aidf_filter f;
     int64_t limit, offset;
     bool has_offset, has_cursor, detailed;
-    int64_t cursor_ts;
+    enum aidf_run_sort sort; /* `sort`; the cursor must have been made for the same */
+    int64_t cursor_ts;       /* AIDF_SORT_TS_DESC cursors */
+    double cursor_key;       /* every cursor: the last item's sort key (NaN: unpriced) */
     char cursor_id[AIDF_RUN_ID_LEN + 1];
     /* AIDF_PARAM_STATS, as given (checked by aidf_srv_stats_query()); NULL when absent */
     const char *interval, *tz;
@@ -230,8 +257,72 @@ void aidf_srv_stats_key(const struct aidf_stats_query *sq, struct aidf_buf *out)
 
 /** The opaque cursor for the item (ts_ms, run_id): base64url of "<ts_ms>:<runId>". */
 void aidf_srv_cursor_encode(int64_t ts_ms, const char *run_id, char out[AIDF_SRV_CURSOR_MAX]);
-/** Decode a cursor. AIDF_OK or AIDF_EINVAL (outputs untouched). */
+/** Decode a cursor of the default order. AIDF_OK or AIDF_EINVAL (outputs untouched). */
 int aidf_srv_cursor_decode(const char *s, int64_t *ts_ms, char run_id[AIDF_RUN_ID_LEN + 1]);
+/**
+ * The opaque cursor for the item (key, run_id) in order `s`: the default order's form
+ * above, else base64url of "<order>:<key>:<runId>" (key "%.17g", "null" for NaN).
+ */
+void aidf_srv_sort_cursor_encode(enum aidf_run_sort s, double key, const char *run_id,
+                                 char out[AIDF_SRV_CURSOR_MAX]);
+/** Decode either form: the order it was made for, the key and the run id. AIDF_OK or
+ * AIDF_EINVAL (outputs untouched). */
+int aidf_srv_sort_cursor_decode(const char *s, enum aidf_run_sort *sort, double *key,
+                                char run_id[AIDF_RUN_ID_LEN + 1]);
+
+/* ---- request headers (negotiate.c) -------------------------------------------------- */
+
+/**
+ * True when an Accept-Encoding value allows gzip: "gzip" (or "x-gzip") with a q-value
+ * above 0, or, when gzip is not named, "*" above 0. NULL, malformed elements and
+ * "gzip;q=0" mean no.
+ */
+bool aidf_srv_accepts_gzip(const char *accept_encoding);
+/**
+ * True when an If-None-Match value matches `etag` (a quoted tag, maybe W/): "*", or a
+ * list naming it, by the weak comparison of RFC 9110 8.8.3.2 (W/ ignored). A malformed
+ * list matches nothing from the first bad element on.
+ */
+bool aidf_srv_etag_match(const char *if_none_match, const char *etag);
+/**
+ * The Access-Control-Allow-Origin value for a request from `origin` (NULL: not a CORS
+ * request) among the `n` configured origins: `origin` itself when configured
+ * (ASCII case-insensitive), "*" when "*" is configured and the request only reads
+ * (`read_only`: GET or HEAD), else NULL (no CORS headers).
+ */
+const char *aidf_srv_cors_allow(const char *const *origins, size_t n, const char *origin,
+                                bool read_only);
+/** True when bodies of this Content-Type are worth compressing (JSON, CSV, HTML, JS, CSS,
+ * YAML). */
+bool aidf_srv_compressible(const char *ctype);
+/** The content hash of `len` bytes as an ETag base (hex). */
+void aidf_srv_etag_of(const void *data, size_t len, char out[AIDF_SRV_ETAG_HEX + 1]);
+/** The ETag header value of a base: "\"<base>\"", or "\"<base>-gz\"" for the gzip form. */
+void aidf_srv_etag_format(const char *base, bool gz, char out[AIDF_SRV_ETAG_MAX]);
+/**
+ * A request target (path and query, as sent) for the access log into `out`: printable
+ * ASCII kept, other bytes %XX, the values of parameters named token, access_token,
+ * api_key or apikey replaced by REDACTED, cut with "..." to fit.
+ */
+void aidf_srv_log_target(const char *target, char *out, size_t outlen);
+
+/* ---- gzip (gzip.c) ------------------------------------------------------------------ */
+
+/** `len` bytes as one gzip member: a new heap buffer (caller frees), or NULL. */
+char *aidf_srv_gzip(const void *data, size_t len, size_t *out_len);
+/** A gzip stream being written. */
+struct aidf_srv_gz;
+/** A new stream, or NULL (zlib could not start). */
+struct aidf_srv_gz *aidf_srv_gz_new(void);
+/**
+ * Compress what fits of `*in_len` bytes at `in` into `out` (`out_max` bytes); `*in_len`
+ * becomes the count left unread. With `finish` (all input given), flushes and writes the
+ * trailer; `*done` tells when the stream is complete. Returns the bytes written.
+ */
+size_t aidf_srv_gz_put(struct aidf_srv_gz *g, const char *in, size_t *in_len, bool finish,
+                       char *out, size_t out_max, bool *done);
+/** Free a stream. NULL is a no-op. */
+void aidf_srv_gz_free(struct aidf_srv_gz *g);
 
 /* ---- auth (auth.c) ------------------------------------------------------------------ */
 
@@ -271,6 +362,8 @@ size_t aidf_srv_budget_used(struct aidf_srv_budget *b);
 
 /* The slowest body upload a deadline allows for: 64 KiB/s on top of --body-timeout. */
 #define AIDF_SRV_BODY_RATE (64u * 1024)
+/* Access-Control-Max-Age of an allowed preflight, in seconds. */
+#define AIDF_SRV_CORS_MAX_AGE "600"
 /* Retry-After of a 503 (busy or stopping), in seconds. */
 #define AIDF_SRV_RETRY_AFTER "2"
 
@@ -356,7 +449,7 @@ enum aidf_post_state {
     AIDF_POST_DONE,
 };
 
-#define AIDF_SRV_LOG_PATH_MAX 160
+#define AIDF_SRV_LOG_PATH_MAX 512
 
 /** One HTTP request. */
 struct aidf_req {
@@ -366,9 +459,11 @@ struct aidf_req {
     enum aidf_srv_route route;
     const char *run_id; /* AIDF_ROUTE_RUN: borrowed from the url */
     const char *method; /* borrowed from MHD */
+    bool begun;         /* the first call of the access handler was made */
     bool is_post;
+    bool is_options;
     char ip[64];
-    char path[AIDF_SRV_LOG_PATH_MAX]; /* sanitised for the access log */
+    char path[AIDF_SRV_LOG_PATH_MAX]; /* the target with its query, for the access log */
     unsigned status;                  /* 0 until a response is queued */
     uint64_t bytes;                   /* response body bytes */
     /* POST /runs */
@@ -390,11 +485,13 @@ struct aidf_srv {
     struct MHD_Daemon *daemon;
     struct aidf_srv_token token;
     atomic_uint_fast64_t next_req;
-    atomic_long active;              /* requests between first callback and completion */
-    atomic_bool stopping;            /* answers carry "Connection: close" */
-    bool loopback;                   /* listening on a loopback address: Host names are checked */
-    struct aidf_srv_budget inflight; /* request-body bytes held in memory */
-    struct aidf_srv_conns conns;     /* open connections and their deadlines */
+    atomic_long active;                /* requests between first callback and completion */
+    atomic_bool stopping;              /* answers carry "Connection: close" */
+    bool loopback;                     /* listening on a loopback address: Host names are checked */
+    struct aidf_srv_budget inflight;   /* request-body bytes held in memory */
+    struct aidf_srv_conns conns;       /* open connections and their deadlines */
+    bool cors_vary;                    /* a configured origin is echoed: Vary: Origin */
+    char nonce[AIDF_SRV_ETAG_HEX + 1]; /* this process's part of every computed ETag */
 };
 
 /* ---- responses (respond.c) ---------------------------------------------------------- */
@@ -409,18 +506,66 @@ json_t *aidf_srv_error_json(const char *code, const char *message, json_t *extra
 
 /** A response owning `heap` (freed by MHD), with the given Content-Type. */
 struct MHD_Response *aidf_srv_buf_response(char *heap, size_t len, const char *ctype);
+/** `v` (stolen) as compact JSON with a trailing newline in a new heap buffer (caller
+ * frees); `*len` gets its size. NULL when it cannot be encoded. */
+char *aidf_srv_json_text(json_t *v, size_t *len);
 /** `v` (stolen) as compact JSON with a trailing newline; `*len` gets the body size. */
 struct MHD_Response *aidf_srv_json_response(json_t *v, size_t *len);
 
 /**
  * Queue `resp` with `status` on `c`, record status and `len` in `req` for the access
- * log, and destroy our reference. Returns MHD's result.
+ * log, and destroy our reference. Returns MHD's result. Every answer goes through here
+ * and gets the headers every answer carries: X-Content-Type-Options, Connection: close
+ * while stopping, Cache-Control: no-cache unless `resp` has a Cache-Control, Vary
+ * (Origin when an origin is echoed, Accept-Encoding for compressible types) and, for an
+ * allowed origin, Access-Control-Allow-Origin and -Expose-Headers.
  */
 enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
                                struct MHD_Response *resp, size_t len);
 /** Send `v` (stolen) as JSON. */
 enum MHD_Result aidf_srv_send_json(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
                                    json_t *v);
+/** True when `ctype` is compressible and the request's Accept-Encoding allows gzip (the
+ * ETag of such an answer is the gzip form's, whatever its size). */
+bool aidf_srv_client_gzip(struct MHD_Connection *c, const char *ctype);
+/**
+ * True when the answer to this request may be gzipped: a compressible `ctype`, at least
+ * AIDF_SRV_GZIP_MIN bytes, and an Accept-Encoding that allows gzip.
+ */
+bool aidf_srv_want_gzip(struct MHD_Connection *c, const char *ctype, size_t len);
+/**
+ * When the request's If-None-Match matches the ETag of `etag_base` (NULL: none) for a
+ * body of `ctype` (its gzip form when aidf_srv_client_gzip()), queue 304 with that ETag
+ * and no body, set `*rc` and return true.
+ */
+bool aidf_srv_try_304(struct MHD_Connection *c, struct aidf_req *req, const char *etag_base,
+                      const char *ctype, enum MHD_Result *rc);
+/**
+ * Send `heap` (taken over; `is_gz`: already gzip) as the body: gzipped when the request
+ * allows it (aidf_srv_want_gzip()), with Content-Encoding; with `etag_base` (NULL: none)
+ * an ETag, and 304 instead when If-None-Match matches it (status 200 only). `extra`:
+ * more headers, name and value pairs ending with NULL (NULL: none).
+ */
+enum MHD_Result aidf_srv_send_body(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
+                                   char *heap, size_t len, const char *ctype, const char *etag_base,
+                                   bool is_gz, const char *const *extra);
+/**
+ * aidf_srv_send_body() for a body of the response cache (`key` at `gen`): when it is
+ * gzipped here, the gzip form is kept in the cache for the next request.
+ */
+enum MHD_Result aidf_srv_send_cached(struct MHD_Connection *c, struct aidf_req *req,
+                                     const char *key, uint64_t gen, char *heap, size_t len,
+                                     bool is_gz, const char *etag_base);
+/**
+ * The ETag base of a computed answer: a hash of this process's nonce, `kind` (the
+ * endpoint), the store generation and the normalised query `key`.
+ */
+void aidf_srv_computed_etag(const struct aidf_req *req, const char *kind, uint64_t gen,
+                            const char *key, char out[AIDF_SRV_ETAG_HEX + 1]);
+/** OPTIONS on a known route: the CORS preflight (204 with the Access-Control headers, or
+ * 403 origin_not_allowed), or 204 with Allow for a plain OPTIONS. */
+enum MHD_Result aidf_srv_options(struct MHD_Connection *c, struct aidf_req *req);
+
 /** Send an error body (printf-style message). */
 enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *req, unsigned status,
                                     const char *code, const char *fmt, ...)
@@ -450,6 +595,8 @@ enum MHD_Result aidf_srv_get_summary(struct MHD_Connection *c, struct aidf_req *
 enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *req);
 /** GET /stats. */
 enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /openapi.yaml: api/openapi.yaml as built in. */
+enum MHD_Result aidf_srv_get_openapi(struct MHD_Connection *c, struct aidf_req *req);
 
 /**
  * POST /runs, first callback (headers only): 415/413 early, else start accumulating.

@@ -48,10 +48,12 @@ void aidf_srv_state_release(struct aidf_srv_state *st)
     for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS; i++) {
         free(st->cache[i].key);
         free(st->cache[i].body);
+        free(st->cache[i].gz);
     }
-    for (size_t i = 0; i < AIDF_SRV_RUN_SLOTS; i++)
-        if (st->runs[i].resp)
-            MHD_destroy_response(st->runs[i].resp);
+    for (size_t i = 0; i < AIDF_SRV_RUN_SLOTS; i++) {
+        free(st->runs[i].body);
+        free(st->runs[i].gz);
+    }
     pthread_mutex_destroy(&st->run_mu);
     aidf_agg_acc_free(st->all);
     st->all = NULL;
@@ -109,16 +111,32 @@ void aidf_srv_write_unlock(struct aidf_srv_state *st)
     pthread_rwlock_unlock(&st->lock);
 }
 
-char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, size_t *len)
+/* A heap copy of `len` bytes with a NUL after them. */
+static char *copy_of(const char *p, size_t len)
+{
+    char *copy = aidf_xmalloc(len + 1);
+    memcpy(copy, p, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+char *aidf_srv_cache_get(struct aidf_srv_state *st, const char *key, uint64_t gen, bool want_gz,
+                         size_t *len, bool *is_gz)
 {
     char *copy = NULL;
+    *is_gz = false;
     pthread_mutex_lock(&st->cache_mu);
     for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS; i++) {
         struct aidf_srv_cache_ent *e = &st->cache[i];
         if (e->key && e->gen == gen && strcmp(e->key, key) == 0) {
-            copy = aidf_xmalloc(e->len + 1);
-            memcpy(copy, e->body, e->len + 1);
-            *len = e->len;
+            if (want_gz && e->gz) {
+                copy = copy_of(e->gz, e->gz_len);
+                *len = e->gz_len;
+                *is_gz = true;
+            } else {
+                copy = copy_of(e->body, e->len);
+                *len = e->len;
+            }
             e->used = ++st->cache_tick;
             break;
         }
@@ -151,6 +169,9 @@ void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen
     }
     free(slot->key);
     free(slot->body);
+    free(slot->gz);
+    slot->gz = NULL;
+    slot->gz_len = 0;
     slot->key = aidf_xstrdup(key);
     slot->body = aidf_xmalloc(len + 1);
     memcpy(slot->body, body, len);
@@ -159,6 +180,24 @@ void aidf_srv_cache_put(struct aidf_srv_state *st, const char *key, uint64_t gen
     slot->gen = gen;
     slot->used = ++st->cache_tick;
     pthread_mutex_unlock(&st->cache_mu);
+}
+
+void aidf_srv_cache_put_gz(struct aidf_srv_state *st, const char *key, uint64_t gen, const char *gz,
+                           size_t len)
+{
+    char *copy = copy_of(gz, len);
+    pthread_mutex_lock(&st->cache_mu);
+    for (size_t i = 0; i < AIDF_SRV_CACHE_SLOTS; i++) {
+        struct aidf_srv_cache_ent *e = &st->cache[i];
+        if (e->key && !e->gz && e->gen == gen && strcmp(e->key, key) == 0) {
+            e->gz = copy;
+            e->gz_len = len;
+            copy = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->cache_mu);
+    free(copy);
 }
 
 /* The slot of a run id: the keyed string-map hash of its case-folded characters, so
@@ -172,38 +211,54 @@ static size_t run_slot(const char *id)
     return (size_t)(aidf_strmap_hash(low, n) % AIDF_SRV_RUN_SLOTS);
 }
 
-bool aidf_srv_run_cached(struct aidf_srv_state *st, struct MHD_Connection *c, const char *id,
-                         uint64_t gen, enum MHD_Result *rc, size_t *len)
+bool aidf_srv_run_cached(struct aidf_srv_state *st, const char *id, uint64_t gen, bool want_gz,
+                         char **body, size_t *len, bool *is_gz, char etag[AIDF_SRV_ETAG_HEX + 1])
 {
     bool hit = false;
     pthread_mutex_lock(&st->run_mu);
     struct aidf_srv_run_ent *e = &st->runs[run_slot(id)];
-    if (e->resp && e->gen == gen && strcasecmp(e->id, id) == 0) {
-        /* Queued under the mutex, so an eviction cannot free it in between; MHD keeps
-         * its own reference from here on. */
-        *rc = MHD_queue_response(c, MHD_HTTP_OK, e->resp);
-        *len = e->len;
+    if (e->body && e->gen == gen && strcasecmp(e->id, id) == 0) {
+        *is_gz = want_gz && e->gz;
+        *len = *is_gz ? e->gz_len : e->len;
+        *body = copy_of(*is_gz ? e->gz : e->body, *len);
+        memcpy(etag, e->etag, AIDF_SRV_ETAG_HEX + 1);
         hit = true;
     }
     pthread_mutex_unlock(&st->run_mu);
     return hit;
 }
 
-enum MHD_Result aidf_srv_run_cache_put(struct aidf_srv_state *st, struct MHD_Connection *c,
-                                       const char *id, uint64_t gen, struct MHD_Response *resp,
-                                       size_t len)
+void aidf_srv_run_cache_put(struct aidf_srv_state *st, const char *id, uint64_t gen,
+                            const char *body, size_t len, const char *etag)
 {
+    char *copy = copy_of(body, len);
     pthread_mutex_lock(&st->run_mu);
     struct aidf_srv_run_ent *e = &st->runs[run_slot(id)];
-    if (e->resp)
-        MHD_destroy_response(e->resp);
+    free(e->body);
+    free(e->gz);
+    e->gz = NULL;
+    e->gz_len = 0;
     snprintf(e->id, sizeof(e->id), "%s", id);
+    snprintf(e->etag, sizeof(e->etag), "%s", etag);
     e->gen = gen;
-    e->resp = resp;
+    e->body = copy;
     e->len = len;
-    enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, resp);
     pthread_mutex_unlock(&st->run_mu);
-    return rc;
+}
+
+void aidf_srv_run_cache_put_gz(struct aidf_srv_state *st, const char *id, uint64_t gen,
+                               const char *gz, size_t len)
+{
+    char *copy = copy_of(gz, len);
+    pthread_mutex_lock(&st->run_mu);
+    struct aidf_srv_run_ent *e = &st->runs[run_slot(id)];
+    if (e->body && !e->gz && e->gen == gen && strcasecmp(e->id, id) == 0) {
+        e->gz = copy;
+        e->gz_len = len;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&st->run_mu);
+    free(copy);
 }
 
 void aidf_srv_summary_all(struct aidf_srv_state *st, struct aidf_aggregate *out)

@@ -16,7 +16,11 @@ check     one response: METHOD and TARGET (path with optional query) of the requ
           is documented, that the Content-Type matches the documented media type (with its
           parameters), that required headers are present and match their schemas, and
           validates a JSON body (duplicate keys refused) against the response schema,
-          resolving $refs into execution-report.schema.json.
+          resolving $refs into execution-report.schema.json. A body with
+          Content-Encoding: gzip is decompressed first (unless curl --compressed already
+          did); such a response must say Vary: Accept-Encoding, and one with an
+          Access-Control-Allow-Origin other than * must say Vary: Origin. 304 and 204
+          answers must have no body.
 batch     the same for every line of MANIFEST: METHOD<TAB>TARGET<TAB>STATUS<TAB>HEADERS<TAB>BODY
           (STATUS may be "-"). Prints "ok"/"not ok" per line.
 coverage  every operation of the spec (and the unknown-path and wrong-method responses)
@@ -30,8 +34,10 @@ Exit status: 0 all good, 1 a check failed, 2 usage or spec errors.
 Needs python3-yaml and python3-jsonschema (Debian packages).
 """
 
+import gzip
 import json
 import os
+import zlib
 import re
 import sys
 import urllib.parse
@@ -294,6 +300,20 @@ def check_response(spec, method, target, status, headers_text, body, problems):
             for err in spec.validator(sch).iter_errors(values[0]):
                 problems.append("header %s: %r: %s" % (name, values[0], err.message))
 
+    vary = {v.strip().lower() for v in ",".join(hdr.get("vary", [])).split(",") if v.strip()}
+    encoding = [v.strip().lower() for v in hdr.get("content-encoding", [])]
+    if encoding and encoding != ["gzip"]:
+        problems.append("Content-Encoding %r (only gzip is ever used)" % encoding)
+    if encoding and "accept-encoding" not in vary:
+        problems.append("gzipped answer without Vary: Accept-Encoding")
+    acao = hdr.get("access-control-allow-origin", [])
+    if acao and acao[0] != "*" and "origin" not in vary:
+        problems.append("Access-Control-Allow-Origin %r without Vary: Origin" % acao[0])
+    if acao and hdr.get("access-control-allow-credentials"):
+        problems.append("Access-Control-Allow-Credentials is never sent")
+    if status in (204, 304) and body and not is_head:
+        problems.append("%d answer with a body (%d bytes)" % (status, len(body)))
+
     content = resp.get("content") or {}
     ctype = hdr.get("content-type")
     if not content:
@@ -321,7 +341,17 @@ def check_response(spec, method, target, status, headers_text, body, problems):
             problems.append("HEAD response has a body (%d bytes)" % len(body))
         return key
     cl = hdr.get("content-length")
-    if cl and cl[0].isdigit() and int(cl[0]) != len(body):
+    if encoding == ["gzip"]:
+        if body[:2] == b"\x1f\x8b":
+            if cl and cl[0].isdigit() and int(cl[0]) != len(body):
+                problems.append("Content-Length %s but %d gzip bytes" % (cl[0], len(body)))
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError, zlib.error) as e:
+                problems.append("Content-Encoding: gzip but the body is not gzip: %s" % e)
+                return key
+        # else curl --compressed decoded it already: the length is the wire's, not this.
+    elif cl and cl[0].isdigit() and int(cl[0]) != len(body):
         problems.append("Content-Length %s but %d body bytes" % (cl[0], len(body)))
     schema = (content[media] or {}).get("schema")
     if schema is None:
@@ -532,7 +562,8 @@ def cmd_lint(spec, args):
         with open(doc_path, encoding="utf-8") as f:
             text = f.read()
         doc_ops = set(re.findall(r"^### `(GET|POST|PUT|DELETE|PATCH) (/[^`]*)`", text, re.M))
-        spec_ops = set(spec.operations)
+        # OPTIONS (the CORS preflight) is documented once for every path, not per endpoint.
+        spec_ops = {op for op in spec.operations if op[0] != "OPTIONS"}
         for op in sorted(doc_ops - spec_ops):
             problems.append("%s %s is in %s but not in the spec" % (op[0], op[1], doc_path))
         for op in sorted(spec_ops - doc_ops):

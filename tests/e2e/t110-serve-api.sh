@@ -371,13 +371,27 @@ wrong_method() {
         http_fail "$method $path -> 405 method_not_allowed, Allow $allow (got Allow '$(hdr Allow)')"
     fi
 }
-wrong_method DELETE /runs "GET,HEAD,POST,"
-wrong_method PUT /runs "GET,HEAD,POST,"
-wrong_method POST /summary "GET,HEAD,"
-wrong_method DELETE "/runs/$full" "GET,HEAD,"
-wrong_method POST "/runs/$full" "GET,HEAD,"
-wrong_method POST /healthz "GET,HEAD,"
-wrong_method PATCH /export.csv "GET,HEAD,"
+wrong_method DELETE /runs "GET,HEAD,OPTIONS,POST,"
+wrong_method PUT /runs "GET,HEAD,OPTIONS,POST,"
+wrong_method POST /summary "GET,HEAD,OPTIONS,"
+wrong_method DELETE "/runs/$full" "GET,HEAD,OPTIONS,"
+wrong_method POST "/runs/$full" "GET,HEAD,OPTIONS,"
+wrong_method POST /healthz "GET,HEAD,OPTIONS,"
+wrong_method PATCH /export.csv "GET,HEAD,OPTIONS,"
+wrong_method POST /openapi.yaml "GET,HEAD,OPTIONS,"
+
+# OPTIONS on every path (no --cors-origin here: a plain OPTIONS gets 204 with Allow, a
+# preflight 403 origin_not_allowed); t180 tests CORS itself. GET /openapi.yaml is the file.
+for p in /healthz /runs "/runs/$full" /summary /export.csv /stats /openapi.yaml; do
+    expect_http 204 "OPTIONS $p -> 204" OPTIONS "$p"
+    hcheck "OPTIONS $p: Allow names OPTIONS" bash -c "grep -qi '^Allow: .*OPTIONS' '$H'"
+    expect_http 403 "preflight OPTIONS $p without --cors-origin -> 403" OPTIONS "$p" \
+        -H 'Origin: https://elsewhere.example' -H 'Access-Control-Request-Method: GET'
+    hcheck "preflight $p: origin_not_allowed, no CORS header" \
+        bash -c "jq -e '.error.code == \"origin_not_allowed\"' '$B' >/dev/null && ! grep -qi '^Access-Control-' '$H'"
+done
+expect_http 200 "GET /openapi.yaml -> 200" GET /openapi.yaml
+check "GET /openapi.yaml is api/openapi.yaml" cmp -s "$B" "$SPEC"
 for p in / /nope /api/runs /summary/x /export.json /healthz/ /RUNS /runs.json; do
     expect_http 404 "GET $p -> 404" GET "$p"
     hcheck "GET $p: not_found" err_code not_found

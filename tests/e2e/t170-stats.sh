@@ -362,7 +362,7 @@ bad_stats "limit (not a /stats parameter)" "limit=5" "unknown parameter 'limit'"
 bad_stats "unknown parameter" "colour=red" "unknown parameter"
 bad_stats "bad filter" "status=bogus"
 expect_http 405 "POST /stats -> 405" POST /stats -H 'Content-Type: application/json' --data '{}'
-check "405 names the allowed methods" [ "$(hdr Allow)" = "GET, HEAD" ]
+check "405 names the allowed methods" [ "$(hdr Allow)" = "GET, HEAD, OPTIONS" ]
 check "the server still answers" healthy
 
 expect 2 "report stats --tz ../../etc/passwd exits 2" report stats --tz ../../etc/passwd \

@@ -40,8 +40,10 @@ static void test_route_match(void **state)
     assert_int_equal(aidf_srv_route_match("/", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("//runs", &id), AIDF_ROUTE_NONE);
-    assert_string_equal(aidf_srv_route_allow(AIDF_ROUTE_RUNS), "GET, HEAD, POST");
-    assert_string_equal(aidf_srv_route_allow(AIDF_ROUTE_SUMMARY), "GET, HEAD");
+    assert_int_equal(aidf_srv_route_match("/openapi.yaml", &id), AIDF_ROUTE_OPENAPI);
+    assert_int_equal(aidf_srv_route_match("/openapi.yml", &id), AIDF_ROUTE_NONE);
+    assert_string_equal(aidf_srv_route_allow(AIDF_ROUTE_RUNS), "GET, HEAD, POST, OPTIONS");
+    assert_string_equal(aidf_srv_route_allow(AIDF_ROUTE_SUMMARY), "GET, HEAD, OPTIONS");
 }
 
 static void test_id_valid(void **state)
