@@ -161,8 +161,9 @@ const struct optp_cmd cli_spec_serve = {
     .synopsis = "[--listen HOST:PORT | --port PORT] [--reports-dir DIR] [options]",
     .summary = "serve the reports over HTTP (REST API for CI and dashboards)",
     .description =
-        "Serve a reports directory over HTTP: GET /runs, /runs/{id}, /summary, /export.csv,\n"
-        "/healthz and POST /runs. Stops cleanly on SIGINT or SIGTERM.",
+        "Serve a reports directory over HTTP: the web dashboard at /, GET /runs,\n"
+        "/runs/{id}, /summary, /stats, /export.csv, /healthz and POST /runs. Stops cleanly\n"
+        "on SIGINT or SIGTERM.",
     .opts = serve_opts,
 };
 
