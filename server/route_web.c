@@ -40,22 +40,6 @@ static const struct {
     {"openapi", "GET", "/openapi.yaml", "the OpenAPI contract of this server"},
 };
 
-const struct aidf_web_asset *aidf_web_asset_find(const char *name)
-{
-    size_t lo = 0, hi = aidf_web_asset_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(name, aidf_web_assets[mid].name);
-        if (c == 0)
-            return &aidf_web_assets[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
-}
-
 /*
  * True when the client prefers JSON: its Accept names application/json and not text/html
  * (a browser's Accept names text/html first; curl's is "*" "/" "*").

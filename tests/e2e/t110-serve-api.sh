@@ -378,7 +378,13 @@ wrong_method DELETE "/runs/$full" "GET,HEAD,"
 wrong_method POST "/runs/$full" "GET,HEAD,"
 wrong_method POST /healthz "GET,HEAD,"
 wrong_method PATCH /export.csv "GET,HEAD,"
-for p in / /nope /api/runs /summary/x /export.json /healthz/ /RUNS /runs.json; do
+# The dashboard (t190 tests it in depth): the page, one of its files, the endpoint index.
+expect_http 200 "GET / -> the dashboard's page" GET /
+asset=$(grep -o -m1 '/assets/[^"]*\.js' "$B")
+expect_http 200 "GET $asset -> 200" GET "$asset"
+expect_http 404 "GET /assets/nope.js -> 404" GET /assets/nope.js
+expect_http 200 "GET / (Accept: application/json) -> the endpoint index" GET / -H 'Accept: application/json'
+for p in /nope /api/runs /summary/x /export.json /healthz/ /RUNS /runs.json /index.html; do
     expect_http 404 "GET $p -> 404" GET "$p"
     hcheck "GET $p: not_found" err_code not_found
 done
