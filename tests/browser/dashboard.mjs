@@ -184,6 +184,25 @@ try {
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.tagName);
   check("keyboard: Tab moves the focus to a link or button", focused === "A" || focused === "BUTTON", focused);
 
+  // ---- texts from reports are text, never markup ------------------------------------
+  const hz = expect.hostile;
+  await page.goto(base + "/#/runs/" + hz.id, { waitUntil: "load" });
+  await waitView("detail");
+  const hostile = await page.evaluate(() => ({
+    task: document.querySelector('[data-field="task"]')?.textContent,
+    goal: document.querySelector('[data-field="goal"]')?.textContent,
+    reason: document.querySelector('[data-field="reason"]')?.textContent,
+    files: [...document.querySelectorAll('ul[data-files="modified"] li')].map((l) => l.textContent),
+    markup: document.querySelectorAll("main img, main script, main iframe, main b").length,
+    pwned: document.body.dataset.pwned || null,
+  }));
+  check("detail: markup in a report's texts is shown as text", hostile.task === hz.task && hostile.goal.startsWith("<script>") &&
+    hostile.reason.startsWith("<iframe") && hostile.files[0] === "<b onmouseover=x>bold</b>.ts" && hostile.markup === 0 && !hostile.pwned, hostile);
+  await page.goto(base + "/#/runs", { waitUntil: "load" });
+  await waitView("runs");
+  const cell = await page.$eval(`tr[data-run="${hz.id}"] td.task`, (td) => ({ text: td.textContent, children: td.children.length })).catch(() => null);
+  check("runs: markup in a task name is shown as text", cell && cell.text === hz.task && cell.children === 0, cell);
+
   // ---- page weight -------------------------------------------------------------------
   const html = await (await fetch(base + "/")).text();
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);

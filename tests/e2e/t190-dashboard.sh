@@ -29,6 +29,17 @@ RD=$TMP/reports
     finish
 }
 
+# One run whose texts are markup: the dashboard must show them as text.
+HOSTILE_ID=190e0001-0000-4000-8000-000000000190
+HOSTILE_TASK='<img src=x onerror="document.body.dataset.pwned=1">.md'
+mkdir -p "$RD/2026-11-20"
+jq --arg id "$HOSTILE_ID" --arg task "$HOSTILE_TASK" '.runId = $id | .timestamp = "2026-11-20T11:59:00Z"
+    | .taskName = $task | .taskPath = (".ai/tasks/completed/" + $task)
+    | .taskGoal = "<script>document.body.dataset.pwned=2</script> goal"
+    | .files.modified = ["<b onmouseover=x>bold</b>.ts", "src/ok.ts"]
+    | .status = "blocked" | .blockedReason = "<iframe src=\"https://example.com/\"></iframe>"' \
+    "$DATA/reports/valid/completed-claude-cli.json" >"$RD/2026-11-20/run-190e0001.json"
+
 serve_start dash --reports-dir "$RD" || finish
 
 # ---- over HTTP --------------------------------------------------------------------------
@@ -98,7 +109,24 @@ if ! cmp -s "$SRC_DIR/tests/browser/package-lock.json" "$BDIR/package-lock.json"
         finish
     fi
 fi
-cp "$SRC_DIR/tests/browser/dashboard.mjs" "$BDIR/"
+cp "$SRC_DIR/tests/browser/dashboard.mjs" "$SRC_DIR/tests/browser/dashboard-auth.mjs" "$BDIR/"
+
+# browser_checks OUT ERR RC: the TAP lines of a browser script as checks of this test.
+browser_checks() {
+    local line
+    while IFS= read -r line; do
+        case $line in
+        "ok - "*) ok "${line#ok - }" ;;
+        "not ok - "*) not_ok "browser: ${line#not ok - }" ;;
+        "missing - "*) missing "${line#missing - }" ;;
+        *) echo "$line" ;;
+        esac
+    done <"$1"
+    if [ "$3" -ne 0 ] && ! grep -q '^not ok' "$1"; then
+        not_ok "the browser script exited $3"
+        tail -n 20 "$2" | sed 's/^/#   /'
+    fi
+}
 
 # What the CLI prints, to compare the dashboard's strings with.
 cli_box() {
@@ -114,26 +142,15 @@ print(json.dumps(out))'
 }
 model=$(curl -s "$BASE/summary" | jq -r '.byModel[1].model')
 jq -n --argjson cli "$(cli_box)" --argjson m "$(cli_box --model "$model")" --arg model "$model" \
-    '{cli: $cli, cliModel: $m, model: $model}' >"$TMP/expect.json"
-qcheck "the CLI's figures were read" jq -e '.cli.Runs == "2,000" and (.cliModel.Runs | length) > 0' "$TMP/expect.json"
+    --arg hid "$HOSTILE_ID" --arg htask "$HOSTILE_TASK" \
+    '{cli: $cli, cliModel: $m, model: $model, hostile: {id: $hid, task: $htask}}' >"$TMP/expect.json"
+qcheck "the CLI's figures were read" jq -e '.cli.Runs == "2,001" and (.cliModel.Runs | length) > 0' "$TMP/expect.json"
 
 ART=$BUILD/test-artifacts/dashboard
 rm -rf "$ART"
 mkdir -p "$ART"
 timeout "$(tmo 90)" node "$BDIR/dashboard.mjs" "$BASE" "$ART" "$TMP/expect.json" >"$TMP/browser.out" 2>"$TMP/browser.err"
-rc=$?
-while IFS= read -r line; do
-    case $line in
-    "ok - "*) ok "${line#ok - }" ;;
-    "not ok - "*) not_ok "browser: ${line#not ok - }" ;;
-    "missing - "*) missing "${line#missing - }" ;;
-    *) echo "$line" ;;
-    esac
-done <"$TMP/browser.out"
-if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$TMP/browser.out"; then
-    not_ok "the browser script exited $rc"
-    tail -n 20 "$TMP/browser.err" | sed 's/^/#   /'
-fi
+browser_checks "$TMP/browser.out" "$TMP/browser.err" $?
 for shot in overview overview-filtered-dark runs run-detail run-detail-narrow; do
     check "screenshot $shot.png saved" [ -s "$ART/$shot.png" ]
 done
@@ -145,6 +162,9 @@ expect_http 200 "--auth-reads: GET / needs no token" GET /
 expect_http 200 "--auth-reads: an asset needs no token" GET "$js"
 expect_http 401 "--auth-reads: /summary still needs it" GET /summary
 expect_http 200 "--auth-reads: /summary with the token" GET /summary -H 'Authorization: Bearer s3cret'
+timeout "$(tmo 60)" node "$BDIR/dashboard-auth.mjs" "$BASE" s3cret "$ART" >"$TMP/auth.out" 2>"$TMP/auth.err"
+browser_checks "$TMP/auth.out" "$TMP/auth.err" $?
+check "screenshot token-form.png saved" [ -s "$ART/token-form.png" ]
 serve_stop auth
 use_server dash
 
