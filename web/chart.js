@@ -21,15 +21,24 @@ export function dayRange(days) {
   return out;
 }
 
+/** The axis maximum: `v` rounded up to 1, 2 or 5 times a power of ten (0 stays 0). */
+export function niceMax(v) {
+  if (!(v > 0)) return 0;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
+  return 10 * p;
+}
+
 /**
  * A stacked bar chart: `periods` along x, one stack segment per series
- * ({name, values[period index]}); `fmt` formats a value for the axis and the tooltips.
+ * ({name, values[period index]}); `fmt` formats a value for the tooltips, `axisFmt` (default
+ * `fmt`) for the axis, whose top is the largest stack rounded up (niceMax).
  * Returns a <figure> with the SVG (one <g class="series"> per series, data-series = its
  * name) and a legend.
  */
-export function stackedBars({ title, periods, series, fmt }) {
+export function stackedBars({ title, periods, series, fmt, axisFmt = fmt }) {
   const totals = periods.map((_, i) => series.reduce((a, sr) => a + (sr.values[i] || 0), 0));
-  const max = Math.max(0, ...totals);
+  const max = niceMax(Math.max(0, ...totals));
   const plotW = W - PAD_L - PAD_R, plotH = H - PAD_T - PAD_B;
   const step = periods.length ? plotW / periods.length : plotW;
   const barW = Math.max(1, step * 0.8);
@@ -40,7 +49,7 @@ export function stackedBars({ title, periods, series, fmt }) {
   for (const f of [0, 0.5, 1]) {
     const yy = PAD_T + plotH - f * plotH;
     svg.appendChild(s("line", { x1: PAD_L, x2: W - PAD_R, y1: yy, y2: yy, class: "grid" }));
-    svg.appendChild(s("text", { x: PAD_L - 6, y: yy + 4, class: "axis", "text-anchor": "end" }, fmt(max * f)));
+    svg.appendChild(s("text", { x: PAD_L - 6, y: yy + 4, class: "axis", "text-anchor": "end" }, axisFmt(max * f)));
   }
   const base = periods.map(() => 0);
   series.forEach((sr, k) => {

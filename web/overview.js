@@ -76,6 +76,12 @@ function figures(sm) {
       `total ${duration(sm.totals ? sm.totals.durationMs : 0)} · ${(a.iterations || 0).toFixed(1)} iterations`));
 }
 
+/** An axis label: whole amounts from 10 on, two decimals below ("$0.50", "20 EUR"). */
+function axisMoney(v, currency) {
+  const n = v >= 10 || v === 0 ? thousands(v) : v.toFixed(2);
+  return !currency || currency === "USD" ? "$" + n : n + " " + currency;
+}
+
 /** Cost per day by model in `currency`: one series per model of the rows (any currency). */
 function costChart(stats, currency) {
   const rows = stats.rows || [];
@@ -95,6 +101,7 @@ function costChart(stats, currency) {
     title: `Cost per day by model (${currency}, ${stats.tz})`,
     periods, series: models.map((m) => ({ name: m, values: byModel.get(m) })),
     fmt: (v) => money(v, currency),
+    axisFmt: (v) => axisMoney(v, currency),
   });
 }
 

@@ -128,6 +128,10 @@ browser_checks() {
     fi
 }
 
+# web/format.js at the edges of the CLI's formats (no browser needed).
+node "$SRC_DIR/tests/browser/format-test.mjs" "$SRC_DIR/web/format.js" >"$TMP/format.out" 2>"$TMP/format.err"
+browser_checks "$TMP/format.out" "$TMP/format.err" $?
+
 # What the CLI prints, to compare the dashboard's strings with.
 cli_box() {
     NO_COLOR=1 "$AIDF" report summary --reports-dir "$RD" "$@" | python3 -c '
