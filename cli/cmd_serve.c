@@ -70,7 +70,8 @@ static const struct optp_opt serve_opts[] = {
              "(default AIDF_SERVER_TOKEN; empty or unset: no token)"},
     {.name = "auth-reads",
      .id = S_AUTH_READS,
-     .help = "require the token for GET requests too (not /healthz)"},
+     .help = "require the token for GET requests too (not /healthz, nor the\n"
+             "dashboard's page and files)"},
     {.name = "allow-insecure-remote",
      .id = S_INSECURE,
      .help = "allow a non-loopback address without a token"},
