@@ -2,7 +2,8 @@
  * Unit tests for the dashboard's embedded files (server/web_assets.h): the table that
  * cmake/embed_web.cmake generates from web/ is sorted, every served name is its source's
  * name with the first 12 hex digits of the SHA-256 of its content, the page refers only
- * to names in the table, and the lookup finds each name and nothing else.
+ * to names in the table, and the lookup finds each name and nothing else. Linked against
+ * aidf_server, which holds the generated table and the lookup (web_assets.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 
 #include "aidf/sha256.h"
 
-#include "../../server/web_assets.c"
+#include "web_assets.h"
 
 static void test_table_sorted_and_hashed(void **state)
 {
