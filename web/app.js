@@ -6,7 +6,7 @@
 // FILTERS are the API's filter parameters (filters.js).
 
 import { h, put } from "./dom.js";
-import { ApiError, setToken } from "./api.js";
+import { ApiError, setToken, token } from "./api.js";
 import { browserZone } from "./format.js";
 import { fromParams, renderForm } from "./filters.js";
 import { renderOverview } from "./overview.js";
@@ -39,11 +39,12 @@ export function navigate(path, params) {
   location.hash = "#" + path + (text ? "?" + text : "");
 }
 
-function tokenForm(retry) {
+function tokenForm(retry, err) {
   const input = h("input", { type: "password", id: "token", autocomplete: "off", required: true });
   const form = h("form", { class: "token card" },
     h("h2", {}, "This server needs a token"),
     h("p", {}, "It was started with --auth-reads. The token is kept for this tab only."),
+    token() ? h("p", { class: "error-text", role: "alert" }, err.message) : null,
     h("label", { for: "token" }, "Bearer token"), input,
     h("button", { type: "submit" }, "Continue"));
   form.addEventListener("submit", (ev) => {
@@ -68,6 +69,7 @@ async function render() {
   document.getElementById("nav-overview").toggleAttribute("aria-current", r.view === "overview");
   document.getElementById("nav-runs").toggleAttribute("aria-current", r.view !== "overview");
   const filters = fromParams(r.params);
+  document.title = (r.view === "runs" ? "Runs" : r.view === "detail" ? "Run" : "Overview") + " · aidf";
   if (r.view === "detail") {
     filtersEl.hidden = true;
   } else {
@@ -97,7 +99,7 @@ async function render() {
   } catch (err) {
     if (!isCurrent()) return;
     statusEl.textContent = "";
-    if (err instanceof ApiError && err.status === 401) tokenForm(render);
+    if (err instanceof ApiError && err.status === 401) tokenForm(render, err);
     else showError(err);
   } finally {
     if (isCurrent()) main.removeAttribute("aria-busy");
