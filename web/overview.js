@@ -153,18 +153,8 @@ function busiestFiles(sm) {
       : h("p", { class: "muted" }, "No files changed."));
 }
 
-/**
- * Render the overview for the filters `f` into `el`; resolves to the summary (or null
- * when a newer render took over, per `isCurrent`).
- */
-export async function renderOverview(el, f, isCurrent) {
-  const tz = browserZone();
-  const [sm, byModel, byStatus] = await Promise.all([
-    get("/summary", f),
-    get("/stats", { ...f, interval: "day", by: "model", tz }),
-    get("/stats", { ...f, interval: "day", by: "status", tz }),
-  ]);
-  if (!isCurrent()) return null;
+/** The cost chart with its currency buttons (when the runs have several currencies). */
+function costSection(box, byModel, sm) {
   const currencies = [...new Set((byModel.rows || []).map((r) => r.currency))].sort();
   const head = (sm.cost && sm.cost.currency) || currencies[0] || "USD";
   const chartBox = h("div", { id: "cost-chart" }, costChart(byModel, head));
@@ -179,13 +169,40 @@ export async function renderOverview(el, f, isCurrent) {
         return b;
       }))
     : null;
+  put(box, pick, chartBox);
+}
+
+/**
+ * Render the overview for the filters `f` into `el`; resolves to the summary (or null
+ * when a newer render took over, per `isCurrent`). The figures and tables of /summary
+ * are in the page as soon as it answers (performance mark "aidf:overview-figures"); the
+ * charts follow when both /stats answers are in ("aidf:overview").
+ */
+export async function renderOverview(el, f, isCurrent) {
+  const tz = browserZone();
+  const pModel = get("/stats", { ...f, interval: "day", by: "model", tz });
+  const pStatus = get("/stats", { ...f, interval: "day", by: "status", tz });
+  // A rejected chart request must not go unhandled while the summary is awaited.
+  pModel.catch(() => {});
+  pStatus.catch(() => {});
+  const sm = await get("/summary", f);
+  if (!isCurrent()) return null;
+  const costBox = h("section", { class: "card wide", "aria-label": "Cost per day by model", "aria-busy": "true" },
+    h("p", { class: "muted" }, "Loading the cost per day…"));
+  const statusBox = h("section", { class: "card wide", "aria-label": "Runs per day by status", "aria-busy": "true" },
+    h("p", { class: "muted" }, "Loading the runs per day…"));
   put(el,
     h("h1", {}, "Overview"),
     sm.runs && sm.period ? h("p", { class: "muted period" }, `Runs from ${localTime(sm.period.first)} to ${localTime(sm.period.last)}`) : null,
-    figures(sm),
-    h("section", { class: "card wide", "aria-label": "Cost per day by model" }, pick, chartBox),
-    h("section", { class: "card wide", "aria-label": "Runs per day by status" }, statusChart(byStatus)),
+    figures(sm), costBox, statusBox,
     h("div", { class: "grid" }, topTasks(sm), phases(sm), busiestFiles(sm)));
+  performance.mark("aidf:overview-figures");
+  const [byModel, byStatus] = await Promise.all([pModel, pStatus]);
+  if (!isCurrent()) return null;
+  costSection(costBox, byModel, sm);
+  put(statusBox, statusChart(byStatus));
+  costBox.removeAttribute("aria-busy");
+  statusBox.removeAttribute("aria-busy");
   performance.mark("aidf:overview");
   document.body.dataset.view = "overview";
   return sm;
