@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The dashboard at `/` (web/, embedded in the binary), first over HTTP with curl: the page
 # and its content-hashed assets with their headers (CSP, caching, content types, nosniff),
-# HEAD, the JSON endpoint index for Accept: application/json, 404 for unknown assets, and
-# the page and assets staying public under --auth-reads while the API asks for the token.
-# Then in headless Chromium (tests/browser/dashboard.mjs, puppeteer-core on the system's
-# chromium) over 2000 generated reports: the overview's figures equal /summary's and are
-# formatted as `aidf report summary` prints them; the cost chart has one series per model
-# of /stats; filtering by a model changes them to /summary?model=…'s and the URL
-# reproduces the view; the runs table pages with the cursor (and sorts by cost when the
-# server takes `sort`); a run's detail shows its tokens, files, iterations and validation
-# runs; no console error, no failed response, no request to another host; page weight
-# under 150 KB gzipped. Screenshots of the views go to
-# $AIDF_BUILD_DIR/test-artifacts/dashboard/ for a reviewer.
+# HEAD, the JSON endpoint index for Accept: application/json, 404 for unknown assets.
+# web/format.js against the CLI's formats at their edges (node). Then in headless Chromium
+# (tests/browser/dashboard.mjs, puppeteer-core on the system's chromium) over 2000
+# generated reports and one whose texts are markup: the overview's figures equal
+# /summary's and are formatted as `aidf report summary` prints them; the cost chart has one
+# series per model of /stats (asked in the browser's zone); filtering by a model changes
+# them to /summary?model=…'s and the URL reproduces the view; the runs table pages with the
+# cursor (and sorts by cost when the server takes `sort`); a run's detail shows its tokens,
+# files, iterations and validation exit codes; markup in a report is shown as text; Tab
+# reaches a link; no console error, no failed response, no request to another host; page
+# weight under 150 KB gzipped. Last, --auth-reads: the page and its files stay public, the
+# API does not, and in the browser (dashboard-auth.mjs) the page asks for the token once
+# and sends it. Screenshots of the views go to $AIDF_BUILD_DIR/test-artifacts/dashboard/
+# for a reviewer.
 #
 # Usage: t190-dashboard.sh <aidf> <tests/data dir>
 # Environment: CHROMIUM (default: chromium on PATH).
