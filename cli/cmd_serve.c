@@ -71,7 +71,8 @@ static const struct optp_opt serve_opts[] = {
              "(default AIDF_SERVER_TOKEN; empty or unset: no token)"},
     {.name = "auth-reads",
      .id = S_AUTH_READS,
-     .help = "require the token for GET requests too (not /healthz)"},
+     .help = "require the token for GET requests too (not /healthz, nor the\n"
+             "dashboard's page and files)"},
     {.name = "allow-insecure-remote",
      .id = S_INSECURE,
      .help = "allow a non-loopback address without a token"},
@@ -169,8 +170,9 @@ const struct optp_cmd cli_spec_serve = {
     .synopsis = "[--listen HOST:PORT | --port PORT] [--reports-dir DIR] [options]",
     .summary = "serve the reports over HTTP (REST API for CI and dashboards)",
     .description =
-        "Serve a reports directory over HTTP: GET /runs, /runs/{id}, /summary, /export.csv,\n"
-        "/healthz and POST /runs. Stops cleanly on SIGINT or SIGTERM.",
+        "Serve a reports directory over HTTP: the web dashboard at /, GET /runs,\n"
+        "/runs/{id}, /summary, /stats, /export.csv, /healthz and POST /runs. Stops cleanly\n"
+        "on SIGINT or SIGTERM.",
     .opts = serve_opts,
 };
 

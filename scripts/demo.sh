@@ -3,7 +3,11 @@
 # task (the agent is the test suite's faithful fake of the Claude Code CLI, since this
 # machine has no network; put the real `claude` first on PATH to use it instead), the
 # task file, the commits and the report it wrote; then `aidf report` and `aidf status`
-# over 500 generated reports.
+# over 500 generated reports; last, the web dashboard over them (and the real run's
+# report): `aidf serve` on 127.0.0.1:7070 (or a free port when 7070 is taken). Run in a
+# terminal, the demo keeps serving until Ctrl-C; otherwise (CI, a pipe) it checks that the
+# dashboard answers, stops the server and prints the command that starts it again. The
+# last line printed is the dashboard's URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -51,7 +55,15 @@ One test file, compiled with the existing sources.
 EOF
 git add -A && git commit -qm "aidf init and a task"
 scenario=$(mktemp /tmp/aidf-demo-agent.XXXXXX)
-trap 'rm -f "$scenario" "$scenario.count"' EXIT
+server_pid=
+cleanup() {
+    rm -f "$scenario" "$scenario.count"
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
 cat >"$scenario" <<'EOF'
 [1]
 write src/math_test.c #include <assert.h>\nint add(int, int);\nint main(void) { assert(add(2, 3) == 5); return 0; }\n
@@ -76,3 +88,39 @@ set -x
 "$aidf" report summary
 "$aidf" report export --csv "$team/runs.csv"
 head -3 "$team/runs.csv"
+set +x
+
+# 3. The dashboard over the team's reports and the real run's.
+cp -R "$demo/.ai/reports/." "$team/.ai/reports/"
+port=${DEMO_PORT:-7070}
+portfile=$(mktemp /tmp/aidf-demo-port.XXXXXX)
+rm -f "$portfile"
+for listen in "127.0.0.1:$port" 127.0.0.1:0; do
+    "$aidf" serve --listen "$listen" --port-file "$portfile" --log-level warn 2>"$team/serve.log" &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        [ -s "$portfile" ] && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -s "$portfile" ] && break
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+done
+[ -s "$portfile" ] || { cat "$team/serve.log" >&2; echo "demo: aidf serve did not start" >&2; exit 1; }
+port=$(cat "$portfile")
+rm -f "$portfile"
+url=http://127.0.0.1:$port/
+curl -fsS -o /dev/null "$url" && curl -fsS -o /dev/null "${url}summary"
+if [ -t 0 ] && [ -t 1 ]; then
+    echo "Serving the dashboard until Ctrl-C ($aidf serve in $team)."
+    echo "Dashboard: $url"
+    trap 'echo; exit 0' INT
+    wait "$server_pid"
+else
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    server_pid=
+    echo "Not a terminal: the server is stopped. Start it again with:"
+    echo "  cd $team && $aidf serve --listen 127.0.0.1:$port"
+    echo "Dashboard: $url"
+fi

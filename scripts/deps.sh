@@ -11,6 +11,13 @@ pkgs=(build-essential cmake pkg-config git ca-certificates
       tzdata bubblewrap)
 # script(1), which the terminal e2e test (t070) runs aidf under, is in bsdutils.
 pkgs+=(bsdutils)
+# The dashboard's browser test (t190) drives Debian's chromium with puppeteer-core (npm,
+# installed by the test from tests/browser/package-lock.json). Node and npm count as
+# present when their commands are: a Node.js from elsewhere (NodeSource's nodejs bundles
+# npm and conflicts with Debian's npm package) will do.
+pkgs+=(chromium)
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [ "${1:-}" = "--dev" ]; then
     pkgs+=(clang libclang-rt-14-dev clang-format)
 fi

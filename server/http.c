@@ -220,8 +220,11 @@ static enum MHD_Result first_call(struct MHD_Connection *c, struct aidf_req *req
                                    "%s is not allowed here (allowed: %s)",
                                    strlen(method) <= 16 ? method : "this method",
                                    aidf_srv_route_allow(req->route));
-    bool needs_token = req->is_post || (srv->opts->auth_reads && req->route != AIDF_ROUTE_HEALTHZ &&
-                                        req->route != AIDF_ROUTE_OPENAPI);
+    /* The dashboard's page and files and the contract are public: the page asks for the
+     * token itself. */
+    bool public_route = req->route == AIDF_ROUTE_HEALTHZ || req->route == AIDF_ROUTE_OPENAPI ||
+                        req->route == AIDF_ROUTE_INDEX || req->route == AIDF_ROUTE_ASSET;
+    bool needs_token = req->is_post || (srv->opts->auth_reads && !public_route);
     if (needs_token) {
         const char *auth =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -256,6 +259,10 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct aidf_req *r
         return aidf_srv_get_stats(c, req);
     case AIDF_ROUTE_OPENAPI:
         return aidf_srv_get_openapi(c, req);
+    case AIDF_ROUTE_INDEX:
+        return aidf_srv_get_index(c, req);
+    case AIDF_ROUTE_ASSET:
+        return aidf_srv_get_asset(c, req);
     default:
         return aidf_srv_send_error(c, req, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint");
     }

@@ -33,6 +33,12 @@ enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id)
         return AIDF_ROUTE_HEALTHZ;
     if (strcmp(path, "/openapi.yaml") == 0)
         return AIDF_ROUTE_OPENAPI;
+    if (strcmp(path, "/") == 0)
+        return AIDF_ROUTE_INDEX;
+    if (strncmp(path, "/assets/", 8) == 0) {
+        *id = path + 8;
+        return AIDF_ROUTE_ASSET;
+    }
     return AIDF_ROUTE_NONE;
 }
 

@@ -4,6 +4,8 @@
  */
 #include "srv.h"
 
+#include "aidf/xalloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,11 +84,22 @@ enum MHD_Result aidf_srv_queue(struct MHD_Connection *c, struct aidf_req *req, u
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     const char *ctype = MHD_get_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE);
     bool vary_ae = aidf_srv_compressible(ctype) || status == MHD_HTTP_NOT_MODIFIED;
-    if (req->srv->cors_vary || vary_ae)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
-                                req->srv->cors_vary
-                                    ? (vary_ae ? "Origin, Accept-Encoding" : "Origin")
-                                    : "Accept-Encoding");
+    if (req->srv->cors_vary || vary_ae) {
+        const char *ours = req->srv->cors_vary ? (vary_ae ? "Origin, Accept-Encoding" : "Origin")
+                                               : "Accept-Encoding";
+        /* One Vary header: a route's own (GET / names Accept) goes first. */
+        const char *own = MHD_get_response_header(resp, MHD_HTTP_HEADER_VARY);
+        if (own) {
+            char both[128];
+            snprintf(both, sizeof(both), "%s, %s", own, ours);
+            char *copy = aidf_xstrdup(own);
+            MHD_del_response_header(resp, MHD_HTTP_HEADER_VARY, copy);
+            free(copy);
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, both);
+        } else {
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, ours);
+        }
+    }
     const char *acao = cors_origin(c, req);
     if (acao) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);

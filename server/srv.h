@@ -168,13 +168,15 @@ enum aidf_srv_route {
     AIDF_ROUTE_EXPORT,
     AIDF_ROUTE_STATS,
     AIDF_ROUTE_OPENAPI, /* /openapi.yaml */
+    AIDF_ROUTE_INDEX,   /* / : the dashboard, or the endpoint index as JSON */
+    AIDF_ROUTE_ASSET,   /* /assets/{name} : a file of the dashboard */
 };
 
 /**
  * Match a (decoded) path exactly: /healthz, /runs, /runs/{id}, /summary, /export.csv,
- * /stats.
+ * /stats, / and /assets/{name}.
  * For AIDF_ROUTE_RUN `*id` points at the id part inside `path` (may be empty or
- * invalid: check with aidf_srv_id_valid()).
+ * invalid: check with aidf_srv_id_valid()); for AIDF_ROUTE_ASSET at the name.
  */
 enum aidf_srv_route aidf_srv_route_match(const char *path, const char **id);
 
@@ -457,7 +459,7 @@ struct aidf_req {
     uint64_t id;
     int64_t t0_ns;
     enum aidf_srv_route route;
-    const char *run_id; /* AIDF_ROUTE_RUN: borrowed from the url */
+    const char *run_id; /* AIDF_ROUTE_RUN: borrowed from the url (AIDF_ROUTE_ASSET: the name) */
     const char *method; /* borrowed from MHD */
     bool begun;         /* the first call of the access handler was made */
     bool is_post;
@@ -597,6 +599,10 @@ enum MHD_Result aidf_srv_get_export(struct MHD_Connection *c, struct aidf_req *r
 enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *req);
 /** GET /openapi.yaml: api/openapi.yaml as built in. */
 enum MHD_Result aidf_srv_get_openapi(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /: the dashboard's page, or with `Accept: application/json` the endpoint index. */
+enum MHD_Result aidf_srv_get_index(struct MHD_Connection *c, struct aidf_req *req);
+/** GET /assets/{name}: a file of the dashboard under its hashed name (`req->run_id`). */
+enum MHD_Result aidf_srv_get_asset(struct MHD_Connection *c, struct aidf_req *req);
 
 /**
  * POST /runs, first callback (headers only): 415/413 early, else start accumulating.

@@ -382,7 +382,7 @@ wrong_method POST /openapi.yaml "GET,HEAD,OPTIONS,"
 
 # OPTIONS on every path (no --cors-origin here: a plain OPTIONS gets 204 with Allow, a
 # preflight 403 origin_not_allowed); t180 tests CORS itself. GET /openapi.yaml is the file.
-for p in /healthz /runs "/runs/$full" /summary /export.csv /stats /openapi.yaml; do
+for p in /healthz /runs "/runs/$full" /summary /export.csv /stats /openapi.yaml / /assets/x.js; do
     expect_http 204 "OPTIONS $p -> 204" OPTIONS "$p"
     hcheck "OPTIONS $p: Allow names OPTIONS" bash -c "grep -qi '^Allow: .*OPTIONS' '$H'"
     expect_http 403 "preflight OPTIONS $p without --cors-origin -> 403" OPTIONS "$p" \
@@ -392,7 +392,13 @@ for p in /healthz /runs "/runs/$full" /summary /export.csv /stats /openapi.yaml;
 done
 expect_http 200 "GET /openapi.yaml -> 200" GET /openapi.yaml
 check "GET /openapi.yaml is api/openapi.yaml" cmp -s "$B" "$SPEC"
-for p in / /nope /api/runs /summary/x /export.json /healthz/ /RUNS /runs.json; do
+# The dashboard (t190 tests it in depth): the page, one of its files, the endpoint index.
+expect_http 200 "GET / -> the dashboard's page" GET /
+asset=$(grep -o -m1 '/assets/[^"]*\.js' "$B")
+expect_http 200 "GET $asset -> 200" GET "$asset"
+expect_http 404 "GET /assets/nope.js -> 404" GET /assets/nope.js
+expect_http 200 "GET / (Accept: application/json) -> the endpoint index" GET / -H 'Accept: application/json'
+for p in /nope /api/runs /summary/x /export.json /healthz/ /RUNS /runs.json /index.html; do
     expect_http 404 "GET $p -> 404" GET "$p"
     hcheck "GET $p: not_found" err_code not_found
 done

@@ -37,7 +37,13 @@ static void test_route_match(void **state)
     assert_int_equal(aidf_srv_route_match("/healthz", &id), AIDF_ROUTE_HEALTHZ);
     assert_int_equal(aidf_srv_route_match("/summary/", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("/runsx", &id), AIDF_ROUTE_NONE);
-    assert_int_equal(aidf_srv_route_match("/", &id), AIDF_ROUTE_NONE);
+    assert_int_equal(aidf_srv_route_match("/", &id), AIDF_ROUTE_INDEX);
+    assert_int_equal(aidf_srv_route_match("/assets/app.0123456789ab.js", &id), AIDF_ROUTE_ASSET);
+    assert_string_equal(id, "app.0123456789ab.js");
+    assert_int_equal(aidf_srv_route_match("/assets/", &id), AIDF_ROUTE_ASSET);
+    assert_string_equal(id, "");
+    assert_int_equal(aidf_srv_route_match("/assets", &id), AIDF_ROUTE_NONE);
+    assert_int_equal(aidf_srv_route_match("/index.html", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("//runs", &id), AIDF_ROUTE_NONE);
     assert_int_equal(aidf_srv_route_match("/openapi.yaml", &id), AIDF_ROUTE_OPENAPI);
