@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aidf/xalloc.h"
 #include "web_assets.h"
 
 #define WEB_CSP                                                                      \
@@ -50,21 +51,25 @@ static bool wants_json(struct MHD_Connection *c)
     return accept && strcasestr(accept, "application/json") && !strcasestr(accept, "text/html");
 }
 
+/* Send a file of the dashboard through the common body path (gzip when the client takes
+ * it; hashed files also get an ETag and 304s). */
 static enum MHD_Result send_asset(struct MHD_Connection *c, struct aidf_req *req,
                                   const struct aidf_web_asset *a, const char *cache)
 {
-    /* PERSISTENT: MHD only reads the buffer (its parameter is not const). */
-    struct MHD_Response *r = MHD_create_response_from_buffer(a->size, (void *)(uintptr_t)a->data,
-                                                             MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-    MHD_add_response_header(r, "Content-Security-Policy", WEB_CSP);
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    if (a == &aidf_web_index)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-    return aidf_srv_queue(c, req, MHD_HTTP_OK, r, a->size);
+    bool page = a == &aidf_web_index;
+    const char *extra[] = {MHD_HTTP_HEADER_CACHE_CONTROL,
+                           cache,
+                           "Content-Security-Policy",
+                           WEB_CSP,
+                           "Referrer-Policy",
+                           "no-referrer",
+                           page ? MHD_HTTP_HEADER_VARY : NULL,
+                           "Accept",
+                           NULL};
+    char *body = aidf_xmalloc(a->size ? a->size : 1);
+    memcpy(body, a->data, a->size);
+    return aidf_srv_send_body(c, req, MHD_HTTP_OK, body, a->size, a->content_type,
+                              page ? NULL : a->name, false, extra);
 }
 
 enum MHD_Result aidf_srv_get_index(struct MHD_Connection *c, struct aidf_req *req)
