@@ -2,7 +2,8 @@
 # Build aidf and show it at work: `aidf init` in a fresh git repository, `aidf run` on a
 # task (the agent is the test suite's faithful fake of the Claude Code CLI, since this
 # machine has no network; put the real `claude` first on PATH to use it instead), the
-# task file, the commits and the report it wrote; then `aidf report` and `aidf status`
+# task file, the commits and the report it wrote; then `aidf report` (list, summary, daily
+# and monthly time series, CSV export) and `aidf status`
 # over 500 generated reports; last, the web dashboard over them (and the real run's
 # report): `aidf serve` on 127.0.0.1:7070 (or a free port when 7070 is taken). Run in a
 # terminal, the demo keeps serving until Ctrl-C; otherwise (CI, a pipe) it checks that the
@@ -86,6 +87,8 @@ set -x
 "$aidf" status --report
 "$aidf" report list --limit 10
 "$aidf" report summary
+"$aidf" report daily --since 7d --tz UTC
+"$aidf" report monthly --by project
 "$aidf" report export --csv "$team/runs.csv"
 head -3 "$team/runs.csv"
 set +x
