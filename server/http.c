@@ -656,6 +656,16 @@ int aidf_server_run(const struct aidf_server_opts *o)
     fprintf(stderr, "aidf: listening on http://%s%s%s:%u (%zu runs in %s)\n", v6 ? "[" : "",
             o->host, v6 ? "]" : "", port, nruns, o->reports_dir);
     fflush(stderr);
+    /*
+     * Sum every run now, once the port is open: a dashboard's first page asks for the
+     * summary of all runs, which POSTs then keep up to date run by run. A request that comes
+     * meanwhile waits on the accumulator, as it would have built it itself.
+     */
+    aidf_srv_read_lock(&srv.state);
+    struct aidf_aggregate all;
+    aidf_srv_summary_all(&srv.state, &all);
+    aidf_aggregate_release(&all);
+    aidf_srv_read_unlock(&srv.state);
 
     int64_t last_save = aidf_mono_ns() / 1000000, last_trim = last_save;
     for (;;) {

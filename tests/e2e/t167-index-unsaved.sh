@@ -65,6 +65,7 @@ serve_checks() {
 # --- .index is a directory --------------------------------------------------------------
 D=$TMP/dirindex
 cp -rp "$DATA/reportdirs/small" "$D"
+rm -f "$D/.index" # an index a run by hand may have left in the source tree
 mkdir "$D/.index"
 cli_checks "index is a directory" "$D"
 serve_checks "dirindex" "$D"
