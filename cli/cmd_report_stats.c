@@ -90,17 +90,6 @@ const struct optp_cmd cli_spec_report_monthly = {
 
 #define BAR_WIDTH 12
 
-/* A cost in its currency: "$1.2345" for USD, "1.2345 EUR" for the others. */
-static void money(double v, const char *currency, char *out, size_t outlen)
-{
-    char tmp[40];
-    term_money(v, tmp, sizeof(tmp));
-    if (strcmp(currency, "USD") == 0)
-        snprintf(out, outlen, "%s", tmp);
-    else
-        snprintf(out, outlen, "%s %s", tmp[0] == '$' ? tmp + 1 : tmp, currency);
-}
-
 /* Per currency: the largest row cost (for the bars) and the totals. */
 struct cur_total {
     const char *currency;
@@ -191,7 +180,7 @@ static void print_table(const struct aidf_stats *st, const struct cli_filter *cf
         if (r->unpriced_runs >= r->runs)
             snprintf(buf, sizeof(buf), "unpriced");
         else
-            money(r->cost, r->currency, buf, sizeof(buf));
+            term_money_in(r->cost, r->currency, buf, sizeof(buf));
         term_table_cell(&t, buf, NULL);
         const struct cur_total *ct = cur_of(tot, &ntot, r->currency);
         char bar[BAR_WIDTH * 3 + 1];
@@ -222,7 +211,7 @@ static void print_table(const struct aidf_stats *st, const struct cli_filter *cf
         if (ct->unpriced >= ct->runs)
             snprintf(buf, sizeof(buf), "unpriced");
         else
-            money(ct->cost, ct->currency, buf, sizeof(buf));
+            term_money_in(ct->cost, ct->currency, buf, sizeof(buf));
         term_table_cell(&t, buf, bold);
         term_table_cell(&t, "", NULL);
     }

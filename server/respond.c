@@ -291,3 +291,34 @@ enum MHD_Result aidf_srv_send_error(struct MHD_Connection *c, struct aidf_req *r
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, aidf_srv_route_allow(req->route));
     return aidf_srv_queue(c, req, status, r, len);
 }
+
+enum MHD_Result aidf_srv_send_computed(struct MHD_Connection *c, struct aidf_req *req,
+                                       const char *kind, const char *key,
+                                       aidf_srv_compute_fn compute, void *ctx)
+{
+    static const char ctype[] = "application/json; charset=utf-8";
+    struct aidf_srv_state *st = &req->srv->state;
+    char etag[AIDF_SRV_ETAG_HEX + 1];
+    bool is_gz = false;
+    size_t len = 0;
+    enum MHD_Result rc;
+
+    aidf_srv_read_lock(st);
+    uint64_t gen = aidf_store_generation(st->store);
+    aidf_srv_computed_etag(req, kind, gen, key, etag);
+    if (aidf_srv_try_304(c, req, etag, ctype, &rc)) {
+        aidf_srv_read_unlock(st);
+        return rc;
+    }
+    char *body = aidf_srv_cache_get(st, key, gen, aidf_srv_client_gzip(c, ctype), &len, &is_gz);
+    if (body) {
+        aidf_srv_read_unlock(st);
+    } else {
+        body = compute(st, ctx, &len); /* releases the lock */
+        if (!body)
+            return aidf_srv_send_error(c, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                       "cannot encode the %s", kind);
+        aidf_srv_cache_put(st, key, gen, body, len);
+    }
+    return aidf_srv_send_cached(c, req, key, gen, body, len, is_gz, etag);
+}

@@ -13,7 +13,28 @@
 
 #include "aidf/stats.h"
 
-#define JSON_CTYPE "application/json; charset=utf-8"
+/* What compute_stats() needs: the filter and the stats parameters. */
+struct stats_job {
+    const struct aidf_filter *f;
+    const struct aidf_stats_query *sq;
+};
+
+/* The time series of the runs the filter selects, as aidf_srv_compute_fn wants it. */
+static char *compute_stats(struct aidf_srv_state *st, void *ctx, size_t *len)
+{
+    const struct stats_job *job = ctx;
+    const struct aidf_run_summary **runs = NULL;
+    size_t n = aidf_store_list(st->store, job->f, &runs);
+    struct aidf_stats stats;
+    aidf_stats_compute(job->sq, (const struct aidf_run_summary *const *)runs, n, &stats);
+    free(runs);
+    aidf_srv_read_unlock(st);
+    /* The rows own their strings: encode outside the lock. */
+    struct aidf_buf out = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
+    aidf_stats_json(&stats, &out);
+    aidf_stats_release(&stats);
+    return aidf_buf_detach(&out, len);
+}
 
 enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *req)
 {
@@ -29,47 +50,13 @@ enum MHD_Result aidf_srv_get_stats(struct MHD_Connection *c, struct aidf_req *re
         return aidf_srv_send_error(c, req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", "%s",
                                    err.msg);
     }
-
-    struct aidf_srv_state *st = &req->srv->state;
     struct aidf_buf key = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
     aidf_buf_addstr(&key, "stats;");
     aidf_srv_query_key(&q, &key);
     aidf_srv_stats_key(&sq, &key);
-    size_t len = 0;
-
-    char etag[AIDF_SRV_ETAG_HEX + 1];
-    bool is_gz = false;
-    enum MHD_Result rc;
-
-    aidf_srv_read_lock(st);
-    uint64_t gen = aidf_store_generation(st->store);
-    aidf_srv_computed_etag(req, "stats", gen, key.ptr, etag);
-    if (aidf_srv_try_304(c, req, etag, JSON_CTYPE, &rc)) {
-        aidf_srv_read_unlock(st);
-        aidf_buf_release(&key);
-        aidf_srv_query_release(&q);
-        return rc;
-    }
-    char *body;
-    body = aidf_srv_cache_get(st, key.ptr, gen, aidf_srv_client_gzip(c, JSON_CTYPE), &len, &is_gz);
-    if (!body) {
-        const struct aidf_run_summary **runs = NULL;
-        size_t n = aidf_store_list(st->store, &q.f, &runs);
-        struct aidf_stats stats;
-        aidf_stats_compute(&sq, (const struct aidf_run_summary *const *)runs, n, &stats);
-        free(runs);
-        aidf_srv_read_unlock(st);
-        /* The rows own their strings: encode outside the lock. */
-        struct aidf_buf out = AIDF_BUF_INIT(AIDF_BUF_NOLIMIT);
-        aidf_stats_json(&stats, &out);
-        aidf_stats_release(&stats);
-        body = aidf_buf_detach(&out, &len);
-        aidf_srv_cache_put(st, key.ptr, gen, body, len);
-    } else {
-        aidf_srv_read_unlock(st);
-    }
-    aidf_srv_query_release(&q);
-    rc = aidf_srv_send_cached(c, req, key.ptr, gen, body, len, is_gz, etag);
+    struct stats_job job = {&q.f, &sq};
+    enum MHD_Result rc = aidf_srv_send_computed(c, req, "stats", key.ptr, compute_stats, &job);
     aidf_buf_release(&key);
+    aidf_srv_query_release(&q);
     return rc;
 }

@@ -559,6 +559,22 @@ enum MHD_Result aidf_srv_send_cached(struct MHD_Connection *c, struct aidf_req *
                                      const char *key, uint64_t gen, char *heap, size_t len,
                                      bool is_gz, const char *etag_base);
 /**
+ * Computes a JSON answer from the store. Called with the state's read lock held; it
+ * releases the lock (aidf_srv_read_unlock()) once it no longer reads the store, so the
+ * encoding does not hold writers back, and returns the body (heap, `*len` bytes), or NULL
+ * when it cannot be encoded (the lock released all the same).
+ */
+typedef char *(*aidf_srv_compute_fn)(struct aidf_srv_state *st, void *ctx, size_t *len);
+/**
+ * Answer a GET whose JSON body is computed from the store and the normalised query `key`
+ * (`kind`, the endpoint, is part of the ETag): 304 when If-None-Match holds the ETag, the
+ * cached body while the store generation is unchanged, else `compute`'s body, which is
+ * then cached. 500 internal_error ("cannot encode the <kind>") when `compute` gives NULL.
+ */
+enum MHD_Result aidf_srv_send_computed(struct MHD_Connection *c, struct aidf_req *req,
+                                       const char *kind, const char *key,
+                                       aidf_srv_compute_fn compute, void *ctx);
+/**
  * The ETag base of a computed answer: a hash of this process's nonce, `kind` (the
  * endpoint), the store generation and the normalised query `key`.
  */

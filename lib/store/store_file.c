@@ -3,7 +3,6 @@
  * and saving. The index is a cache of the report files, so loading trusts nothing: any
  * damage or forgery makes the file rejected and the index rebuilt from the reports.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,6 +18,7 @@
 #include "aidf/fsutil.h"
 #include "aidf/log.h"
 #include "aidf/report.h"
+#include "aidf/textutil.h"
 #include "aidf/timeutil.h"
 #include "aidf/utf8.h"
 #include "aidf/xalloc.h"
@@ -174,12 +174,8 @@ static int64_t wsum(int64_t a, int64_t b)
     return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 16 bytes of a lower-case canonical UUID; false for anything else. */
+/* 16 bytes of a lower-case canonical UUID; false for anything else (an upper-case id
+ * is kept as text so it reads back as written). */
 static bool id_to_bytes(const char *id, unsigned char out[16])
 {
     if (!aidf_run_id_valid(id) || id[AIDF_RUN_ID_LEN] != '\0')
@@ -188,10 +184,9 @@ static bool id_to_bytes(const char *id, unsigned char out[16])
     for (size_t i = 0; i < AIDF_RUN_ID_LEN; i++) {
         if (id[i] == '-')
             continue;
-        int hi = hexval((unsigned char)id[i]), lo = hexval((unsigned char)id[i + 1]);
-        if (hi < 0 || lo < 0)
+        if ((id[i] >= 'A' && id[i] <= 'F') || (id[i + 1] >= 'A' && id[i + 1] <= 'F'))
             return false;
-        out[k++] = (unsigned char)(hi << 4 | lo);
+        out[k++] = (unsigned char)(aidf_hex_digit(id[i]) << 4 | aidf_hex_digit(id[i + 1]));
         i++;
     }
     return k == 16;
@@ -210,11 +205,10 @@ static void id_from_bytes(const unsigned char in[16], char out[AIDF_RUN_ID_LEN +
     out[o] = '\0';
 }
 
-/* The canonical file of a run: "<UTC date of ts>/run-<first 8 of id>.json". */
-static void canonical_file(int64_t ts_ms, const char *id, char out[32])
+/* The canonical file of a run: "<UTC date of ts>/run-<first 8 of id>.json", from the ISO
+ * form of its timestamp. */
+static void canonical_file(const char iso[AIDF_ISO_LEN], const char *id, char out[32])
 {
-    char iso[AIDF_ISO_LEN];
-    aidf_iso_format(ts_ms, iso);
     size_t idn = strnlen(id, 8);
     memcpy(out, iso, 10);
     memcpy(out + 10, "/run-", 5);
@@ -298,7 +292,7 @@ static unsigned text_flags(const struct aidf_run_summary *m, unsigned char id[16
     aidf_iso_format(m->ts_ms, iso);
     if (strcmp(iso, m->timestamp) != 0)
         f |= REC_TS_TEXT;
-    canonical_file(m->ts_ms, m->run_id, file);
+    canonical_file(iso, m->run_id, file);
     if (strcmp(file, m->file) != 0)
         f |= REC_FILE_TEXT;
     return f;
@@ -606,18 +600,20 @@ static bool get_record(struct aidf_store *s, struct rd *r, const char *const *st
             *why = "bad record time";
             return false;
         }
+        char iso[AIDF_ISO_LEN];
+        aidf_iso_format(m->ts_ms, iso);
         if (flags & REC_TS_TEXT) {
             m->timestamp = get_str(r, strs, n_strings);
         } else {
             char *ts = aidf_sidx_arena_alloc(s, AIDF_ISO_LEN);
-            aidf_iso_format(m->ts_ms, ts);
+            memcpy(ts, iso, AIDF_ISO_LEN);
             m->timestamp = ts;
         }
         if (flags & REC_FILE_TEXT) {
             m->file = get_str(r, strs, n_strings);
         } else {
             char file[32];
-            canonical_file(m->ts_ms, m->run_id, file);
+            canonical_file(iso, m->run_id, file);
             size_t fl = strlen(file) + 1;
             char *f = aidf_sidx_arena_alloc(s, fl);
             memcpy(f, file, fl);
